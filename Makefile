@@ -1,0 +1,60 @@
+# newsmon — run `make help` for the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3.11
+VENV := .venv
+STAMP := $(VENV)/.installed
+
+.PHONY: help venv install demo test test-unit run stop es-start es-stop es-status bench eval lint lock clean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -c constraints.txt -e '.[airflow,dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP) ## Create .venv and install the locked dependencies
+
+install: venv ## Same as venv, plus the local Elasticsearch artifacts
+	scripts/elasticsearch install
+
+demo: venv ## Full pass over the offline sample site through the real DAG; leaves Elasticsearch running
+	scripts/demo
+
+test: venv ## Whole test suite on a real Elasticsearch and Airflow; stops what it started
+	scripts/test
+
+test-unit: venv ## Tests that need no Elasticsearch or Airflow
+	$(VENV)/bin/pytest -m "not integration and not e2e" -q
+
+run: venv ## The scheduled system here: local Elasticsearch + airflow standalone, DAGs unpaused
+	scripts/run
+
+es-start: ## Start the local Elasticsearch (idempotent)
+	scripts/elasticsearch start
+
+es-stop: ## Stop the local Elasticsearch started by es-start/demo
+	scripts/elasticsearch stop
+
+es-status: ## Is the local Elasticsearch running?
+	scripts/elasticsearch status
+
+stop: es-stop ## Stop what demo left running
+
+bench: venv ## Throughput benchmarks on loopback (prints measured ratios)
+	scripts/bench
+
+eval: venv ## Quality on ../shared/eval; fails when a floor in eval/floors.json is crossed
+	$(VENV)/bin/python scripts/evaluate.py
+
+lint: venv ## ruff
+	$(VENV)/bin/ruff check src tests dags scripts
+
+lock: ## Re-make constraints.txt from a fresh resolve (needs the registry)
+	scripts/lock
+
+clean: ## Remove the venv and local state (.local: Elasticsearch data, Airflow home)
+	-scripts/elasticsearch stop
+	rm -rf $(VENV) .local

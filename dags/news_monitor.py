@@ -1,0 +1,85 @@
+"""
+### news_monitor: one monitoring pass over the arms-control feeds
+
+Polls every enabled feed of `feeds.yaml` (`$NEWSMON_CONFIG_DIR`, or `$NEWSMON_FEEDS_FILE`), fetches
+the articles not yet indexed, extracts their text and metadata, tags arms-control topics, indexes
+them into Elasticsearch (`${NEWSMON_INDEX_PREFIX}articles`) and joins copies of the same story.
+
+| task | does | retries |
+| --- | --- | --- |
+| `prepare` | validates the config, checks Elasticsearch, installs templates/alias, deals feeds into at most `NEWSMON_MAX_BATCHES` batches | yes, exponential backoff |
+| `process_batch` (mapped, one per batch) | fetch feeds and new pages, extract, tag, bulk-index | yes, exponential backoff |
+| `finish` | story clusters across batches, run summary (logged and stored in `${NEWSMON_INDEX_PREFIX}runs`), emits the `newsmon_articles` asset | yes |
+
+A feed or page that fails is listed in the summary and the rest goes on; a task fails only when
+the pass itself cannot run (Elasticsearch unreachable, broken config). XCom carries ids and
+counts, never article text. Elasticsearch comes from the connection `newsmon_es` if defined,
+else `NEWSMON_ES_URL`. The same code runs outside Airflow as `newsmon run`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Asset, dag, task
+
+from newsmon.schedule import feeds_schedule
+
+ARTICLES = Asset(name="newsmon_articles", uri="newsmon://articles")
+
+NETWORK_RETRIES = {
+    "retries": 3,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=10),
+}
+
+
+@dag(
+    dag_id="news_monitor",
+    schedule=feeds_schedule(),
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"owner": "newsmon", **NETWORK_RETRIES},
+    dagrun_timeout=timedelta(hours=1),
+    doc_md=__doc__,
+    tags=["newsmon", "arms-control"],
+)
+def news_monitor():
+    @task
+    def prepare() -> list[list[str]]:
+        from newsmon.airflow_support import task_settings
+        from newsmon.pipeline import prepare as plan
+
+        return plan(task_settings())
+
+    @task(max_active_tis_per_dagrun=2)
+    def process_batch(feed_ids: list[str]) -> dict:
+        from newsmon.airflow_support import task_settings
+        from newsmon.pipeline import run_batch
+
+        summary = run_batch(feed_ids, task_settings())
+        return summary.to_dict()
+
+    @task(outlets=[ARTICLES])
+    def finish(results, **context) -> dict:
+        from newsmon.airflow_support import task_settings
+        from newsmon.pipeline import finish as close_pass
+
+        batches = [results[i] for i in range(len(results))]
+        dag_run = context["dag_run"]
+        started = (dag_run.start_date or pendulum.now("UTC")).isoformat().replace("+00:00", "Z")
+        summary = close_pass(task_settings(), batches, "airflow", started, dag_run.run_id)
+        context["outlet_events"][ARTICLES].extra = {
+            "indexed": summary.indexed,
+            "new": summary.articles_new,
+            "run_id": dag_run.run_id,
+        }
+        return summary.to_contract()
+
+    finish(process_batch.expand(feed_ids=prepare()))
+
+
+news_monitor()

@@ -1,0 +1,26 @@
+"""Airflow UI links to where analysts read the results: Kibana's arms-control stories and alert events.
+
+Set NEWSMON_KIBANA_PUBLIC_URL to the Kibana address users open in their browser
+(docker compose: http://localhost:5601).
+"""
+
+from __future__ import annotations
+
+import os
+
+from airflow.plugins_manager import AirflowPlugin
+
+_KIBANA = os.environ.get("NEWSMON_KIBANA_PUBLIC_URL", "http://localhost:5601").rstrip("/")
+
+
+class NewsmonLinks(AirflowPlugin):
+    name = "newsmon_links"
+    external_views = [
+        {
+            "name": "Arms-control stories (Kibana)",
+            "href": f"{_KIBANA}/app/discover#/view/newsmon-arms-control-stories",
+            "destination": "nav",
+            "category": "browse",
+            "url_route": "newsmon-kibana-stories",
+        },
+    ]

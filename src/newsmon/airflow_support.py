@@ -1,0 +1,50 @@
+"""The one package module that imports Airflow: settings for tasks, from the connection `newsmon_es`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from newsmon.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+ES_CONN_ID = "newsmon_es"
+
+
+def es_overrides_from_connection(conn: Any) -> dict[str, Any]:
+    """NEWSMON_ES_* settings from an Airflow connection (host may be a full URL or a bare host)."""
+    host = (conn.host or "").strip()
+    if not host:
+        return {}
+    if "://" in host:
+        url = host
+    else:
+        scheme = conn.schema if conn.schema in ("http", "https") else "http"
+        url = f"{scheme}://{host}"
+    if conn.port and url.count(":") < 2:
+        url = f"{url}:{conn.port}"
+    extra = conn.extra_dejson if hasattr(conn, "extra_dejson") else {}
+    out: dict[str, Any] = {"es_url": url}
+    if conn.login:
+        out["es_username"] = conn.login
+        out["es_password"] = conn.password
+    if extra.get("api_key"):
+        out["es_api_key"] = extra["api_key"]
+    if "verify_certs" in extra:
+        out["es_verify_certs"] = str(extra["verify_certs"]).lower() in ("1", "true", "yes")
+    return out
+
+
+def task_settings() -> Settings:
+    """Settings for a task: the environment, with the `newsmon_es` connection winning when it exists."""
+    from airflow.sdk import Connection
+
+    try:
+        conn = Connection.get(ES_CONN_ID)
+    except Exception as exc:  # AirflowNotFoundException, or no connection backend in this context
+        log.info("no Airflow connection %r (%s); using NEWSMON_ES_URL", ES_CONN_ID, type(exc).__name__)
+        return load_settings()
+    overrides = es_overrides_from_connection(conn)
+    log.info("Elasticsearch from Airflow connection %r: %s", ES_CONN_ID, overrides.get("es_url"))
+    return load_settings(**overrides)

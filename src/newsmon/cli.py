@@ -1,0 +1,255 @@
+"""The `newsmon` command. Heavy modules are imported inside the commands that need them."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from newsmon.errors import ConfigError, NewsmonError, StoreUnavailable
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from newsmon.settings import load_settings
+
+    return load_settings(feeds_file=getattr(args, "feeds", None))
+
+
+def _log_setup(verbose: int, quiet: bool) -> None:
+    level = logging.WARNING if quiet else (logging.DEBUG if verbose else logging.INFO)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", stream=sys.stderr)
+    for noisy in ("elastic_transport", "httpx", "httpcore", "trafilatura", "htmldate", "courlan"):
+        logging.getLogger(noisy).setLevel(logging.WARNING if not verbose else logging.INFO)
+
+
+def cmd_setup(args: argparse.Namespace) -> int:
+    from newsmon.pipeline import connect
+
+    settings = _settings(args)
+    store = connect(settings)
+    try:
+        done = store.setup()
+    finally:
+        store.close()
+    for what, name in done.items():
+        print(f"{what:<9} {name}")
+    print(f"Elasticsearch at {settings.es_url} is set up (prefix {settings.index_prefix!r}).")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from newsmon.pipeline import run_pass
+
+    summary = run_pass(_settings(args))
+    if args.json:
+        print(json.dumps(summary.to_contract(), ensure_ascii=False))
+    else:
+        print(summary.render("newsmon run"))
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from newsmon.search import render, search
+    from newsmon.store import Store
+
+    settings = _settings(args)
+    store = Store.from_settings(settings)
+    try:
+        store.check()
+        result = search(
+            store, args.query, topic=args.topic, since=args.since, size=args.size,
+            include_duplicates=args.include_duplicates,
+        )  # fmt: skip
+    finally:
+        store.close()
+    print(json.dumps(result, ensure_ascii=False) if args.json else render(result))
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from newsmon.extract import extract_page
+
+    status = 0
+    for name in args.files:
+        path = Path(name)
+        try:
+            html = path.read_bytes()
+        except OSError as exc:
+            print(f"newsmon extract: {path}: {exc.strerror}", file=sys.stderr)
+            status = 1
+            continue
+        ext = extract_page(html, args.url)
+        record = {
+            "file": str(path),
+            "title": ext.title,
+            "body": ext.body,
+            "authors": ext.authors,
+            "published_at": ext.published_at,
+            "language": ext.language,
+            "canonical_url": ext.canonical_url,
+            "is_article": ext.is_article,
+            "notes": ext.notes,
+        }
+        if args.jsonl:
+            print(json.dumps(record, ensure_ascii=False))
+        else:
+            print(f"== {path}: {ext.title!r} ({ext.language}, {ext.published_at}, {ext.chars} chars)")
+            print(ext.body, end="\n\n")
+    return status
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    from newsmon.settings import load_settings
+    from newsmon.tagging import Tagger
+    from newsmon.taxonomy import load_taxonomy
+
+    settings = load_settings()
+    tagger = Tagger(load_taxonomy(Path(args.topics) if args.topics else settings.topics_path))
+    if not args.jsonl:
+        text = sys.stdin.read()
+        title, _, body = text.partition("\n")
+        print(_explain(tagger.tag(title, body)))
+        return 0
+    for n, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as exc:
+            raise NewsmonError(f"stdin line {n}: not a JSON object ({exc})") from None
+        result = tagger.tag(record.get("title"), record.get("body"))
+        record["topics"] = result.topics
+        record["topic_scores"] = result.scores
+        record["topic_evidence"] = result.evidence
+        print(json.dumps(record, ensure_ascii=False))
+    return 0
+
+
+def _explain(result: Any) -> str:
+    if not result.topics:
+        lines = ["no topic"]
+    else:
+        lines = [f"topics: {', '.join(result.topics)}"]
+    for topic, score in result.scores.items():
+        lines.append(f"  {topic}: score {score}")
+        for ev in (e for e in result.evidence if e["topic"] == topic):
+            lines.append(f"    {ev['term']!r} in {ev['field']} [{ev['start']}:{ev['end']}]: {ev['snippet']}")
+    return "\n".join(lines)
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from newsmon.store import Store
+    from newsmon.summary import RunSummary
+
+    settings = _settings(args)
+    store = Store.from_settings(settings)
+    try:
+        store.check()
+        runs = store.last_runs(args.last)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps({"runs": runs}, ensure_ascii=False))
+        return 0
+    if not runs:
+        print("no runs recorded yet")
+    known = set(RunSummary.__dataclass_fields__)
+    for run in runs:
+        summary = RunSummary(**{k: v for k, v in run.items() if k in known})
+        print(summary.render(f"{run.get('mode', '?')} pass {run.get('run_id', '?')} ({run.get('@timestamp')})"))
+    return 0
+
+
+def cmd_kibana_import(args: argparse.Namespace) -> int:
+    import os
+
+    from newsmon import kibana
+
+    settings = _settings(args)
+    url = args.url or os.environ.get("NEWSMON_KIBANA_URL", "http://127.0.0.1:5601")
+    if args.wait:
+        kibana.wait_for_kibana(url, timeout=args.wait)
+    result = kibana.import_saved_objects(
+        url,
+        username=os.environ.get("NEWSMON_KIBANA_USERNAME") or settings.es_username,
+        password=os.environ.get("NEWSMON_KIBANA_PASSWORD") or settings.es_password,
+        space=os.environ.get("NEWSMON_KIBANA_SPACE") or None,
+        index_prefix=settings.index_prefix,
+    )
+    print(f"Kibana at {url}: {result}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsmon", description="News monitoring for arms-control analysts.")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("setup", help="install index templates and aliases (idempotent)")
+    p.set_defaults(func=cmd_setup)
+
+    p = sub.add_parser("run", help="one full monitoring pass outside Airflow")
+    p.add_argument("--feeds", help="feeds file (default: $NEWSMON_CONFIG_DIR/feeds.yaml)")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("search", help="search stored articles (Lucene query-string syntax)")
+    p.add_argument("query")
+    p.add_argument("--topic", help="only articles with this topic id, e.g. arms_control")
+    p.add_argument("--since", help="only articles published within this duration, e.g. 30d, 12h")
+    p.add_argument("--size", type=int, default=10)
+    p.add_argument("--include-duplicates", action="store_true", help="also show copies of the same story")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("extract", help="extract article text and metadata from saved HTML files")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--url", help="the URL the page was fetched from (for metadata and same-site checks)")
+    p.add_argument("--jsonl", action="store_true", help="one JSON object per file")
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("tag", help="tag text from stdin with arms-control topics and explain why")
+    p.add_argument("--jsonl", action="store_true", help="stdin and stdout are JSON lines with title and body")
+    p.add_argument("--topics", help="taxonomy file (default: $NEWSMON_CONFIG_DIR/topics.yaml)")
+    p.set_defaults(func=cmd_tag)
+
+    p = sub.add_parser("runs", help="summaries of the last monitoring passes")
+    p.add_argument("--last", type=int, default=1)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_runs)
+
+    p = sub.add_parser("kibana", help="Kibana saved objects")
+    ksub = p.add_subparsers(dest="kibana_command", required=True, metavar="ACTION")
+    k = ksub.add_parser("import", help="import the data views and saved searches into Kibana")
+    k.add_argument("--url", help="Kibana URL (default: $NEWSMON_KIBANA_URL or http://127.0.0.1:5601)")
+    k.add_argument("--wait", type=float, default=0, help="seconds to wait for Kibana to be available")
+    k.set_defaults(func=cmd_kibana_import)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _log_setup(args.verbose, args.quiet)
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(f"newsmon: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except StoreUnavailable as exc:
+        print(f"newsmon: {exc}", file=sys.stderr)
+        return 3
+    except NewsmonError as exc:
+        print(f"newsmon: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

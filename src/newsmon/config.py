@@ -1,0 +1,120 @@
+"""YAML configuration under config/, validated into typed objects.
+
+Every error names the file, the key path and what was expected, so a typo in feeds.yaml reads as
+`config/feeds.yaml: feeds[2].url: Field required` rather than a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from newsmon.errors import ConfigError
+
+M = TypeVar("M", bound=BaseModel)
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_FEED_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+
+def expand_env(value: str, where: str) -> str:
+    """Expand ${VAR} and ${VAR:-default}; an unset variable without default is an error."""
+
+    def repl(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        found = os.environ.get(name)
+        if found:
+            return found
+        if default is not None:
+            return default
+        raise ConfigError(f"{where}: environment variable {name} is not set")
+
+    return _ENV_REF.sub(repl, value)
+
+
+def read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+
+
+def validate(model: type[M], data: Any, path: Path) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"{path}: {_loc(err['loc'])}: {err['msg']}" for err in exc.errors()]
+        raise ConfigError("\n".join(lines)) from None
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+class FeedConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    url: str
+    name: str | None = None
+    language: str | None = Field(None, description="hint used when a page declares none")
+    enabled: bool = True
+    max_entries: int = Field(100, ge=1, le=10_000)
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str) -> str:
+        if not _FEED_ID.match(value):
+            raise ValueError("must be lowercase letters, digits, '.', '_' or '-' (max 64), e.g. 'reuters-world'")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _url_shape(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://", "${")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+
+class FeedsConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    schedule: str = "*/15 * * * *"
+    feeds: list[FeedConfig]
+
+    @field_validator("feeds")
+    @classmethod
+    def _unique_ids(cls, feeds: list[FeedConfig]) -> list[FeedConfig]:
+        seen: set[str] = set()
+        for feed in feeds:
+            if feed.id in seen:
+                raise ValueError(f"feed id {feed.id!r} appears twice")
+            seen.add(feed.id)
+        return feeds
+
+    def enabled(self) -> list[FeedConfig]:
+        return [f for f in self.feeds if f.enabled]
+
+    def by_id(self) -> dict[str, FeedConfig]:
+        return {f.id: f for f in self.feeds}
+
+
+def load_feeds(path: Path) -> FeedsConfig:
+    config = validate(FeedsConfig, read_yaml(path), path)
+    for i, feed in enumerate(config.feeds):
+        feed.url = expand_env(feed.url, f"{path}: feeds[{i}].url")
+        if not feed.url.startswith(("http://", "https://")):
+            raise ConfigError(f"{path}: feeds[{i}].url: must be an http:// or https:// URL, got {feed.url!r}")
+    return config

@@ -1,0 +1,131 @@
+"""All HTTP goes through here: user agent, timeouts, byte caps, redirects and the network guard."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from newsmon.errors import FetchError
+from newsmon.settings import Settings
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+@dataclass(frozen=True)
+class Fetched:
+    url: str  # what was asked for
+    final_url: str  # after redirects
+    status: int
+    content: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def check_destination(url: str, allow_private: bool) -> None:
+    """Refuse loopback, private, link-local and reserved destinations unless allowed.
+
+    A feed list is user input: without this guard a feed could make the monitor probe the
+    internal network (SSRF). Every redirect hop is checked again.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise FetchError(url, f"unsupported scheme {parts.scheme!r} (only http and https)")
+    host = parts.hostname
+    if not host:
+        raise FetchError(url, "no host in URL")
+    if allow_private:
+        return
+    try:
+        infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80))
+    except socket.gaierror as exc:
+        raise FetchError(url, f"cannot resolve host {host!r}: {exc.strerror}") from None
+    for info in infos:
+        address = str(info[4][0])
+        if not _is_public(address):
+            raise FetchError(
+                url,
+                f"refused: {host} resolves to non-public address {address} "
+                "(set NEWSMON_ALLOW_PRIVATE_NETWORKS=1 to allow loopback/private networks)",
+            )
+
+
+class Fetcher:
+    """A thread-safe HTTP client with the project's limits. Use as a context manager."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        timeout = httpx.Timeout(
+            connect=settings.connect_timeout,
+            read=settings.read_timeout,
+            write=settings.read_timeout,
+            pool=settings.read_timeout,
+        )
+        self._client = httpx.Client(
+            timeout=timeout,
+            follow_redirects=False,  # followed by hand so every hop passes the network guard
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
+            limits=httpx.Limits(max_connections=settings.fetch_concurrency * 2),
+        )
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def get(self, url: str, *, max_bytes: int, accept: str | None = None) -> Fetched:
+        current = url
+        for _ in range(self.settings.max_redirects + 1):
+            check_destination(current, self.settings.allow_private_networks)
+            headers = {"Accept": accept} if accept else None
+            try:
+                with self._client.stream("GET", current, headers=headers) as response:
+                    if response.is_redirect:
+                        location = response.headers.get("location")
+                        if not location:
+                            raise FetchError(url, f"HTTP {response.status_code} redirect without Location")
+                        current = urljoin(current, location)
+                        continue
+                    if response.status_code >= 400:
+                        raise FetchError(url, f"HTTP {response.status_code}")
+                    declared = response.headers.get("content-length")
+                    if declared and declared.isdigit() and int(declared) > max_bytes:
+                        raise FetchError(url, f"too large: {int(declared)} bytes declared, cap is {max_bytes}")
+                    chunks: list[bytes] = []
+                    size = 0
+                    for chunk in response.iter_bytes():
+                        size += len(chunk)
+                        if size > max_bytes:
+                            raise FetchError(url, f"too large: more than {max_bytes} bytes (the cap)")
+                        chunks.append(chunk)
+                    return Fetched(
+                        url=url,
+                        final_url=str(response.url),
+                        status=response.status_code,
+                        content=b"".join(chunks),
+                        headers={k.lower(): v for k, v in response.headers.items()},
+                    )
+            except httpx.TimeoutException as exc:
+                raise FetchError(url, f"timed out ({type(exc).__name__})") from None
+            except httpx.ConnectError as exc:
+                raise FetchError(url, f"connection failed: {exc}") from None
+            except httpx.HTTPError as exc:
+                raise FetchError(url, f"HTTP error: {exc}") from None
+        raise FetchError(url, f"more than {self.settings.max_redirects} redirects")

@@ -1,0 +1,55 @@
+"""Typed records passed between stages."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass
+class FeedEntry:
+    feed_id: str
+    link: str  # as the feed gave it (absolute)
+    canonical_url: str
+    id: str  # document _id from canonical_url
+    title: str | None = None
+    summary: str | None = None
+    published_at: datetime | None = None
+    updated_at: datetime | None = None
+    guid: str | None = None
+
+
+@dataclass
+class Article:
+    id: str
+    url: str
+    canonical_url: str
+    source: str
+    source_domain: str
+    title: str | None
+    body: str
+    summary: str | None
+    authors: list[str]
+    published_at: str | None
+    fetched_at: str
+    language: str | None
+    site_name: str | None = None
+    feed_published_at: str | None = None
+    feed_updated_at: str | None = None
+    content_hash: str = ""
+    topics: list[str] = field(default_factory=list)
+    topic_scores: dict[str, float] = field(default_factory=dict)
+    topic_evidence: list[dict[str, Any]] = field(default_factory=list)
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    extraction: dict[str, Any] = field(default_factory=dict)
+    duplicate_of: str | None = None
+    cluster_size: int = 1
+    outlets: list[str] = field(default_factory=list)
+    url_ids: list[str] = field(default_factory=list)
+
+    def to_document(self) -> dict[str, Any]:
+        doc = asdict(self)
+        doc.pop("id")
+        doc["@timestamp"] = self.fetched_at
+        return doc

@@ -1,0 +1,213 @@
+"""Elasticsearch: templates, aliases, idempotent indexing, lookups and search.
+
+Identity is the document _id (from the canonical URL). Because an _id is unique only per index,
+every "is it already there?" question is asked of the whole alias, never of one index.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
+from elasticsearch import ConnectionError as ESConnectionError
+from elasticsearch.helpers import streaming_bulk
+
+from newsmon.errors import StoreUnavailable
+from newsmon.records import Article
+from newsmon.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def make_client(settings: Settings) -> Elasticsearch:
+    kwargs: dict[str, Any] = {
+        "request_timeout": 30,
+        "retry_on_timeout": True,
+        "max_retries": 2,
+        "verify_certs": settings.es_verify_certs,
+    }
+    if settings.es_api_key:
+        kwargs["api_key"] = settings.es_api_key
+    elif settings.es_username:
+        kwargs["basic_auth"] = (settings.es_username, settings.es_password or "")
+    return Elasticsearch(settings.es_url, **kwargs)
+
+
+def _resource(name: str, prefix: str) -> dict[str, Any]:
+    text = resources.files("newsmon.resources").joinpath(name).read_text(encoding="utf-8")
+    body = json.loads(text.replace("{{PREFIX}}", prefix))
+    return {k: v for k, v in body.items() if not k.startswith("_comment")}
+
+
+@dataclass
+class Known:
+    id: str
+    index: str
+    feed_updated_at: str | None
+    url_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IndexResult:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+
+class Store:
+    def __init__(self, client: Elasticsearch, prefix: str, url: str = ""):
+        self.es = client
+        self.prefix = prefix
+        self.url = url
+        self.alias = f"{prefix}articles"
+        self.template = f"{prefix}articles"
+        self.first_index = f"{prefix}articles-000001"
+        self.runs_index = f"{prefix}runs"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Store:
+        return cls(make_client(settings), settings.index_prefix, settings.es_url)
+
+    def close(self) -> None:
+        self.es.close()
+
+    # -- availability and setup -------------------------------------------------------------
+
+    def check(self) -> dict[str, Any]:
+        """Cluster health, or StoreUnavailable naming the URL tried."""
+        try:
+            health = self.es.options(request_timeout=10).cluster.health()
+        except (ESConnectionError, TransportError) as exc:
+            raise StoreUnavailable(
+                f"Elasticsearch at {self.url or 'the configured URL'} is unreachable: {exc}. "
+                "Start it with `scripts/elasticsearch start` or set NEWSMON_ES_URL."
+            ) from None
+        except ApiError as exc:
+            raise StoreUnavailable(f"Elasticsearch at {self.url} answered {exc.meta.status}: {exc}") from None
+        if health.get("status") not in ("green", "yellow"):
+            raise StoreUnavailable(f"Elasticsearch at {self.url} is {health.get('status')}, not usable")
+        return dict(health)
+
+    def setup(self) -> dict[str, str]:
+        """Install the template, the first index with its write alias, and the run history index."""
+        done: dict[str, str] = {}
+        body = _resource("articles-template.json", self.prefix)
+        self.es.indices.put_index_template(name=self.template, **body)
+        done["template"] = self.template
+        if self.es.indices.exists_alias(name=self.alias):
+            done["alias"] = f"{self.alias} (exists)"
+        else:
+            try:
+                self.es.indices.create(index=self.first_index, aliases={self.alias: {"is_write_index": True}})
+                done["alias"] = f"{self.alias} -> {self.first_index} (created)"
+            except ApiError as exc:
+                if exc.meta.status != 400 or "resource_already_exists" not in str(exc):
+                    raise
+                self.es.indices.put_alias(index=self.first_index, name=self.alias, is_write_index=True)
+                done["alias"] = f"{self.alias} -> {self.first_index} (alias added)"
+        if not self.es.indices.exists(index=self.runs_index):
+            try:
+                self.es.indices.create(index=self.runs_index, **_resource("runs-mapping.json", self.prefix))
+            except ApiError as exc:
+                if "resource_already_exists" not in str(exc):
+                    raise
+        done["runs"] = self.runs_index
+        return done
+
+    def is_set_up(self) -> bool:
+        return bool(self.es.indices.exists_alias(name=self.alias))
+
+    # -- identity ---------------------------------------------------------------------------
+
+    def known(self, ids: Iterable[str]) -> dict[str, Known]:
+        """Stored articles any of whose URL ids is among `ids`, keyed by each matching id."""
+        wanted = sorted(set(ids))
+        found: dict[str, Known] = {}
+        for start in range(0, len(wanted), 1000):
+            chunk = wanted[start : start + 1000]
+            resp = self.es.search(
+                index=self.alias,
+                query={"bool": {"should": [{"ids": {"values": chunk}}, {"terms": {"url_ids": chunk}}]}},
+                source=["url_ids", "feed_updated_at"],
+                size=len(chunk) * 2,
+            )
+            for hit in resp["hits"]["hits"]:
+                src = hit.get("_source", {})
+                known = Known(hit["_id"], hit["_index"], src.get("feed_updated_at"), src.get("url_ids") or [])
+                for key in {hit["_id"], *known.url_ids} & set(chunk):
+                    found[key] = known
+        return found
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def index_articles(self, articles: list[Article], replace: dict[str, Known], chunk_size: int = 200) -> IndexResult:
+        """New articles with `create` (a conflict means another copy won the race: counted, not an
+        error); articles in `replace` overwrite their stored document in the index that holds it."""
+        result = IndexResult()
+
+        def actions() -> Iterator[dict[str, Any]]:
+            for art in articles:
+                doc = art.to_document()
+                old = replace.get(art.id)
+                if old is not None:
+                    yield {"_op_type": "index", "_index": old.index, "_id": art.id, "_source": doc}
+                else:
+                    yield {"_op_type": "create", "_index": self.alias, "_id": art.id, "_source": doc}
+
+        for ok, item in streaming_bulk(
+            self.es, actions(), chunk_size=chunk_size, raise_on_error=False, raise_on_exception=False, max_retries=3
+        ):
+            op, info = next(iter(item.items()))
+            if ok:
+                (result.updated if op == "index" else result.created).append(info["_id"])
+            elif info.get("status") == 409:
+                result.conflicts.append(info["_id"])
+            else:
+                reason = info.get("error", {})
+                result.errors.append({"url": info.get("_id", "?"), "error": f"index failed: {reason}"})
+        return result
+
+    def refresh(self) -> None:
+        self.es.indices.refresh(index=self.alias)
+
+    def get_many(self, ids: list[str], fields: list[str]) -> list[dict[str, Any]]:
+        if not ids:
+            return []
+        resp = self.es.search(index=self.alias, query={"ids": {"values": ids}}, source=fields, size=len(ids))
+        return list(resp["hits"]["hits"])
+
+    def by_field(self, name: str, values: list[str], fields: list[str], size: int = 10_000) -> list[dict[str, Any]]:
+        if not values:
+            return []
+        resp = self.es.search(index=self.alias, query={"terms": {name: values}}, source=fields, size=size)
+        return list(resp["hits"]["hits"])
+
+    def bulk_update(self, updates: list[tuple[str, str, dict[str, Any]]]) -> int:
+        """(index, id, partial doc) updates; returns how many succeeded."""
+        actions = ({"_op_type": "update", "_index": i, "_id": d, "doc": doc} for i, d, doc in updates)
+        done = 0
+        for ok, item in streaming_bulk(self.es, actions, raise_on_error=False, max_retries=3):
+            if ok:
+                done += 1
+            else:
+                log.error("cluster update failed: %s", item)
+        return done
+
+    def record_run(self, summary: dict[str, Any]) -> None:
+        try:
+            self.es.index(index=self.runs_index, document=summary, refresh="wait_for")
+        except (ApiError, TransportError) as exc:
+            log.warning("could not record the run summary in %s: %s", self.runs_index, exc)
+
+    def last_runs(self, size: int = 1) -> list[dict[str, Any]]:
+        try:
+            resp = self.es.search(index=self.runs_index, sort=[{"@timestamp": "desc"}], size=size)
+        except NotFoundError:
+            return []
+        return [h["_source"] for h in resp["hits"]["hits"]]

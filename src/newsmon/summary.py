@@ -1,0 +1,87 @@
+"""The run summary: counts a person can read, and the JSON shape of `newsmon run --json`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+CONTRACT_KEYS = (
+    "feeds_total", "feeds_ok", "feeds_failed", "entries_seen", "articles_new", "articles_updated",
+    "duplicates", "tagged", "indexed", "alerts_fired", "errors",
+)  # fmt: skip
+
+
+@dataclass
+class RunSummary:
+    feeds_total: int = 0
+    feeds_ok: int = 0
+    feeds_failed: int = 0
+    entries_seen: int = 0
+    articles_new: int = 0
+    articles_updated: int = 0
+    already_indexed: int = 0
+    not_articles: int = 0
+    duplicates: int = 0
+    tagged: int = 0
+    indexed: int = 0
+    alerts_fired: int = 0
+    errors: list[dict[str, str]] = field(default_factory=list)
+    per_feed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    new_ids: list[str] = field(default_factory=list)
+    updated_ids: list[str] = field(default_factory=list)
+    duration_s: float = 0.0
+
+    def merge(self, other: RunSummary | dict[str, Any]) -> RunSummary:
+        data = other if isinstance(other, dict) else asdict(other)
+        for key, value in data.items():
+            if key == "duration_s":
+                continue
+            mine = getattr(self, key)
+            if isinstance(mine, list):
+                mine.extend(value)
+            elif isinstance(mine, dict):
+                mine.update(value)
+            elif isinstance(mine, int):
+                setattr(self, key, mine + int(value))
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_contract(self) -> dict[str, Any]:
+        data = asdict(self)
+        out = {k: data[k] for k in CONTRACT_KEYS}
+        out.update(
+            already_indexed=self.already_indexed,
+            not_articles=self.not_articles,
+            per_feed=self.per_feed,
+            duration_s=round(self.duration_s, 2),
+        )
+        return out
+
+    def render(self, title: str = "newsmon run") -> str:
+        lines = [
+            f"{title} finished in {self.duration_s:.1f} s",
+            f"  feeds      {self.feeds_ok} ok, {self.feeds_failed} failed, of {self.feeds_total}",
+            f"  entries    {self.entries_seen} seen, {self.already_indexed} already indexed",
+            f"  articles   {self.articles_new} new, {self.articles_updated} updated, "
+            f"{self.not_articles} not articles, {self.indexed} indexed",
+            f"  stories    {self.tagged} tagged with a topic, {self.duplicates} copies of stories already seen",
+            f"  alerts     {self.alerts_fired} fired",
+        ]
+        if self.per_feed:
+            lines.append("  per feed:")
+            for feed_id, stats in sorted(self.per_feed.items()):
+                state = "ok" if stats.get("ok") else "FAILED"
+                lines.append(
+                    f"    {feed_id:<28} {state:<6} {stats.get('entries', 0):>4} entries, "
+                    f"{stats.get('new', 0):>4} new"
+                )
+        if self.errors:
+            lines.append(f"  problems ({len(self.errors)}):")
+            for err in self.errors[:50]:
+                what = f"feed {err['feed']}" if "feed" in err else err.get("url", "?")
+                lines.append(f"    - {what}: {err['error']}")
+            if len(self.errors) > 50:
+                lines.append(f"    … and {len(self.errors) - 50} more")
+        return "\n".join(lines)

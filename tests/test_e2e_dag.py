@@ -1,0 +1,55 @@
+"""End to end: the real news_monitor DAG under dag.test() against the loopback site, then search."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_news_monitor_dag_indexes_the_site_and_search_finds_the_seed_story(site, es_url, prefix, monkeypatch):
+    monkeypatch.setenv("NEWSMON_DEMO_SITE", site.base_url)
+    monkeypatch.setenv("NEWSMON_FEEDS_FILE", str(ROOT / "examples" / "demo-feeds.yaml"))
+    monkeypatch.setenv("NEWSMON_ES_URL", es_url)
+    monkeypatch.setenv("NEWSMON_INDEX_PREFIX", prefix)
+    monkeypatch.setenv("NEWSMON_ALLOW_PRIVATE_NETWORKS", "1")
+    monkeypatch.delenv("AIRFLOW_CONN_NEWSMON_ES", raising=False)
+
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(ROOT / "dags")).get_dag("news_monitor")
+    run = dag.test()
+    assert str(run.state) in ("success", "DagRunState.SUCCESS"), run.state
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "newsmon.cli", "-q", "search", "Riabkov", "--json"],
+        capture_output=True, text=True, env=os.environ.copy(), timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["total"] >= 1
+    outlet = [h for h in result["hits"] if h["source"] == "meridian-wire"]
+    assert outlet and "arms_control" in outlet[0]["topics"]
+
+    everything = subprocess.run(
+        [sys.executable, "-m", "newsmon.cli", "-q", "search", "*", "--include-duplicates", "--size", "50", "--json"],
+        capture_output=True, text=True, env=os.environ.copy(), timeout=120,
+    )  # fmt: skip
+    hits = json.loads(everything.stdout)["hits"]
+    assert len(hits) == 6
+    unrelated = [h for h in hits if h["id"] not in {x["id"] for x in result["hits"]}]
+    assert unrelated and all(not h["topics"] for h in unrelated)
+
+    runs = subprocess.run(
+        [sys.executable, "-m", "newsmon.cli", "-q", "runs", "--json"],
+        capture_output=True, text=True, env=os.environ.copy(), timeout=120,
+    )  # fmt: skip
+    last = json.loads(runs.stdout)["runs"][0]
+    assert last["mode"] == "airflow" and last["articles_new"] == 6 and last["feeds_ok"] == 2

@@ -1,0 +1,126 @@
+"""A full pass (`newsmon run` code path) over the loopback sample site into the real Elasticsearch."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import free_port
+from newsmon.pipeline import run_pass
+from newsmon.search import search
+from newsmon.store import Store
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[1]
+
+DEMO = """
+feeds:
+  - {id: meridian-wire, url: "%(base)s/outlet/rss.xml"}
+  - {id: scraper-blog, url: "%(base)s/scraper/feed.atom"}
+"""
+
+FAULTS = """
+feeds:
+  - {id: refused, url: "http://127.0.0.1:%(dead)d/rss.xml"}
+  - {id: not-xml, url: "%(base)s/faults/not-a-feed.xml"}
+  - {id: faults, url: "%(base)s/faults/rss.xml"}
+"""
+
+
+def docs(settings) -> list[dict]:
+    store = Store.from_settings(settings)
+    try:
+        store.refresh()
+        hits = store.es.search(index=store.alias, size=100, query={"match_all": {}})["hits"]["hits"]
+        return [h["_source"] | {"_id": h["_id"]} for h in hits]
+    finally:
+        store.close()
+
+
+def test_demo_site_pass_is_idempotent(site, settings_for):
+    settings = settings_for(DEMO % {"base": site.base_url})
+    first = run_pass(settings)
+    assert first.feeds_ok == 2 and first.feeds_failed == 0 and first.errors == []
+    assert first.entries_seen == 6 and first.articles_new == 6 and first.indexed == 6
+    stored = docs(settings)
+    assert len(stored) == 6
+    seed = [d for d in stored if "geneva-strategic-stability-round" in d["url"]]
+    assert len(seed) == 1
+    seed = seed[0]
+    assert "arms_control" in seed["topics"] and "arms_control.strategic_stability" in seed["topics"]
+    assert seed["language"] == "en" and seed["published_at"].startswith("2021-09-30")
+    assert "utm_" not in seed["canonical_url"] and seed["source"] == "meridian-wire"
+    assert seed["topic_evidence"] and seed["content_hash"]
+    for doc in stored:
+        if "riabkov" not in doc["body"].lower():
+            assert not any(t.startswith("arms_control") for t in doc["topics"]), doc["title"]
+
+    pages_before = dict(site.hits)
+    second = run_pass(settings)
+    assert second.articles_new == 0 and second.indexed == 0 and second.already_indexed == 6
+    assert len(docs(settings)) == 6
+    # Nothing already indexed is fetched again.
+    refetched = {p for p, n in site.hits.items() if p.endswith(".html") and n > pages_before.get(p, 0)}
+    assert refetched == set()
+
+
+def test_faults_are_reported_and_the_rest_goes_on(site, settings_for):
+    settings = settings_for(FAULTS % {"base": site.base_url, "dead": free_port()})
+    summary = run_pass(settings)
+    assert summary.feeds_total == 3 and summary.feeds_ok == 1 and summary.feeds_failed == 2
+    errors = {e.get("feed") or e.get("url"): e["error"] for e in summary.errors}
+    assert "connection failed" in errors["refused"]
+    assert "not a feed" in errors["not-xml"]
+    by_url = {k: v for k, v in errors.items() if k.startswith("http")}
+    assert any("HTTP 404" in v for k, v in by_url.items() if "/status/404" in k)
+    assert any("not an HTML page (application/pdf)" in v for k, v in by_url.items() if k.endswith(".pdf"))
+    assert any("too large" in v for k, v in by_url.items() if "big.html" in k)
+    # The good article, listed twice with different tracking parameters, is one document.
+    stored = docs(settings)
+    assert [d["canonical_url"].rsplit("/", 1)[-1] for d in stored] == ["good-article.html"]
+    assert summary.articles_new == 1
+
+
+def test_run_with_elasticsearch_down_fails_cleanly(site, tmp_path, prefix):
+    dead = free_port()
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text(DEMO % {"base": site.base_url}, encoding="utf-8")
+    env = os.environ | {
+        "NEWSMON_ES_URL": f"http://127.0.0.1:{dead}",
+        "NEWSMON_INDEX_PREFIX": prefix,
+        "NEWSMON_ALLOW_PRIVATE_NETWORKS": "1",
+    }
+    hits_before = dict(site.hits)
+    proc = subprocess.run(
+        [sys.executable, "-m", "newsmon.cli", "run", "--feeds", str(feeds), "--json"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode != 0
+    assert f"http://127.0.0.1:{dead}" in proc.stderr and "unreachable" in proc.stderr
+    assert proc.stdout == ""
+    assert site.hits == hits_before  # not a single feed was fetched: nothing half-done
+
+
+def test_cli_run_json_matches_the_contract(site, settings_for):
+    settings = settings_for(DEMO % {"base": site.base_url})
+    proc = subprocess.run(
+        [sys.executable, "-m", "newsmon.cli", "-q", "run", "--json"],
+        capture_output=True, text=True, env=os.environ.copy(), timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    for key in ("feeds_total", "feeds_ok", "feeds_failed", "entries_seen", "articles_new", "articles_updated",
+                "duplicates", "tagged", "indexed", "alerts_fired", "errors"):
+        assert key in out
+    assert out["articles_new"] == 6 and out["tagged"] >= 2
+    store = Store.from_settings(settings)
+    try:
+        found = search(store, "Riabkov")
+    finally:
+        store.close()
+    assert found["total"] >= 1 and "arms_control" in found["hits"][0]["topics"]
