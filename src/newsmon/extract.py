@@ -33,6 +33,7 @@ class Extraction:
     method: str = "trafilatura"
     chars: int = 0
     is_article: bool = True
+    teaser: bool = False  # body much shorter than the feed summary, or a paywall marker
     notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -84,7 +85,9 @@ def _drop_leading_title(text: str, title: str | None) -> str:
     return text
 
 
-def extract_page(html: bytes | str, url: str | None, *, now: datetime | None = None) -> Extraction:
+def extract_page(
+    html: bytes | str, url: str | None, *, feed_summary: str | None = None, now: datetime | None = None
+) -> Extraction:
     now = now or datetime.now(UTC)
     doc = trafilatura.bare_extraction(
         html,

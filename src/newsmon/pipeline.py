@@ -73,7 +73,7 @@ def _tagger(topics_path: Path) -> Tagger:
 def build_article(fetched: Fetched, entry: FeedEntry, topics_path: Path) -> Article | str:
     """Extract, tag and assemble one article; a string is the reason it is not one."""
     html = fetched.content
-    ext = extract_page(html, fetched.final_url)
+    ext = extract_page(html, fetched.final_url, feed_summary=entry.summary)
     if not ext.is_article:
         return "; ".join(ext.notes) or "not an article"
     canonical = ext.canonical_url or entry.canonical_url
@@ -105,7 +105,16 @@ def build_article(fetched: Fetched, entry: FeedEntry, topics_path: Path) -> Arti
         topics=tags.topics,
         topic_scores=dict(tags.scores),
         topic_evidence=tags.evidence,
-        extraction={"method": ext.method, "chars": ext.chars, "notes": ext.notes, "final_url": fetched.final_url},
+        entities=tags.entities,
+        extraction_method=ext.method,
+        teaser=ext.teaser,
+        extraction={
+            "method": ext.method,
+            "chars": ext.chars,
+            "teaser": ext.teaser,
+            "notes": ext.notes,
+            "final_url": fetched.final_url,
+        },
         outlets=[domain(canonical)],
     )
     return article

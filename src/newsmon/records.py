@@ -43,6 +43,8 @@ class Article:
     topic_evidence: list[dict[str, Any]] = field(default_factory=list)
     entities: list[dict[str, Any]] = field(default_factory=list)
     extraction: dict[str, Any] = field(default_factory=dict)
+    extraction_method: str | None = None
+    teaser: bool = False
     duplicate_of: str | None = None
     cluster_size: int = 1
     outlets: list[str] = field(default_factory=list)
@@ -52,4 +54,7 @@ class Article:
         doc = asdict(self)
         doc.pop("id")
         doc["@timestamp"] = self.fetched_at
+        # Topic ids contain dots, so a {topic: score} object would turn into nested object paths;
+        # a list of pairs maps cleanly (nested) and can be filtered on a minimum score.
+        doc["topic_scores"] = [{"topic": t, "score": s} for t, s in sorted(self.topic_scores.items())]
         return doc

@@ -60,6 +60,7 @@ class TagResult:
     topics: list[str] = field(default_factory=list)
     scores: dict[str, float] = field(default_factory=dict)
     evidence: list[dict[str, Any]] = field(default_factory=list)
+    entities: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Tagger:
