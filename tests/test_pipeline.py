@@ -56,6 +56,11 @@ def test_demo_site_pass_is_idempotent(site, settings_for):
     assert seed["language"] == "en" and seed["published_at"].startswith("2021-09-30")
     assert "utm_" not in seed["canonical_url"] and seed["source"] == "meridian-wire"
     assert seed["topic_evidence"] and seed["content_hash"]
+    # The scraper's copy of the seed story is the same story: it points to the outlet's original.
+    copy = [d for d in stored if d["source"] == "scraper-blog" and "riabkov" in d["body"].lower()]
+    assert len(copy) == 1 and copy[0]["duplicate_of"] == seed["_id"]
+    assert seed["cluster_size"] == 2 and seed["duplicate_of"] is None and len(seed["outlets"]) >= 1
+    assert first.duplicates == 1
     for doc in stored:
         if "riabkov" not in doc["body"].lower():
             assert not any(t.startswith("arms_control") for t in doc["topics"]), doc["title"]

@@ -142,6 +142,33 @@ def _explain(result: Any) -> str:
     return "\n".join(lines)
 
 
+def cmd_similar(args: argparse.Namespace) -> int:
+    from newsmon.dedupe import cluster_docs, make_doc
+
+    docs = []
+    seen: set[str] = set()
+    for n, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict):
+                raise ValueError("not a JSON object")
+            doc_id, body = str(record["id"]), record["body"]
+            if not isinstance(body, str):
+                raise ValueError("body is not a string")
+        except (ValueError, KeyError) as exc:
+            raise NewsmonError(f"stdin line {n}: expected a JSON object with id and body ({exc})") from None
+        if doc_id in seen:
+            raise NewsmonError(f"stdin line {n}: id {doc_id!r} appears twice")
+        seen.add(doc_id)
+        source = record.get("source") or record.get("outlet")
+        docs.append(make_doc(doc_id, body, source=str(source) if source else None))
+    for group in cluster_docs(docs):
+        print(json.dumps({"ids": group}, ensure_ascii=False))
+    return 0
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
     from newsmon.store import Store
     from newsmon.summary import RunSummary
@@ -218,6 +245,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jsonl", action="store_true", help="stdin and stdout are JSON lines with title and body")
     p.add_argument("--topics", help="taxonomy file (default: $NEWSMON_CONFIG_DIR/topics.yaml)")
     p.set_defaults(func=cmd_tag)
+
+    p = sub.add_parser("similar", help="group texts into stories (copies of one story join), as the pipeline does")
+    p.add_argument("--jsonl", action="store_true", help="stdin: JSON lines with id, title, body (optional source)")
+    p.set_defaults(func=cmd_similar)
 
     p = sub.add_parser("runs", help="summaries of the last monitoring passes")
     p.add_argument("--last", type=int, default=1)

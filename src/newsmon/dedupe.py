@@ -1,59 +1,245 @@
-"""Story clusters of exact copies: the same normalized body under different URLs.
+"""Story clusters: exact and near copies of one story across URLs and outlets.
 
-The cluster leader is the copy published first (page date, then fetch time, then id): a rule that
-gives the same answer whatever order the copies arrive in and however often a run is retried, so
-re-running it is always safe.
+Two copies are one story when their bodies are identical after normalization (`content_hash`) or
+when their exact 5-word shingles reach the resemblance threshold of newsmon.similarity, boilerplate
+paragraphs of each outlet left out. Candidates come from MinHash band keys: in memory for
+`newsmon similar`, from a terms query over the whole alias (recent window) in the pipeline; the
+confirming rule is the same function in both.
+
+The cluster leader is the copy published first (page date, then fetch time, then id): the answer
+does not depend on the order copies arrive in, and re-running is always safe. Every member carries
+`cluster_size` and `outlets`; the others point to the leader with `duplicate_of`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+import os
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
+from newsmon.similarity import BOILERPLATE_MIN_DOCS, fingerprint, same_story
 from newsmon.store import Store
 
 log = logging.getLogger(__name__)
 
-_FIELDS = ["content_hash", "published_at", "fetched_at", "source_domain", "duplicate_of", "cluster_size", "outlets"]
+WINDOW_DAYS = int(os.environ.get("NEWSMON_DEDUPE_WINDOW_DAYS", "30"))
+MAX_CANDIDATES = 25
+_FIELDS = [
+    "body", "content_hash", "para_hashes", "lsh_bands", "source_domain", "published_at", "fetched_at",
+    "duplicate_of", "cluster_size", "outlets",
+]  # fmt: skip
+
+
+@dataclass
+class Doc:
+    id: str
+    body: str
+    source: str
+    content_hash: str = ""
+    paragraphs: list[str] = field(default_factory=list)
+    bands: list[str] = field(default_factory=list)
+    published_at: str | None = None
+    fetched_at: str | None = None
+
+    def order(self) -> tuple[str, str, str]:
+        return (self.published_at or "9999", self.fetched_at or "9999", self.id)
+
+
+class _Union:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def join(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+    def groups(self) -> list[list[str]]:
+        out: dict[str, list[str]] = defaultdict(list)
+        for x in list(self.parent):
+            out[self.find(x)].append(x)
+        return [sorted(g) for g in out.values()]
+
+
+def is_copy(a: Doc, b: Doc, boilerplate_count: Callable[[str, str], int]) -> tuple[bool, float]:
+    """The one rule, for the pipeline and `newsmon similar` alike."""
+    if a.content_hash and a.content_hash == b.content_hash:
+        return True, 1.0
+    skip = {h for h in a.paragraphs if boilerplate_count(a.source, h) >= BOILERPLATE_MIN_DOCS}
+    skip |= {h for h in b.paragraphs if boilerplate_count(b.source, h) >= BOILERPLATE_MIN_DOCS}
+    return same_story(a.body, b.body, skip)
+
+
+# -- in memory: `newsmon similar` and the evaluation --------------------------------------------
+
+
+def make_doc(id: str, body: str, source: str | None = None, **extra: Any) -> Doc:
+    from newsmon.extract import content_hash
+
+    fp = fingerprint(body)
+    return Doc(
+        id=id, body=body, source=source or f"(own:{id})", content_hash=content_hash(body),
+        paragraphs=fp.paragraph_hashes, bands=fp.bands, **extra,
+    )  # fmt: skip
+
+
+def cluster_docs(docs: list[Doc]) -> list[list[str]]:
+    """Clusters (lists of ids, singletons included) of the given documents."""
+    by_id = {d.id: d for d in docs}
+    df = Counter((d.source, h) for d in docs for h in set(d.paragraphs))
+    by_band: dict[str, list[str]] = defaultdict(list)
+    by_hash: dict[str, list[str]] = defaultdict(list)
+    union = _Union()
+    for d in docs:
+        union.find(d.id)
+        candidates = {c for band in d.bands for c in by_band[band]} | set(by_hash[d.content_hash])
+        for c in sorted(candidates):
+            if is_copy(d, by_id[c], lambda s, h: df[(s, h)])[0]:
+                union.join(d.id, c)
+        for band in d.bands:
+            by_band[band].append(d.id)
+        by_hash[d.content_hash].append(d.id)
+    order = {d.id: n for n, d in enumerate(docs)}
+    return sorted(union.groups(), key=lambda g: min(order[i] for i in g))
+
+
+# -- in Elasticsearch: the pipeline ------------------------------------------------------------
+
+
+def _doc(hit: dict[str, Any]) -> Doc:
+    src = hit["_source"]
+    return Doc(
+        id=hit["_id"], body=src.get("body") or "", source=src.get("source_domain") or "",
+        content_hash=src.get("content_hash") or "", paragraphs=src.get("para_hashes") or [],
+        bands=src.get("lsh_bands") or [], published_at=src.get("published_at"), fetched_at=src.get("fetched_at"),
+    )  # fmt: skip
+
+
+def _candidate_query(doc: Doc) -> dict[str, Any]:
+    near = {
+        "bool": {
+            "filter": [
+                {"terms": {"lsh_bands": doc.bands}},
+                {"range": {"fetched_at": {"gte": f"now-{WINDOW_DAYS}d"}}},
+            ]
+        }
+    }
+    should: list[dict[str, Any]] = [{"term": {"content_hash": doc.content_hash}}] if doc.content_hash else []
+    if doc.bands:
+        should.append(near)
+    return {"bool": {"should": should, "minimum_should_match": 1, "must_not": [{"ids": {"values": [doc.id]}}]}}
+
+
+class _BoilerplateCounts:
+    """How many stories of one outlet carry a paragraph, asked of Elasticsearch once per outlet."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.counts: dict[tuple[str, str], int] = {}
+
+    def prefetch(self, docs: Iterable[Doc]) -> None:
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for d in docs:
+            wanted[d.source].update(h for h in d.paragraphs if (d.source, h) not in self.counts)
+        for source, hashes in wanted.items():
+            if not hashes:
+                continue
+            resp = self.store.es.search(
+                index=self.store.alias,
+                size=0,
+                query={"term": {"source_domain": source}},
+                aggs={"p": {"terms": {"field": "para_hashes", "include": sorted(hashes), "size": len(hashes)}}},
+            )
+            for h in hashes:
+                self.counts[(source, h)] = 0
+            for bucket in resp["aggregations"]["p"]["buckets"]:
+                self.counts[(source, bucket["key"])] = bucket["doc_count"]
+
+    def __call__(self, source: str, h: str) -> int:
+        return self.counts.get((source, h), 0)
+
+
+def cluster_stories(store: Store, new_ids: list[str]) -> dict[str, int]:
+    """Join the stories behind `new_ids` with their copies anywhere in the alias; returns counts."""
+    if not new_ids:
+        return {"duplicates": 0, "clusters_touched": 0}
+    store.refresh()
+    new = [_doc(h) for h in store.get_many(new_ids, _FIELDS)]
+    docs: dict[str, Doc] = {d.id: d for d in new}
+    candidates: dict[str, list[str]] = {}
+    for start in range(0, len(new), 100):
+        chunk = new[start : start + 100]
+        body: list[dict[str, Any]] = []
+        for d in chunk:
+            body += [{"index": store.alias}, {"query": _candidate_query(d), "size": MAX_CANDIDATES, "_source": _FIELDS}]
+        for d, resp in zip(chunk, store.es.msearch(searches=body)["responses"], strict=True):
+            hits = resp.get("hits", {}).get("hits", [])
+            candidates[d.id] = [h["_id"] for h in hits]
+            for h in hits:
+                docs.setdefault(h["_id"], _doc(h))
+    boilerplate = _BoilerplateCounts(store)
+    boilerplate.prefetch(docs.values())
+    union = _Union()
+    for d in new:
+        union.find(d.id)
+        for c in candidates[d.id]:
+            if is_copy(d, docs[c], boilerplate)[0]:
+                union.join(d.id, c)
+    return _write_clusters(store, union.groups(), set(new_ids))
+
+
+def _write_clusters(store: Store, groups: list[list[str]], new: set[str]) -> dict[str, int]:
+    fields = ["source_domain", "published_at", "fetched_at", "duplicate_of", "cluster_size", "outlets"]
+    duplicates = touched = 0
+    updates: list[tuple[str, str, dict[str, Any]]] = []
+    singles = [g[0] for g in groups if len(g) == 1]
+    # A lone new id still matters if copies already point at it (an updated leader): one query for all.
+    led = {
+        h["_source"]["duplicate_of"]
+        for h in store.by_field("duplicate_of", singles, ["duplicate_of"])
+    } if singles else set()
+    for group in groups:
+        if len(group) < 2 and group[0] not in led:
+            continue
+        # Everything already clustered with any member joins too: clusters merge, never split here.
+        hits = store.get_many(group, fields)
+        leaders = {h["_source"].get("duplicate_of") or h["_id"] for h in hits}
+        members = {h["_id"]: h for h in hits}
+        for h in store.es.search(
+            index=store.alias,
+            size=10_000,
+            source=fields,
+            query={"bool": {"should": [{"ids": {"values": sorted(leaders)}}, {"terms": {"duplicate_of": sorted(leaders)}}]}},
+        )["hits"]["hits"]:
+            members.setdefault(h["_id"], h)
+        ordered = sorted(members.values(), key=lambda h: _order(h))
+        leader = ordered[0]
+        outlets = sorted({h["_source"].get("source_domain") or "" for h in ordered} - {""})
+        size = len(ordered)
+        for h in ordered:
+            want = {"duplicate_of": None if h is leader else leader["_id"], "cluster_size": size, "outlets": outlets}
+            if any(h["_source"].get(k) != v for k, v in want.items()):
+                updates.append((h["_index"], h["_id"], want))
+            if h is not leader and h["_id"] in new:
+                duplicates += 1
+        touched += size > 1
+    if updates:
+        store.bulk_update(updates)
+        store.refresh()
+    log.info("story clusters: %d touched, %d new copy(ies) of stories seen before", touched, duplicates)
+    return {"duplicates": duplicates, "clusters_touched": touched}
 
 
 def _order(hit: dict[str, Any]) -> tuple[str, str, str]:
     src = hit["_source"]
     return (src.get("published_at") or "9999", src.get("fetched_at") or "9999", hit["_id"])
-
-
-def cluster_exact(store: Store, new_ids: list[str]) -> dict[str, int]:
-    """Mark copies of the stories behind `new_ids`; returns counts of duplicates among them."""
-    if not new_ids:
-        return {"duplicates": 0, "clusters_touched": 0}
-    store.refresh()
-    hashes = sorted({h["_source"].get("content_hash") for h in store.get_many(new_ids, _FIELDS)} - {None, ""})
-    members: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for start in range(0, len(hashes), 500):
-        for hit in store.by_field("content_hash", hashes[start : start + 500], _FIELDS):
-            members[hit["_source"]["content_hash"]].append(hit)
-    updates: list[tuple[str, str, dict[str, Any]]] = []
-    new = set(new_ids)
-    duplicates = 0
-    touched = 0
-    for group in members.values():
-        group.sort(key=_order)
-        leader, copies = group[0], group[1:]
-        outlets = sorted({h["_source"].get("source_domain") or "" for h in group} - {""})
-        want = {"duplicate_of": None, "cluster_size": len(group), "outlets": outlets}
-        if any(leader["_source"].get(k) != v for k, v in want.items()):
-            updates.append((leader["_index"], leader["_id"], want))
-        for copy in copies:
-            want_copy = {"duplicate_of": leader["_id"], "cluster_size": len(group), "outlets": outlets}
-            if any(copy["_source"].get(k) != v for k, v in want_copy.items()):
-                updates.append((copy["_index"], copy["_id"], want_copy))
-            if copy["_id"] in new:
-                duplicates += 1
-        if len(group) > 1:
-            touched += 1
-    if updates:
-        store.bulk_update(updates)
-        store.refresh()
-    log.info("clusters: %d exact-copy group(s) touched, %d new duplicate(s)", touched, duplicates)
-    return {"duplicates": duplicates, "clusters_touched": touched}

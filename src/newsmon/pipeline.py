@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from newsmon.config import FeedConfig, FeedsConfig, load_feeds
-from newsmon.dedupe import cluster_exact
+from newsmon.dedupe import cluster_stories
 from newsmon.errors import FetchError
 from newsmon.extract import content_hash, extract_page
 from newsmon.feeds import fetch_feed
 from newsmon.fetching import HTML_TYPES, Fetched, Fetcher
 from newsmon.records import Article, FeedEntry
 from newsmon.settings import Settings
+from newsmon.similarity import fingerprint
 from newsmon.store import Known, Store
 from newsmon.summary import RunSummary
 from newsmon.taxonomy import load_taxonomy
@@ -85,6 +86,7 @@ def build_article(fetched: Fetched, entry: FeedEntry, topics_path: Path) -> Arti
     if not published:
         published, published_source = fetched_at, "fetched"
     tags = _tagger(topics_path).tag(ext.title or entry.title, ext.body)
+    prints = fingerprint(ext.body)
     article = Article(
         id=art_id,
         url=entry.link,
@@ -102,6 +104,8 @@ def build_article(fetched: Fetched, entry: FeedEntry, topics_path: Path) -> Arti
         feed_published_at=_iso(entry.published_at),
         feed_updated_at=_iso(entry.updated_at),
         content_hash=content_hash(ext.body),
+        para_hashes=prints.paragraph_hashes,
+        lsh_bands=prints.bands,
         topics=tags.topics,
         topic_scores=dict(tags.scores),
         topic_evidence=tags.evidence,
@@ -365,7 +369,7 @@ def finish(settings: Settings, batches: list[dict[str, Any]], mode: str, started
     store = connect(settings)
     try:
         touched = summary.new_ids + summary.updated_ids
-        summary.duplicates = cluster_exact(store, touched)["duplicates"]
+        summary.duplicates = cluster_stories(store, touched)["duplicates"]
         finished = now_iso()
         summary.duration_s = (
             datetime.fromisoformat(finished.replace("Z", "+00:00"))

@@ -49,6 +49,8 @@ class Article:
     cluster_size: int = 1
     outlets: list[str] = field(default_factory=list)
     url_ids: list[str] = field(default_factory=list)
+    para_hashes: list[str] = field(default_factory=list)
+    lsh_bands: list[str] = field(default_factory=list)
 
     def to_document(self) -> dict[str, Any]:
         doc = asdict(self)

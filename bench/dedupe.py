@@ -1,0 +1,103 @@
+"""Dedupe cost per new article with 1,000 and with 100,000 articles already indexed.
+
+The stored articles are filler documents with random band keys and paragraph hashes (what the
+candidate look-up sees of a real article); the measured new articles are generated stories, a
+third of them edited copies of others, so candidates are found and confirmed. Target: the cost
+per article at 100,000 within 1.5x of the cost at 1,000.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+import uuid
+from typing import Any
+
+from elasticsearch.helpers import bulk
+
+from newsmon.dedupe import cluster_stories
+from newsmon.devsite_text import generate_story
+from newsmon.extract import content_hash
+from newsmon.records import Article
+from newsmon.settings import load_settings
+from newsmon.similarity import BANDS, fingerprint
+from newsmon.store import Store, make_client
+
+NEW = 60
+
+
+def _filler(n: int, rng: random.Random) -> dict[str, Any]:
+    return {
+        "_index": None,
+        "_id": f"f{n}",
+        "_source": {
+            "title": f"filler {n}", "body": f"filler article {n}", "source_domain": f"site{n % 500}.example",
+            "content_hash": f"{rng.getrandbits(64):016x}", "published_at": "2026-11-01T00:00:00Z",
+            "fetched_at": "2026-11-27T00:00:00Z", "cluster_size": 1,
+            "lsh_bands": [f"{b:02d}{rng.getrandbits(48):012x}" for b in range(BANDS)],
+            "para_hashes": [f"{rng.getrandbits(64):016x}" for _ in range(12)],
+        },
+    }  # fmt: skip
+
+
+def _new_articles(run: str) -> list[Article]:
+    out = []
+    for i in range(NEW):
+        story = generate_story(1000 + i // 3 if i % 3 else 1000 + i)
+        paras = list(story.paragraphs)
+        if i % 3:  # an edited copy: one paragraph cut, a sentence added
+            paras = paras[:-1] + ["An editor's note was added to this version of the story."]
+        body = "\n".join(paras)
+        fp = fingerprint(body)
+        out.append(
+            Article(
+                id=f"{run}-{i}", url=f"https://o{i}.example/{i}", canonical_url=f"https://o{i}.example/{i}",
+                source=f"o{i}", source_domain=f"o{i}.example", title=story.title, body=body, summary=None,
+                authors=[], published_at=f"2026-11-27T{i % 24:02d}:00:00Z", fetched_at="2026-11-28T00:00:00Z",
+                language="en", content_hash=content_hash(body), para_hashes=fp.paragraph_hashes,
+                lsh_bands=fp.bands, url_ids=[f"{run}-{i}"],
+            )
+        )  # fmt: skip
+    return out
+
+
+def _measure(store: Store, run: str) -> float:
+    articles = _new_articles(run)
+    store.index_articles(articles, {})
+    store.refresh()
+    start = time.perf_counter()
+    cluster_stories(store, [a.id for a in articles])
+    return (time.perf_counter() - start) / len(articles)
+
+
+def run() -> list[str]:
+    settings = load_settings(dict(os.environ, NEWSMON_INDEX_PREFIX=f"bench-{uuid.uuid4().hex[:8]}-"))
+    store = Store(make_client(settings), settings.index_prefix, settings.es_url)
+    rng = random.Random(5)
+    try:
+        store.setup()
+        results = {}
+        have = 0
+        for size in (1_000, 100_000):
+            actions = []
+            for n in range(have, size):
+                doc = _filler(n, rng)
+                doc["_index"] = store.alias
+                actions.append(doc)
+            bulk(store.es.options(request_timeout=120), actions, chunk_size=2000)
+            have = size
+            store.es.indices.forcemerge(index=store.alias, max_num_segments=1, request_timeout=600)
+            _measure(store, f"warm{size}")  # the first queries after a bulk load warm caches
+            results[size] = min(_measure(store, f"r{size}-{k}") for k in range(3))
+    finally:
+        store.es.options(ignore_status=404).indices.delete(index=f"{settings.index_prefix}*", expand_wildcards="all")
+        store.es.options(ignore_status=404).indices.delete_index_template(name=f"{settings.index_prefix}*")
+        store.close()
+    ratio = results[100_000] / results[1_000]
+    return [
+        f"{NEW} new articles per measurement (a third edited copies), best of 3",
+        f"with   1,000 indexed: {results[1_000] * 1000:7.2f} ms per article",
+        f"with 100,000 indexed: {results[100_000] * 1000:7.2f} ms per article",
+        f"ratio: {ratio:.2f}   (target < 1.5: {'met' if ratio < 1.5 else 'NOT met'})",
+    ]

@@ -1,0 +1,113 @@
+"""Text fingerprints for recognising copies of one story: shingles, MinHash band keys, paragraphs.
+
+A copy of a wire story on another site keeps most of its 5-word shingles; an independent story of
+the same event keeps almost none (measured on shared/eval/dedupe: Jaccard >= 0.47 against <= 0.06).
+MinHash with LSH bands finds candidates cheaply (band keys are stored as keywords and looked up
+with a terms query); a candidate is then confirmed on the exact shingle sets.
+
+Boilerplate is the one trap: a block an outlet prints under many of its stories (a photo gallery,
+a promo) makes unrelated stories look alike. A paragraph found in BOILERPLATE_MIN_DOCS or more
+stories of the same outlet is boilerplate and is left out of the confirming comparison. Copies of
+a wire story sit on different outlets, so they are never mistaken for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from datasketch import MinHash
+
+SHINGLE_WORDS = 5
+BANDS, ROWS = 42, 3  # P(candidate) = 1-(1-J^3)^42: 0.996 at J=0.5, 0.68 at J=0.3, 0.04 at J=0.1
+NUM_PERM = BANDS * ROWS
+NEAR_DUPLICATE_JACCARD = 0.5  # resemblance at which two texts are one story (Broder's "roughly the same")
+BOILERPLATE_MIN_DOCS = 3
+MIN_PARAGRAPH_WORDS = 8  # shorter lines ("Photo: EFE", "Read more") are too common to tell stories apart
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+def paragraph_hash(words_of_paragraph: list[str]) -> str:
+    return hashlib.blake2b(" ".join(words_of_paragraph).encode("utf-8"), digest_size=8).hexdigest()
+
+
+def paragraphs(text: str) -> list[tuple[str, list[str]]]:
+    """(hash, words) of each paragraph long enough to identify text."""
+    out = []
+    for line in text.splitlines():
+        w = words(line)
+        if len(w) >= MIN_PARAGRAPH_WORDS:
+            out.append((paragraph_hash(w), w))
+    return out
+
+
+def shingles(text: str, skip_paragraphs: Iterable[str] = ()) -> set[int]:
+    """64-bit hashes of the word 5-grams of `text`, leaving out the paragraphs in `skip_paragraphs`."""
+    skip = set(skip_paragraphs)
+    if skip:
+        kept: list[str] = []
+        for line in text.splitlines():
+            w = words(line)
+            if len(w) >= MIN_PARAGRAPH_WORDS and paragraph_hash(w) in skip:
+                continue
+            kept.extend(w)
+        tokens = kept
+    else:
+        tokens = words(text)
+    if not tokens:
+        return set()
+    n = max(1, len(tokens) - SHINGLE_WORDS + 1)
+    return {
+        int.from_bytes(
+            hashlib.blake2b(" ".join(tokens[i : i + SHINGLE_WORDS]).encode("utf-8"), digest_size=8).digest(), "big"
+        )
+        for i in range(n)
+    }
+
+
+def jaccard(a: set[int], b: set[int]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def band_keys(shingle_hashes: set[int]) -> list[str]:
+    """LSH band keys of the MinHash signature: two texts sharing any key are candidates."""
+    if not shingle_hashes:
+        return []
+    m = MinHash(num_perm=NUM_PERM, seed=7)
+    m.update_batch([h.to_bytes(8, "big") for h in shingle_hashes])
+    values = m.hashvalues
+    keys = []
+    for band in range(BANDS):
+        chunk = values[band * ROWS : (band + 1) * ROWS].tobytes()
+        keys.append(f"{band:02d}{hashlib.blake2b(chunk, digest_size=6).hexdigest()}")
+    return keys
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    paragraph_hashes: list[str]
+    bands: list[str]
+
+
+def fingerprint(body: str) -> Fingerprint:
+    return Fingerprint(
+        paragraph_hashes=sorted({h for h, _ in paragraphs(body)}),
+        bands=band_keys(shingles(body)),
+    )
+
+
+def same_story(body_a: str, body_b: str, boilerplate: Iterable[str] = ()) -> tuple[bool, float]:
+    """Confirm a candidate pair on exact shingles, boilerplate paragraphs left out of both."""
+    skip = set(boilerplate)
+    score = jaccard(shingles(body_a, skip), shingles(body_b, skip))
+    return score >= NEAR_DUPLICATE_JACCARD, score

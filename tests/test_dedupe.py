@@ -1,0 +1,144 @@
+"""Story-level dedupe: the rule in memory (`newsmon similar`) and the clusters in Elasticsearch."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from newsmon.dedupe import cluster_docs, cluster_stories, make_doc
+from newsmon.records import Article
+from newsmon.settings import load_settings
+from newsmon.similarity import band_keys, jaccard, shingles
+from newsmon.store import Store, make_client
+
+FIX = json.loads((Path(__file__).parent / "fixtures" / "dedupe" / "stories.json").read_text(encoding="utf-8"))
+WIRE = "\n".join(FIX["wire"])
+EDITED = "\n".join(FIX["wire"][:4] + [FIX["edited_extra"]])  # last paragraph cut, one added
+INDEPENDENT = "\n".join(FIX["independent"])
+PROMO = "\n".join(FIX["promo"])
+
+
+def test_copies_join_and_independent_stories_do_not():
+    docs = [
+        make_doc("wire", WIRE, source="wire.example"),
+        make_doc("copy", "Photo: agency file\n" + WIRE, source="paper.example"),
+        make_doc("edited", EDITED, source="daily.example"),
+        make_doc("independent", INDEPENDENT, source="other.example"),
+    ]
+    groups = cluster_docs(docs)
+    assert ["copy", "edited", "wire"] in groups
+    assert ["independent"] in groups
+
+
+def test_shared_boilerplate_of_one_outlet_does_not_join_its_stories():
+    # Short stories under a long promo block: without the boilerplate rule they would look alike.
+    docs = [make_doc(f"s{n}", f"{p[0]}\n{PROMO}", source="town.example") for n, p in enumerate(FIX["outlet_stories"])]
+    a, b = shingles(docs[0].body), shingles(docs[1].body)
+    assert jaccard(a, b) > 0.5  # the trap is real
+    assert cluster_docs(docs) == [["s0"], ["s1"], ["s2"]]
+
+
+def test_band_keys_are_deterministic_and_shared_by_copies():
+    first, again = band_keys(shingles(WIRE)), band_keys(shingles(WIRE))
+    assert first == again and len(first) == 42
+    assert set(first) & set(band_keys(shingles(EDITED)))
+    assert not set(first) & set(band_keys(shingles(FIX["outlet_stories"][0][0])))
+
+
+def test_similar_cli_prints_one_line_per_cluster_singletons_included():
+    lines = [
+        {"id": "1", "title": "a", "body": WIRE},
+        {"id": "2", "title": "b", "body": INDEPENDENT},
+        {"id": "3", "title": "c", "body": EDITED},
+    ]
+    proc = subprocess.run(
+        [sys.executable, "-m", "newsmon.cli", "similar", "--jsonl"],
+        input="\n".join(json.dumps(x) for x in lines), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert [json.loads(x) for x in proc.stdout.splitlines()] == [{"ids": ["1", "3"]}, {"ids": ["2"]}]
+    bad = subprocess.run(
+        [sys.executable, "-m", "newsmon.cli", "similar", "--jsonl"],
+        input='{"id": "1"}\n', capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert bad.returncode == 1 and "stdin line 1" in bad.stderr
+
+
+# -- in Elasticsearch ------------------------------------------------------------------------
+
+
+def _article(doc_id: str, body: str, domain: str, published: str) -> Article:
+    from newsmon.extract import content_hash
+    from newsmon.similarity import fingerprint
+
+    fp = fingerprint(body)
+    return Article(
+        id=doc_id, url=f"https://{domain}/{doc_id}", canonical_url=f"https://{domain}/{doc_id}", source=domain,
+        source_domain=domain, title=doc_id, body=body, summary=None, authors=[], published_at=published,
+        fetched_at="2026-11-28T00:00:00Z", language="en", content_hash=content_hash(body),
+        para_hashes=fp.paragraph_hashes, lsh_bands=fp.bands, url_ids=[doc_id],
+    )  # fmt: skip
+
+
+@pytest.fixture
+def store(es_url, prefix):
+    s = Store(make_client(load_settings({"NEWSMON_ES_URL": es_url})), prefix, es_url)
+    s.setup()
+    yield s
+    s.close()
+
+
+def _state(store: Store) -> dict[str, tuple]:
+    store.refresh()
+    hits = store.es.search(index=store.alias, size=100)["hits"]["hits"]
+    return {h["_id"]: (h["_source"].get("duplicate_of"), h["_source"].get("cluster_size"), tuple(h["_source"].get("outlets") or ())) for h in hits}
+
+
+COPIES = [
+    ("orig", WIRE, "wire.example", "2026-11-20T08:00:00Z"),
+    ("copy1", "Photo: agency file\n" + WIRE, "paper.example", "2026-11-20T09:00:00Z"),
+    ("copy2", EDITED, "daily.example", "2026-11-20T11:00:00Z"),
+]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 2, 0)])
+def test_clusters_are_right_in_any_arrival_order_and_under_retries(store, order):
+    store.index_articles([_article(*COPIES[order[0]])], {})
+    cluster_stories(store, [COPIES[order[0]][0]])
+    new = [COPIES[i][0] for i in order[1:]]
+    store.index_articles([_article(*COPIES[i]) for i in order[1:]], {})
+    first = cluster_stories(store, new)
+    again = cluster_stories(store, new)  # a retried task
+    outlets = ("daily.example", "paper.example", "wire.example")
+    assert _state(store) == {
+        "orig": (None, 3, outlets),
+        "copy1": ("orig", 3, outlets),
+        "copy2": ("orig", 3, outlets),
+    }
+    assert first["duplicates"] == sum(1 for i in order[1:] if COPIES[i][0] != "orig") and again == first
+
+
+@pytest.mark.integration
+def test_independent_story_stays_alone(store):
+    store.index_articles([_article(*COPIES[0]), _article("indep", INDEPENDENT, "other.example", "2026-11-20T07:00:00Z")], {})
+    cluster_stories(store, ["orig", "indep"])
+    state = _state(store)
+    assert state["indep"][0] is None and state["orig"][0] is None
+    assert state["indep"][1] in (None, 1)
+
+
+@pytest.mark.integration
+def test_outlet_boilerplate_in_elasticsearch_does_not_join(store):
+    stories = [
+        _article(f"s{n}", f"{p[0]}\n{PROMO}", "town.example", f"2026-11-2{n}T00:00:00Z")
+        for n, p in enumerate(FIX["outlet_stories"])
+    ]
+    store.index_articles(stories, {})
+    cluster_stories(store, [a.id for a in stories])
+    assert all(dup is None for dup, _size, _o in _state(store).values())
