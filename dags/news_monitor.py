@@ -9,7 +9,9 @@ them into Elasticsearch (`${NEWSMON_INDEX_PREFIX}articles`) and joins copies of 
 | --- | --- | --- |
 | `prepare` | validates the config, checks Elasticsearch, installs templates/alias, deals feeds into at most `NEWSMON_MAX_BATCHES` batches | yes, exponential backoff |
 | `process_batch` (mapped, one per batch) | fetch feeds and new pages, extract, tag, bulk-index | yes, exponential backoff |
-| `finish` | story clusters across batches, run summary (logged and stored in `${NEWSMON_INDEX_PREFIX}runs`), emits the `newsmon_articles` asset | yes |
+| `cluster` | joins copies of one story across all batches and earlier runs (`duplicate_of`, `cluster_size`) | yes |
+| `alert` | matches the new stories (first-seen copies) against the alert rules, writes alert events, delivers instant alerts | yes |
+| `summarize` | run summary (logged and stored in `${NEWSMON_INDEX_PREFIX}runs`), emits the `newsmon_articles` asset | yes |
 
 A feed or page that fails is listed in the summary and the rest goes on; a task fails only when
 the pass itself cannot run (Elasticsearch unreachable, broken config). XCom carries ids and
@@ -63,23 +65,38 @@ def news_monitor():
         summary = run_batch(feed_ids, task_settings())
         return summary.to_dict()
 
-    @task(outlets=[ARTICLES])
-    def finish(results, **context) -> dict:
+    @task
+    def cluster(results) -> dict:
         from newsmon.airflow_support import task_settings
-        from newsmon.pipeline import finish as close_pass
+        from newsmon.pipeline import cluster_pass
 
-        batches = [results[i] for i in range(len(results))]
+        return cluster_pass(task_settings(), [results[i] for i in range(len(results))])
+
+    @task
+    def alert(summary: dict) -> dict:
+        from newsmon.airflow_support import task_settings, task_smtp
+        from newsmon.pipeline import alert_pass
+
+        return alert_pass(task_settings(), summary, smtp=task_smtp())
+
+    @task(outlets=[ARTICLES])
+    def summarize(summary: dict, alerts: dict, **context) -> dict:
+        from newsmon.airflow_support import task_settings
+        from newsmon.pipeline import record_pass
+
         dag_run = context["dag_run"]
         started = (dag_run.start_date or pendulum.now("UTC")).isoformat().replace("+00:00", "Z")
-        summary = close_pass(task_settings(), batches, "airflow", started, dag_run.run_id)
+        result = record_pass(task_settings(), summary, alerts, "airflow", started, dag_run.run_id)
         context["outlet_events"][ARTICLES].extra = {
-            "indexed": summary.indexed,
-            "new": summary.articles_new,
+            "indexed": result.indexed,
+            "new": result.articles_new,
+            "alerts_fired": result.alerts_fired,
             "run_id": dag_run.run_id,
         }
-        return summary.to_contract()
+        return result.to_contract()
 
-    finish(process_batch.expand(feed_ids=prepare()))
+    merged = cluster(process_batch.expand(feed_ids=prepare()))
+    summarize(merged, alert(merged))
 
 
 news_monitor()

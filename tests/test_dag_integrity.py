@@ -67,8 +67,9 @@ def test_news_monitor_shape():
     assert dag.max_active_runs == 1 and not dag.catchup
     assert dag.doc_md and "news_monitor" in dag.doc_md
     tasks = {t.task_id: t for t in dag.tasks}
-    assert set(tasks) == {"prepare", "process_batch", "finish"}
+    assert set(tasks) == {"prepare", "process_batch", "cluster", "alert", "summarize"}
     assert tasks["prepare"].retries >= 1 and tasks["prepare"].retry_exponential_backoff
     assert tasks["process_batch"].retries >= 1
-    assert [o.name for o in tasks["finish"].outlets] == ["newsmon_articles"]
+    assert [o.name for o in tasks["summarize"].outlets] == ["newsmon_articles"]
+    assert tasks["alert"].upstream_task_ids == {"cluster"}
     assert "MappedOperator" in type(tasks["process_batch"]).__name__  # one task per batch, not per article

@@ -14,7 +14,21 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_news_monitor_dag_indexes_the_site_and_search_finds_the_seed_story(site, es_url, prefix, monkeypatch):
+ALERTS = """
+channels:
+  - {id: hook, type: webhook, url_env: NEWSMON_TEST_HOOK}
+rules:
+  - {id: watch, name: Riabkov watch, query: 'Riabkov OR "strategic stability"', channels: [log, hook]}
+"""
+
+
+def test_news_monitor_dag_indexes_the_site_and_search_finds_the_seed_story(
+    site, es_url, prefix, monkeypatch, tmp_path, webhook
+):
+    alerts = tmp_path / "alerts.yaml"
+    alerts.write_text(ALERTS, encoding="utf-8")
+    monkeypatch.setenv("NEWSMON_ALERTS_FILE", str(alerts))
+    monkeypatch.setenv("NEWSMON_TEST_HOOK", webhook.url)
     monkeypatch.setenv("NEWSMON_DEMO_SITE", site.base_url)
     monkeypatch.setenv("NEWSMON_FEEDS_FILE", str(ROOT / "examples" / "demo-feeds.yaml"))
     monkeypatch.setenv("NEWSMON_ES_URL", es_url)
@@ -55,3 +69,11 @@ def test_news_monitor_dag_indexes_the_site_and_search_finds_the_seed_story(site,
     )  # fmt: skip
     last = json.loads(runs.stdout)["runs"][0]
     assert last["mode"] == "airflow" and last["articles_new"] == 6 and last["feeds_ok"] == 2
+    assert last["alerts_fired"] == 1
+
+    # The DAG runs again: nothing new, and the seed story does not notify a second time.
+    again = dag.test()
+    assert str(again.state) in ("success", "DagRunState.SUCCESS"), again.state
+    assert len(webhook.received) == 1
+    [event] = webhook.received[0]["events"]
+    assert event["rule_id"] == "watch" and event["source"] == "meridian-wire"

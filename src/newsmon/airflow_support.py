@@ -48,3 +48,33 @@ def task_settings() -> Settings:
     overrides = es_overrides_from_connection(conn)
     log.info("Elasticsearch from Airflow connection %r: %s", ES_CONN_ID, overrides.get("es_url"))
     return load_settings(**overrides)
+
+
+SMTP_CONN_ID = "newsmon_smtp"
+
+
+def task_smtp() -> Any:
+    """SMTP settings for alert mail: the connection `newsmon_smtp` if defined, else NEWSMON_SMTP_*."""
+    from airflow.sdk import Connection
+
+    from newsmon.alerts.channels import SmtpSettings, smtp_settings_from_env
+
+    try:
+        conn = Connection.get(SMTP_CONN_ID)
+    except Exception as exc:
+        log.info("no Airflow connection %r (%s); using NEWSMON_SMTP_*", SMTP_CONN_ID, type(exc).__name__)
+        return smtp_settings_from_env()
+    extra = conn.extra_dejson if hasattr(conn, "extra_dejson") else {}
+
+    def flag(name: str) -> bool:
+        return str(extra.get(name, "")).lower() in ("1", "true", "yes")
+
+    return SmtpSettings(
+        host=conn.host,
+        port=int(conn.port or 25),
+        username=conn.login or None,
+        password=conn.password or None,
+        from_addr=extra.get("from_addr") or extra.get("from") or "newsmon@localhost",
+        starttls=flag("starttls"),
+        ssl=flag("ssl"),
+    )

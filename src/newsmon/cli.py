@@ -28,16 +28,125 @@ def _log_setup(verbose: int, quiet: bool) -> None:
 def cmd_setup(args: argparse.Namespace) -> int:
     from newsmon.pipeline import connect
 
+    from newsmon.alerts.service import sync
+
     settings = _settings(args)
     store = connect(settings)
     try:
         done = store.setup()
+        synced = sync(store, settings)
     finally:
         store.close()
     for what, name in done.items():
         print(f"{what:<9} {name}")
+    _print_sync(synced)
     print(f"Elasticsearch at {settings.es_url} is set up (prefix {settings.index_prefix!r}).")
     return 0
+
+
+def _print_sync(result: Any) -> None:
+    print(
+        f"rules     {len(result.added)} added, {len(result.updated)} updated, {len(result.removed)} removed, "
+        f"{len(result.unchanged)} unchanged"
+    )
+    for problem in result.errors:
+        print(f"rule skipped: {problem}", file=sys.stderr)
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    from newsmon.alerts import events as ev
+    from newsmon.alerts.service import load, run_digests, sync
+    from newsmon.alerts.delivery import deliver_instant
+    from newsmon.alerts.channels import smtp_settings_from_env
+    from newsmon.pipeline import connect
+
+    settings = _settings(args)
+    action = args.alerts_command
+    if action == "list":
+        loaded = load(settings)
+        rules = [r.definition() for r in loaded.rules]
+        if args.json:
+            print(json.dumps({"rules": rules, "errors": loaded.errors}, ensure_ascii=False))
+        else:
+            for r in loaded.rules:
+                state = "enabled" if r.enabled else "disabled"
+                sched = f" {r.schedule}" if r.schedule else ""
+                print(f"{r.id:<28} {r.mode}{sched:<12} {state:<8} -> {', '.join(r.channels)}  {r.query}")
+            for problem in loaded.errors:
+                print(f"ERROR {problem}")
+        return 1 if loaded.errors and not loaded.rules else 0
+    store = connect(settings)
+    try:
+        if action == "sync":
+            result = sync(store, settings)
+            _print_sync(result)
+            return 0
+        if action == "test":
+            return _alerts_test(store, settings, args)
+        if action == "history":
+            events = ev.history(store, args.rule, size=args.size)
+            if args.json:
+                print(json.dumps({"events": events}, ensure_ascii=False))
+            else:
+                _print_history(events)
+            return 0
+        if action == "deliver":
+            print(json.dumps(deliver_instant(store, load(settings), smtp_settings_from_env())))
+            return 0
+        if action == "digest":
+            print(json.dumps(run_digests(store, settings, force=args.force)))
+            return 0
+    finally:
+        store.close()
+    raise NewsmonError(f"unknown alerts action {action!r}")
+
+
+def _alerts_test(store: Any, settings: Any, args: argparse.Namespace) -> int:
+    """Which stored stories a rule would have matched: a rule can be tried before it is switched on."""
+    from newsmon.alerts.percolate import _rule_query
+    from newsmon.alerts.service import load
+    from newsmon.search import since_to_es
+
+    rule = load(settings).rule(args.rule)
+    query = _rule_query(rule)
+    query["bool"]["must_not"] = [{"exists": {"field": "duplicate_of"}}]  # one alert per story
+    query["bool"]["filter"].append({"range": {"published_at": {"gte": since_to_es(args.since)}}})
+    resp = store.es.search(
+        index=store.alias, query=query, size=args.size, track_total_hits=True,
+        source=["title", "url", "source", "published_at", "topics", "cluster_size"],
+        highlight={"fields": {"title": {"number_of_fragments": 0}, "body": {"fragment_size": 160, "number_of_fragments": 2}},
+                   "pre_tags": ["**"], "post_tags": ["**"]},
+        sort=[{"published_at": "desc"}],
+    )  # fmt: skip
+    matches = [
+        {"rule_id": rule.id, "article_id": h["_id"], **h["_source"],
+         "highlights": [f for fl in h.get("highlight", {}).values() for f in fl]}
+        for h in resp["hits"]["hits"]
+    ]  # fmt: skip
+    total = resp["hits"]["total"]["value"]
+    if args.json:
+        print(json.dumps({"rule_id": rule.id, "since": args.since, "would_alert": total, "matches": matches}, ensure_ascii=False))
+        return 0
+    print(f"rule {rule.id} ({rule.query}) since {args.since}: {total} stor{'y' if total == 1 else 'ies'}, "
+          f"{total} alert(s) would have been sent ({rule.mode}, to {', '.join(rule.channels)})")  # fmt: skip
+    for m in matches:
+        print(f"  {m['published_at']}  {m['title']}  [{m['source']}]")
+        for frag in m["highlights"][:2]:
+            print("      … " + " ".join(frag.split()) + " …")
+    return 0
+
+
+def _print_history(events: list[dict[str, Any]]) -> None:
+    from newsmon.alerts.messages import instant_message
+
+    if not events:
+        print("no alert events")
+    for e in events:
+        print(f"[{e['status']}] {e['created_at']} rule {e['rule_id']} -> article {e['article_id']} ({e['mode']})")
+        if e.get("last_error"):
+            print(f"    last error: {e['last_error']}")
+        for line in instant_message(e).text.splitlines():
+            print(f"    | {line}")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -245,6 +354,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jsonl", action="store_true", help="stdin and stdout are JSON lines with title and body")
     p.add_argument("--topics", help="taxonomy file (default: $NEWSMON_CONFIG_DIR/topics.yaml)")
     p.set_defaults(func=cmd_tag)
+
+    p = sub.add_parser("alerts", help="alert rules: list, sync, test, history, deliver, digest")
+    asub = p.add_subparsers(dest="alerts_command", required=True, metavar="ACTION")
+    a = asub.add_parser("list", help="the rules of alerts.yaml, with errors")
+    a.add_argument("--json", action="store_true")
+    a = asub.add_parser("sync", help="make the stored rules match alerts.yaml")
+    a = asub.add_parser("test", help="which stored stories a rule would have matched")
+    a.add_argument("rule")
+    a.add_argument("--since", default="30d")
+    a.add_argument("--size", type=int, default=20)
+    a.add_argument("--json", action="store_true")
+    a = asub.add_parser("history", help="alert events, newest first")
+    a.add_argument("--rule")
+    a.add_argument("--size", type=int, default=50)
+    a.add_argument("--json", action="store_true")
+    asub.add_parser("deliver", help="retry undelivered instant alerts now")
+    a = asub.add_parser("digest", help="send the digests that are due now")
+    a.add_argument("--force", action="store_true", help="send every digest rule's pending events now")
+    p.set_defaults(func=cmd_alerts)
 
     p = sub.add_parser("similar", help="group texts into stories (copies of one story join), as the pipeline does")
     p.add_argument("--jsonl", action="store_true", help="stdin: JSON lines with id, title, body (optional source)")

@@ -348,12 +348,16 @@ def connect(settings: Settings, attempts: int = 3, delay: float = 1.0) -> Store:
 
 
 def prepare(settings: Settings) -> list[list[str]]:
-    """Check config and Elasticsearch before any fetch, install the index setup, plan the batches."""
+    """Check config and Elasticsearch before any fetch, install the index setup and alert rules,
+    plan the batches."""
+    from newsmon.alerts.service import sync as sync_alerts
+
     feeds = load_feeds(settings.feeds_path)
     load_taxonomy(settings.topics_path)
     store = connect(settings)
     try:
         store.setup()
+        sync_alerts(store, settings)
     finally:
         store.close()
     batches = plan_batches(feeds, settings.max_batches)
@@ -361,27 +365,45 @@ def prepare(settings: Settings) -> list[list[str]]:
     return batches
 
 
-def finish(settings: Settings, batches: list[dict[str, Any]], mode: str, started_at: str, run_id: str) -> RunSummary:
-    """Join story clusters across all batches, then record and return the run's summary."""
+def cluster_pass(settings: Settings, batches: list[dict[str, Any]]) -> dict[str, Any]:
+    """Merge the batches' counts and join story clusters across all of them."""
     summary = RunSummary()
     for batch in batches:
         summary.merge(batch)
     store = connect(settings)
     try:
-        touched = summary.new_ids + summary.updated_ids
-        summary.duplicates = cluster_stories(store, touched)["duplicates"]
-        finished = now_iso()
-        summary.duration_s = (
-            datetime.fromisoformat(finished.replace("Z", "+00:00"))
-            - datetime.fromisoformat(started_at.replace("Z", "+00:00"))
-        ).total_seconds()
-        record = summary.to_contract() | {
-            "@timestamp": started_at,
-            "finished_at": finished,
-            "run_id": run_id,
-            "mode": mode,
-        }
-        store.record_run(record)
+        summary.duplicates = cluster_stories(store, summary.new_ids + summary.updated_ids)["duplicates"]
+    finally:
+        store.close()
+    return summary.to_dict()
+
+
+def alert_pass(settings: Settings, summary: dict[str, Any], smtp: Any = None) -> dict[str, Any]:
+    """Match the pass's new stories against the alert rules and deliver instant alerts."""
+    from newsmon.alerts.service import run_alerts
+
+    store = connect(settings)
+    try:
+        return run_alerts(store, settings, summary.get("new_ids", []), smtp=smtp)
+    finally:
+        store.close()
+
+
+def record_pass(
+    settings: Settings, summary_dict: dict[str, Any], alerts: dict[str, Any], mode: str, started_at: str, run_id: str
+) -> RunSummary:
+    """The run's summary: logged, stored in ${prefix}runs, returned."""
+    summary = RunSummary().merge(summary_dict)
+    summary.alerts_fired = int(alerts.get("alerts_fired", 0))
+    summary.alerts_delivered = int(alerts.get("delivered", 0))
+    summary.alerts_failed = int(alerts.get("failed", 0))
+    finished = now_iso()
+    summary.duration_s = (
+        datetime.fromisoformat(finished.replace("Z", "+00:00")) - datetime.fromisoformat(started_at.replace("Z", "+00:00"))
+    ).total_seconds()
+    store = connect(settings)
+    try:
+        store.record_run(summary.to_contract() | {"@timestamp": started_at, "finished_at": finished, "run_id": run_id, "mode": mode})
     finally:
         store.close()
     log.info("run summary:\n%s", summary.render(f"newsmon {mode} pass {run_id}"))
@@ -395,6 +417,8 @@ def run_pass(settings: Settings, mode: str = "cli") -> RunSummary:
     run_id = f"{mode}-{started_at}-{uuid.uuid4().hex[:6]}"
     batches = prepare(settings)
     results = [run_batch([i for b in batches for i in b], settings).to_dict()] if batches else []
-    summary = finish(settings, results, mode, started_at, run_id)
+    merged = cluster_pass(settings, results)
+    alerts = alert_pass(settings, merged)
+    summary = record_pass(settings, merged, alerts, mode, started_at, run_id)
     summary.duration_s = time.monotonic() - started
     return summary

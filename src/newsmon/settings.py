@@ -21,6 +21,7 @@ class Settings(BaseModel):
     index_prefix: str = "newsmon-"
     config_dir: Path = Path("config")
     feeds_file: Path | None = None
+    alerts_file: Path | None = None
     allow_private_networks: bool = False
     user_agent: str = DEFAULT_USER_AGENT
     connect_timeout: float = Field(10.0, gt=0)
@@ -44,7 +45,7 @@ class Settings(BaseModel):
 
     @property
     def alerts_path(self) -> Path:
-        return self.config_dir / "alerts.yaml"
+        return self.alerts_file or self.config_dir / "alerts.yaml"
 
 
 _ENV = {
@@ -56,6 +57,7 @@ _ENV = {
     "NEWSMON_INDEX_PREFIX": "index_prefix",
     "NEWSMON_CONFIG_DIR": "config_dir",
     "NEWSMON_FEEDS_FILE": "feeds_file",
+    "NEWSMON_ALERTS_FILE": "alerts_file",
     "NEWSMON_ALLOW_PRIVATE_NETWORKS": "allow_private_networks",
     "NEWSMON_USER_AGENT": "user_agent",
     "NEWSMON_MAX_PAGE_BYTES": "max_page_bytes",

@@ -38,7 +38,7 @@ def make_client(settings: Settings) -> Elasticsearch:
     return Elasticsearch(settings.es_url, **kwargs)
 
 
-def _resource(name: str, prefix: str) -> dict[str, Any]:
+def resource_json(name: str, prefix: str) -> dict[str, Any]:
     text = resources.files("newsmon.resources").joinpath(name).read_text(encoding="utf-8")
     body = json.loads(text.replace("{{PREFIX}}", prefix))
     return {k: v for k, v in body.items() if not k.startswith("_comment")}
@@ -97,7 +97,7 @@ class Store:
     def setup(self) -> dict[str, str]:
         """Install the template, the first index with its write alias, and the run history index."""
         done: dict[str, str] = {}
-        body = _resource("articles-template.json", self.prefix)
+        body = resource_json("articles-template.json", self.prefix)
         self.es.indices.put_index_template(name=self.template, **body)
         done["template"] = self.template
         if self.es.indices.exists_alias(name=self.alias):
@@ -113,7 +113,7 @@ class Store:
                 done["alias"] = f"{self.alias} -> {self.first_index} (alias added)"
         if not self.es.indices.exists(index=self.runs_index):
             try:
-                self.es.indices.create(index=self.runs_index, **_resource("runs-mapping.json", self.prefix))
+                self.es.indices.create(index=self.runs_index, **resource_json("runs-mapping.json", self.prefix))
             except ApiError as exc:
                 if "resource_already_exists" not in str(exc):
                     raise

@@ -25,6 +25,8 @@ class RunSummary:
     tagged: int = 0
     indexed: int = 0
     alerts_fired: int = 0
+    alerts_delivered: int = 0
+    alerts_failed: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
     per_feed: dict[str, dict[str, Any]] = field(default_factory=dict)
     new_ids: list[str] = field(default_factory=list)
@@ -54,6 +56,8 @@ class RunSummary:
         out.update(
             already_indexed=self.already_indexed,
             not_articles=self.not_articles,
+            alerts_delivered=self.alerts_delivered,
+            alerts_failed=self.alerts_failed,
             per_feed=self.per_feed,
             duration_s=round(self.duration_s, 2),
         )
@@ -67,7 +71,8 @@ class RunSummary:
             f"  articles   {self.articles_new} new, {self.articles_updated} updated, "
             f"{self.not_articles} not articles, {self.indexed} indexed",
             f"  stories    {self.tagged} tagged with a topic, {self.duplicates} copies of stories already seen",
-            f"  alerts     {self.alerts_fired} fired",
+            f"  alerts     {self.alerts_fired} fired, {self.alerts_delivered} delivered, "
+            f"{self.alerts_failed} failed (retried next run)",
         ]
         if self.per_feed:
             lines.append("  per feed:")

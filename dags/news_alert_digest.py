@@ -1,0 +1,52 @@
+"""
+### news_alert_digest: scheduled alert digests
+
+Every 15 minutes, sends the digest of each `mode: digest` rule of `alerts.yaml` whose own
+`schedule` (cron) has ticked since its last digest: one message per rule and channel, the new
+stories grouped by topic and story. Digests that fail stay pending and go out on the next run.
+Mail uses the Airflow connection `newsmon_smtp` (else `NEWSMON_SMTP_*`); webhook URLs come from
+the environment variables named in `alerts.yaml`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import dag, task
+
+
+@dag(
+    dag_id="news_alert_digest",
+    schedule="*/15 * * * *",
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    default_args={
+        "owner": "newsmon",
+        "retries": 3,
+        "retry_delay": timedelta(seconds=30),
+        "retry_exponential_backoff": 2.0,
+        "max_retry_delay": timedelta(minutes=10),
+    },
+    doc_md=__doc__,
+    tags=["newsmon", "alerts"],
+)
+def news_alert_digest():
+    @task
+    def send_digests() -> dict:
+        from newsmon.airflow_support import task_settings, task_smtp
+        from newsmon.alerts.service import run_digests
+        from newsmon.pipeline import connect
+
+        settings = task_settings()
+        store = connect(settings)
+        try:
+            return run_digests(store, settings, smtp=task_smtp())
+        finally:
+            store.close()
+
+    send_digests()
+
+
+news_alert_digest()

@@ -1,0 +1,160 @@
+"""Alert events: one per (rule, story), with a deterministic id, in ${prefix}alert-events.
+
+A story is the cluster of its copies: before an event is written, the events of the rule are
+searched for any member of the story's cluster, so a copy that arrives later — or a copy that
+becomes the cluster's leader — never notifies twice. The write itself uses `create` with an id
+derived from rule and story, so a retried task cannot duplicate it either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+from elasticsearch import ApiError
+from elasticsearch.helpers import streaming_bulk
+
+from newsmon.alerts.percolate import Match
+from newsmon.store import Store, resource_json
+
+log = logging.getLogger(__name__)
+
+
+def events_index(store: Store) -> str:
+    return f"{store.prefix}alert-events"
+
+
+def ensure_events_index(store: Store) -> None:
+    name = events_index(store)
+    if not store.es.indices.exists(index=name):
+        try:
+            store.es.indices.create(index=name, **resource_json("alert-events-mapping.json", store.prefix))
+        except ApiError as exc:
+            if "resource_already_exists" not in str(exc):
+                raise
+
+
+def event_id(rule_id: str, story_id: str) -> str:
+    return hashlib.sha256(f"{rule_id}\x00{story_id}".encode()).hexdigest()[:32]
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def cluster_members(store: Store, story_ids: list[str]) -> dict[str, list[str]]:
+    members: dict[str, set[str]] = {i: {i} for i in story_ids}
+    for hit in store.by_field("duplicate_of", story_ids, ["duplicate_of"]):
+        members[hit["_source"]["duplicate_of"]].add(hit["_id"])
+    return {k: sorted(v) for k, v in members.items()}
+
+
+def _matched_terms(highlights: list[str]) -> list[str]:
+    terms: list[str] = []
+    for frag in highlights:
+        parts = frag.split("**")
+        for term in parts[1::2]:
+            if term and term.lower() not in {t.lower() for t in terms}:
+                terms.append(term)
+    return terms
+
+
+def record_matches(store: Store, matches: list[Match], channels_of: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """Write an event for each match not yet alerted for its story; returns the new events."""
+    ensure_events_index(store)
+    if not matches:
+        return []
+    members = cluster_members(store, sorted({m.story["_id"] for m in matches}))
+    all_members = sorted({i for ids in members.values() for i in ids})
+    rules = sorted({m.rule["rule_id"] for m in matches})
+    seen: set[tuple[str, str]] = set()
+    resp = store.es.search(
+        index=events_index(store),
+        size=10_000,
+        source=["rule_id", "member_ids"],
+        query={"bool": {"filter": [{"terms": {"rule_id": rules}}, {"terms": {"member_ids": all_members}}]}},
+    )
+    for hit in resp["hits"]["hits"]:
+        for member in hit["_source"].get("member_ids", []):
+            seen.add((hit["_source"]["rule_id"], member))
+    created_at = now_iso()
+    docs: list[dict[str, Any]] = []
+    for m in matches:
+        rule_id, story_id = m.rule["rule_id"], m.story["_id"]
+        cluster = members[story_id]
+        if any((rule_id, i) in seen for i in cluster):
+            continue
+        seen.update((rule_id, i) for i in cluster)
+        src = m.story["_source"]
+        docs.append(
+            {
+                "id": event_id(rule_id, story_id),
+                "@timestamp": created_at,
+                "created_at": created_at,
+                "rule_id": rule_id,
+                "rule_name": m.rule["name"],
+                "article_id": story_id,
+                "member_ids": cluster,
+                "title": src.get("title"),
+                "url": src.get("url"),
+                "source": src.get("source"),
+                "source_domain": src.get("source_domain"),
+                "published_at": src.get("published_at"),
+                "topics": src.get("topics") or [],
+                "highlights": m.highlights,
+                "matched_terms": _matched_terms(m.highlights),
+                "cluster_size": src.get("cluster_size") or 1,
+                "outlets": src.get("outlets") or [],
+                "mode": m.rule["mode"],
+                "channels": channels_of.get(rule_id) or m.rule.get("channels") or ["log"],
+                "status": "pending",
+                "attempts": 0,
+                "deliveries": [],
+            }
+        )
+    created: list[dict[str, Any]] = []
+    actions = ({"_op_type": "create", "_index": events_index(store), "_id": d["id"], "_source": d} for d in docs)
+    by_id = {d["id"]: d for d in docs}
+    for ok, item in streaming_bulk(store.es, actions, raise_on_error=False):
+        info = next(iter(item.values()))
+        if ok:
+            created.append(by_id[info["_id"]])
+        elif info.get("status") != 409:  # 409: written by an earlier try of this run
+            log.error("could not write alert event %s: %s", info.get("_id"), info.get("error"))
+    store.es.indices.refresh(index=events_index(store))
+    if created:
+        log.info("%d new alert event(s): %s", len(created), dict(_count(created)))
+    return created
+
+
+def _count(events: list[dict[str, Any]]) -> dict[str, int]:
+    out: dict[str, int] = defaultdict(int)
+    for e in events:
+        out[e["rule_id"]] += 1
+    return out
+
+
+def undelivered(store: Store, mode: str, rule_id: str | None = None) -> list[dict[str, Any]]:
+    ensure_events_index(store)
+    filters: list[dict[str, Any]] = [{"term": {"mode": mode}}, {"terms": {"status": ["pending", "failed"]}}]
+    if rule_id:
+        filters.append({"term": {"rule_id": rule_id}})
+    resp = store.es.search(
+        index=events_index(store), size=10_000, query={"bool": {"filter": filters}}, sort=[{"created_at": "asc"}]
+    )
+    return [h["_source"] | {"id": h["_id"]} for h in resp["hits"]["hits"]]
+
+
+def save(store: Store, event: dict[str, Any]) -> None:
+    doc = {k: v for k, v in event.items() if k != "id"}
+    store.es.index(index=events_index(store), id=event["id"], document=doc, refresh="wait_for")
+
+
+def history(store: Store, rule_id: str | None = None, size: int = 50) -> list[dict[str, Any]]:
+    ensure_events_index(store)
+    query: dict[str, Any] = {"term": {"rule_id": rule_id}} if rule_id else {"match_all": {}}
+    resp = store.es.search(index=events_index(store), size=size, query=query, sort=[{"created_at": "desc"}])
+    return [h["_source"] | {"id": h["_id"]} for h in resp["hits"]["hits"]]

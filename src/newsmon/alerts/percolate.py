@@ -1,0 +1,224 @@
+"""Rules as stored queries, and matching new stories against them.
+
+`sync_rules` makes the rules index match config/alerts.yaml (add, update, remove); a query that
+Elasticsearch rejects is reported with the rule's id and left out. `percolate` finds, for a batch
+of stories, the rules whose required terms (newsmon.alerts.terms) occur in each story, then runs
+only those rules' queries, each restricted to its candidate stories, in one multi-search. The cost
+per story follows the number of candidate rules, not the number of rules stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from elasticsearch import ApiError
+
+from newsmon.alerts.rules import AlertRule, LoadedAlerts
+from newsmon.alerts.terms import required_terms
+from newsmon.search import DEFAULT_FIELDS
+from newsmon.store import Store, resource_json
+
+log = logging.getLogger(__name__)
+
+ANY = "__any__"  # the term of rules that must be tried on every story
+TEXT_FIELDS = ("title", "body", "summary", "authors")
+KEYWORD_KEYS = ("topics", "source", "source_domain", "language", "outlets")
+
+
+def rules_index(store: Store) -> str:
+    return f"{store.prefix}alert-rules"
+
+
+def ensure_rules_index(store: Store) -> None:
+    name = rules_index(store)
+    if not store.es.indices.exists(index=name):
+        try:
+            store.es.indices.create(index=name, **resource_json("alert-rules-mapping.json", store.prefix))
+        except ApiError as exc:
+            if "resource_already_exists" not in str(exc):
+                raise
+
+
+def _analyze(store: Store, text: str) -> list[str]:
+    resp = store.es.indices.analyze(index=store.alias, field="body", text=text)
+    return [t["token"] for t in resp["tokens"]]
+
+
+def rule_terms(store: Store, rule: AlertRule) -> list[str]:
+    """Index terms of which a matching story must contain one; [ANY] when none can be named."""
+    req = required_terms(rule.query)
+    if req is None:
+        return [ANY]
+    terms: set[str] = set()
+    for fld, text in req:
+        if fld is not None:
+            terms.add(f"{fld}={text}")
+            continue
+        tokens = _analyze(store, text)
+        if not tokens:  # e.g. only punctuation: cannot be required
+            return [ANY]
+        terms.add(max(tokens, key=len))  # any token of a phrase is required; a long one is rarer
+    return sorted(terms)
+
+
+def _validate(store: Store, rule: AlertRule) -> str | None:
+    resp = store.es.indices.validate_query(index=store.alias, query=_rule_query(rule), explain=True)
+    if resp.get("valid"):
+        return None
+    explanations = resp.get("explanations") or [{}]
+    return explanations[0].get("error") or "rejected by Elasticsearch"
+
+
+@dataclass
+class SyncResult:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def sync_rules(store: Store, loaded: LoadedAlerts, source: str = "alerts.yaml") -> SyncResult:
+    ensure_rules_index(store)
+    index = rules_index(store)
+    result = SyncResult(errors=list(loaded.errors))
+    stored = {
+        h["_id"]: h["_source"]
+        for h in store.es.search(index=index, size=10_000, source=["definition_hash"], query={"match_all": {}})["hits"]["hits"]
+    }
+    keep: set[str] = set()
+    now = datetime.now(UTC).isoformat()
+    for rule in loaded.rules:
+        problem = _validate(store, rule)
+        if problem:
+            result.errors.append(f"{source}: rule {rule.id!r}: query {rule.query!r}: {problem}")
+            continue
+        keep.add(rule.id)
+        definition = rule.definition()
+        digest = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()[:16]
+        if stored.get(rule.id, {}).get("definition_hash") == digest:
+            result.unchanged.append(rule.id)
+            continue
+        doc = {
+            "rule_id": rule.id, "name": rule.name, "query": rule.query, "mode": rule.mode, "schedule": rule.schedule,
+            "channels": rule.channels, "enabled": rule.enabled, "terms": rule_terms(store, rule),
+            "definition_hash": digest, "updated_at": now, "definition": definition,
+        }  # fmt: skip
+        # A partial update keeps last_digest_at of a rule that changed.
+        store.es.update(index=index, id=rule.id, doc=doc, doc_as_upsert=True)
+        (result.updated if rule.id in stored else result.added).append(rule.id)
+    for rule_id in sorted(set(stored) - keep):
+        store.es.delete(index=index, id=rule_id)
+        result.removed.append(rule_id)
+    store.es.indices.refresh(index=index)
+    return result
+
+
+def stored_rules(store: Store) -> list[dict[str, Any]]:
+    ensure_rules_index(store)
+    hits = store.es.search(index=rules_index(store), size=10_000, query={"term": {"enabled": True}})["hits"]["hits"]
+    return [h["_source"] for h in hits]
+
+
+def _rule_query(rule: AlertRule | dict[str, Any], ids: list[str] | None = None) -> dict[str, Any]:
+    d = rule.definition() if isinstance(rule, AlertRule) else rule["definition"]
+    filters: list[dict[str, Any]] = []
+    f = d.get("filters") or {}
+    if f.get("topics"):
+        filters.append({"terms": {"topics": f["topics"]}})
+    if f.get("sources"):
+        filters.append({"terms": {"source": f["sources"]}})
+    if f.get("languages"):
+        filters.append({"terms": {"language": f["languages"]}})
+    for topic, score in (f.get("min_topic_score") or {}).items():
+        filters.append({"nested": {"path": "topic_scores", "query": {"bool": {"filter": [
+            {"term": {"topic_scores.topic": topic}}, {"range": {"topic_scores.score": {"gte": score}}}]}}}})  # fmt: skip
+    if ids is not None:
+        filters.append({"ids": {"values": ids}})
+    must = [{"query_string": {"query": d["query"], "fields": DEFAULT_FIELDS, "default_operator": "OR"}}]
+    return {"bool": {"must": must, "filter": filters}}
+
+
+def story_terms(store: Store, hits: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """The index terms of each story's text fields, plus field=value keys of its keyword fields."""
+    out: dict[str, set[str]] = {}
+    if not hits:
+        return out
+    docs = [{"_index": h["_index"], "_id": h["_id"], "fields": list(TEXT_FIELDS)} for h in hits]
+    resp = store.es.mtermvectors(docs=docs, term_statistics=False, field_statistics=False, positions=False, offsets=False)
+    for doc in resp["docs"]:
+        terms: set[str] = set()
+        for fld in (doc.get("term_vectors") or {}).values():
+            terms.update(fld.get("terms", {}))
+        out[doc["_id"]] = terms
+    for h in hits:
+        src = h["_source"]
+        for key in KEYWORD_KEYS:
+            values = src.get(key)
+            for v in values if isinstance(values, list) else [values] if values else []:
+                out.setdefault(h["_id"], set()).add(f"{key}={v}")
+    return out
+
+
+@dataclass
+class Match:
+    rule: dict[str, Any]
+    story: dict[str, Any]  # the hit, with _id, _index, _source
+    highlights: list[str]
+
+
+def percolate(store: Store, story_ids: list[str], rules: list[dict[str, Any]] | None = None) -> list[Match]:
+    if not story_ids:
+        return []
+    rules = stored_rules(store) if rules is None else rules
+    if not rules:
+        return []
+    store.refresh()  # the stories were just indexed
+    fields = ["title", "url", "source", "source_domain", "published_at", "topics", "language", "outlets", "cluster_size", "duplicate_of"]
+    hits = store.get_many(story_ids, fields)
+    terms = story_terms(store, hits)
+    by_term: dict[str, list[int]] = defaultdict(list)
+    for n, rule in enumerate(rules):
+        for t in rule["terms"]:
+            by_term[t].append(n)
+    candidates: dict[int, list[str]] = defaultdict(list)
+    for h in hits:
+        rule_ids = set(by_term.get(ANY, []))
+        for t in terms.get(h["_id"], ()):
+            rule_ids.update(by_term.get(t, ()))
+        for n in rule_ids:
+            candidates[n].append(h["_id"])
+    if not candidates:
+        return []
+    order = sorted(candidates)
+    body: list[dict[str, Any]] = []
+    for n in order:
+        body += [
+            {"index": store.alias},
+            {
+                "query": _rule_query(rules[n], candidates[n]),
+                "size": len(candidates[n]),
+                "_source": False,
+                "highlight": {"fields": {"title": {"number_of_fragments": 0}, "body": {"fragment_size": 160, "number_of_fragments": 3}},
+                              "pre_tags": ["**"], "post_tags": ["**"]},
+            },
+        ]  # fmt: skip
+    by_id = {h["_id"]: h for h in hits}
+    matches: list[Match] = []
+    responses = store.es.msearch(searches=body)["responses"]
+    for n, resp in zip(order, responses, strict=True):
+        if "error" in resp:
+            log.error("rule %s failed: %s", rules[n]["rule_id"], resp["error"])
+            continue
+        for hit in resp["hits"]["hits"]:
+            frags = [f for fl in hit.get("highlight", {}).values() for f in fl]
+            matches.append(Match(rule=rules[n], story=by_id[hit["_id"]], highlights=frags))
+    log.info("percolated %d story(ies) against %d rule(s): %d candidate rule runs, %d match(es)",
+             len(hits), len(rules), sum(len(v) for v in candidates.values()), len(matches))  # fmt: skip
+    return matches

@@ -1,0 +1,131 @@
+"""Alert rules of config/alerts.yaml, validated one by one: a broken rule is reported and skipped,
+the others load. The query is Lucene query-string syntax, as analysts type it in Kibana."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from croniter import croniter
+from luqum.exceptions import ParseError
+from luqum.parser import parser as lucene
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from newsmon.alerts.channels import ChannelConfig
+from newsmon.config import read_yaml
+from newsmon.errors import ConfigError
+
+_RULE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+LOG_CHANNEL = ChannelConfig(id="log", type="log")
+
+
+class RuleFilters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    topics: list[str] = Field(default_factory=list, description="any of these topic ids")
+    sources: list[str] = Field(default_factory=list, description="any of these feed ids")
+    languages: list[str] = Field(default_factory=list)
+    min_topic_score: dict[str, float] = Field(default_factory=dict, description="topic id -> minimum score")
+
+
+class AlertRule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    name: str
+    query: str = Field(min_length=1)
+    filters: RuleFilters = Field(default_factory=RuleFilters)
+    channels: list[str] = Field(default_factory=lambda: ["log"], min_length=1)
+    mode: Literal["instant", "digest"] = "instant"
+    schedule: str | None = None
+    enabled: bool = True
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str) -> str:
+        if not _RULE_ID.match(value):
+            raise ValueError("must be lowercase letters, digits, '.', '_' or '-' (max 64)")
+        return value
+
+    @field_validator("query")
+    @classmethod
+    def _lucene(cls, value: str) -> str:
+        try:
+            lucene.parse(value)
+        except (ParseError, Exception) as exc:  # luqum raises several ParseError subclasses and TypeError
+            raise ValueError(f"not valid Lucene query-string syntax: {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _schedule(self) -> AlertRule:
+        if self.mode == "digest":
+            if not self.schedule:
+                raise ValueError("a digest rule needs `schedule` (cron, e.g. '0 7 * * *')")
+            if not croniter.is_valid(self.schedule):
+                raise ValueError(f"schedule {self.schedule!r} is not a valid cron expression")
+        return self
+
+    def definition(self) -> dict[str, Any]:
+        return self.model_dump()
+
+
+@dataclass
+class LoadedAlerts:
+    rules: list[AlertRule]
+    channels: dict[str, ChannelConfig]
+    errors: list[str] = field(default_factory=list)
+
+    def rule(self, rule_id: str) -> AlertRule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        known = ", ".join(r.id for r in self.rules) or "none"
+        raise ConfigError(f"no valid alert rule {rule_id!r} (rules: {known})")
+
+
+def _fmt(path: Path, where: str, exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(rule)"
+        parts.append(f"{loc}: {err['msg'].removeprefix('Value error, ')}")
+    return f"{path}: {where}: " + "; ".join(parts)
+
+
+def load_alerts(path: Path) -> LoadedAlerts:
+    """Rules and channels; per-rule problems go to `errors`, a broken file raises ConfigError."""
+    if not path.exists():
+        return LoadedAlerts(rules=[], channels={"log": LOG_CHANNEL})
+    data = read_yaml(path) or {}
+    if not isinstance(data, dict) or not isinstance(data.get("rules", []), list):
+        raise ConfigError(f"{path}: expected a mapping with a `rules` list (and optional `channels`)")
+    errors: list[str] = []
+    channels: dict[str, ChannelConfig] = {"log": LOG_CHANNEL}
+    for i, raw in enumerate(data.get("channels") or []):
+        try:
+            ch = ChannelConfig.model_validate(raw)
+        except ValidationError as exc:
+            errors.append(_fmt(path, f"channels[{i}]", exc))
+            continue
+        channels[ch.id] = ch
+    rules: list[AlertRule] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(data.get("rules") or []):
+        rid = raw.get("id") if isinstance(raw, dict) else None
+        where = f"rules[{i}] (id {rid!r})" if rid else f"rules[{i}]"
+        try:
+            rule = AlertRule.model_validate(raw)
+        except ValidationError as exc:
+            errors.append(_fmt(path, where, exc))
+            continue
+        if rule.id in seen:
+            errors.append(f"{path}: {where}: id appears twice; this one is skipped")
+            continue
+        missing = [c for c in rule.channels if c not in channels]
+        if missing:
+            errors.append(f"{path}: {where}: channels: unknown channel(s) {missing} (defined: {sorted(channels)})")
+            continue
+        seen.add(rule.id)
+        rules.append(rule)
+    return LoadedAlerts(rules=rules, channels=channels, errors=errors)

@@ -1,0 +1,91 @@
+"""Which terms a story must contain for a rule's query to match it: the percolator's trick.
+
+Elasticsearch's percolator module is not among Elastic's artifacts on Maven Central, so newsmon
+does what it does inside: from each stored query it extracts a set of terms of which at least one
+must occur in any matching document, and only rules whose set meets a story's terms are run
+against that story. A query with no such set (`*`, pure negations, wildcards, fuzzy or range
+terms) is run against every story. The extraction only ever errs towards running a rule.
+"""
+
+from __future__ import annotations
+
+from luqum.parser import parser as lucene
+from luqum.tree import (
+    AndOperation,
+    Boost,
+    FieldGroup,
+    Fuzzy,
+    Group,
+    Not,
+    OrOperation,
+    Phrase,
+    Plus,
+    Prohibit,
+    Proximity,
+    Range,
+    Regex,
+    SearchField,
+    UnknownOperation,
+    Word,
+)
+
+KEYWORD_FIELDS = {"topics", "source", "source_domain", "language", "authors.keyword", "title.keyword", "outlets"}
+
+# A requirement: a list of alternatives (field or None for text, text to analyze); None = unknown.
+Requirement = list[tuple[str | None, str]] | None
+_NEGATIVE = "negative"
+
+
+def required_terms(query: str) -> Requirement:
+    result = _req(lucene.parse(query), None)
+    return None if result == _NEGATIVE else result  # type: ignore[return-value]
+
+
+def _req(node: object, field: str | None) -> Requirement | str:
+    if isinstance(node, SearchField):
+        return _req(node.expr, node.name)
+    if isinstance(node, (Group, FieldGroup, Boost)):
+        return _req(node.expr if not isinstance(node, Boost) else node.children[0], field)
+    if isinstance(node, Word):
+        text = node.value
+        if text in ("*", "?") or any(c in text for c in "*?") or field == "_exists_":
+            return None
+        return [(field if field in KEYWORD_FIELDS else None, text)]
+    if isinstance(node, Phrase):
+        return [(field if field in KEYWORD_FIELDS else None, node.value.strip('"'))]
+    if isinstance(node, Proximity):
+        return _req(node.term, field)
+    if isinstance(node, (Fuzzy, Range, Regex)):
+        return None
+    if isinstance(node, (Not, Prohibit)):
+        return _NEGATIVE
+    if isinstance(node, Plus):
+        return _req(node.a, field)
+    if isinstance(node, AndOperation):
+        return _all_of([_req(c, field) for c in node.children])
+    if isinstance(node, UnknownOperation):
+        # Implicit operator: OR (Kibana's default), except that +term children are all required.
+        required = [c for c in node.children if isinstance(c, Plus)]
+        if required:
+            return _all_of([_req(c, field) for c in required])
+        return _any_of([_req(c, field) for c in node.children if not isinstance(c, Prohibit)])
+    if isinstance(node, OrOperation):
+        return _any_of([_req(c, field) for c in node.children])
+    return None  # anything unforeseen: run the rule on every story
+
+
+def _all_of(parts: list[Requirement | str]) -> Requirement | str:
+    known = [p for p in parts if p is not None and p != _NEGATIVE]
+    if not known:
+        return _NEGATIVE if parts and all(p == _NEGATIVE for p in parts) else None
+    # Any one required part is a necessary condition: the one with fewest alternatives filters best.
+    return min(known, key=len)  # type: ignore[arg-type]
+
+
+def _any_of(parts: list[Requirement | str]) -> Requirement | str:
+    if not parts or any(p is None or p == _NEGATIVE for p in parts):
+        return None
+    out: list[tuple[str | None, str]] = []
+    for p in parts:
+        out.extend(p)  # type: ignore[arg-type]
+    return out
