@@ -47,6 +47,8 @@ def _try(
         except DeliveryError as exc:
             last = str(exc)
             log.warning("alert delivery via %s failed (try %d/%d): %s", channel.id, attempt, len(delays) + 1, last)
+            if getattr(exc, "permanent", False):  # a missing setting or a 4xx: retrying now cannot help
+                return False, last, attempt
             if attempt <= len(delays):
                 sleep(delays[attempt - 1])
     return False, last, len(delays) + 1

@@ -50,20 +50,49 @@ def _analyze(store: Store, text: str) -> list[str]:
     return [t["token"] for t in resp["tokens"]]
 
 
-def rule_terms(store: Store, rule: AlertRule) -> list[str]:
+class _TermPicker:
+    """Turns query text into the one index term to require, the one fewest stored stories contain
+    (any token of a phrase is required for it to match), counting with Elasticsearch."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.df: dict[str, int] = {}
+
+    def freq(self, token: str) -> int:
+        if token not in self.df:
+            self.df[token] = int(
+                self.store.es.count(index=self.store.alias, query={"multi_match": {"query": token, "fields": list(TEXT_FIELDS)}})["count"]
+            )
+        return self.df[token]
+
+    def term(self, field: str | None, text: str) -> str | None:
+        if field is not None:
+            return f"{field}={text}"
+        tokens = _analyze(self.store, text)
+        if not tokens:  # e.g. only punctuation: cannot be required
+            return None
+        return min(tokens, key=lambda t: (self.freq(t), -len(t)))
+
+    def cost(self, alternatives: list[tuple[str | None, str]]) -> float:
+        total = 0.0
+        for field, text in alternatives:
+            term = self.term(field, text)
+            total += float("inf") if term is None else (self.freq(term) if field is None else 0)
+        return total + len(alternatives) * 1e-3
+
+
+def rule_terms(store: Store, rule: AlertRule, picker: _TermPicker | None = None) -> list[str]:
     """Index terms of which a matching story must contain one; [ANY] when none can be named."""
-    req = required_terms(rule.query)
+    picker = picker or _TermPicker(store)
+    req = required_terms(rule.query, cost=picker.cost)
     if req is None:
         return [ANY]
     terms: set[str] = set()
     for fld, text in req:
-        if fld is not None:
-            terms.add(f"{fld}={text}")
-            continue
-        tokens = _analyze(store, text)
-        if not tokens:  # e.g. only punctuation: cannot be required
+        term = picker.term(fld, text)
+        if term is None:
             return [ANY]
-        terms.add(max(tokens, key=len))  # any token of a phrase is required; a long one is rarer
+        terms.add(term)
     return sorted(terms)
 
 
@@ -94,6 +123,7 @@ def sync_rules(store: Store, loaded: LoadedAlerts, source: str = "alerts.yaml") 
     }
     keep: set[str] = set()
     now = datetime.now(UTC).isoformat()
+    picker = _TermPicker(store)
     for rule in loaded.rules:
         problem = _validate(store, rule)
         if problem:
@@ -107,7 +137,7 @@ def sync_rules(store: Store, loaded: LoadedAlerts, source: str = "alerts.yaml") 
             continue
         doc = {
             "rule_id": rule.id, "name": rule.name, "query": rule.query, "mode": rule.mode, "schedule": rule.schedule,
-            "channels": rule.channels, "enabled": rule.enabled, "terms": rule_terms(store, rule),
+            "channels": rule.channels, "enabled": rule.enabled, "terms": rule_terms(store, rule, picker),
             "definition_hash": digest, "updated_at": now, "definition": definition,
         }  # fmt: skip
         # A partial update keeps last_digest_at of a rule that changed.

@@ -9,6 +9,8 @@ terms) is run against every story. The extraction only ever errs towards running
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from luqum.parser import parser as lucene
 from luqum.tree import (
     AndOperation,
@@ -36,16 +38,25 @@ Requirement = list[tuple[str | None, str]] | None
 _NEGATIVE = "negative"
 
 
-def required_terms(query: str) -> Requirement:
-    result = _req(lucene.parse(query), None)
+Cost = Callable[[list[tuple[str | None, str]]], float]
+
+
+def required_terms(query: str, cost: Cost | None = None) -> Requirement:
+    """The alternatives of which a matching story must contain one, or None when any story may match.
+
+    Where several parts of a query are each required (AND), any one of them would do; `cost` ranks
+    them (e.g. by how many stored stories contain them) and the cheapest is kept. Without it, the
+    part with the fewest alternatives is kept.
+    """
+    result = _req(lucene.parse(query), None, cost or len)
     return None if result == _NEGATIVE else result  # type: ignore[return-value]
 
 
-def _req(node: object, field: str | None) -> Requirement | str:
+def _req(node: object, field: str | None, cost: Cost) -> Requirement | str:
     if isinstance(node, SearchField):
-        return _req(node.expr, node.name)
+        return _req(node.expr, node.name, cost)
     if isinstance(node, (Group, FieldGroup, Boost)):
-        return _req(node.expr if not isinstance(node, Boost) else node.children[0], field)
+        return _req(node.expr if not isinstance(node, Boost) else node.children[0], field, cost)
     if isinstance(node, Word):
         text = node.value
         if text in ("*", "?") or any(c in text for c in "*?") or field == "_exists_":
@@ -54,32 +65,32 @@ def _req(node: object, field: str | None) -> Requirement | str:
     if isinstance(node, Phrase):
         return [(field if field in KEYWORD_FIELDS else None, node.value.strip('"'))]
     if isinstance(node, Proximity):
-        return _req(node.term, field)
+        return _req(node.term, field, cost)
     if isinstance(node, (Fuzzy, Range, Regex)):
         return None
     if isinstance(node, (Not, Prohibit)):
         return _NEGATIVE
     if isinstance(node, Plus):
-        return _req(node.a, field)
+        return _req(node.a, field, cost)
     if isinstance(node, AndOperation):
-        return _all_of([_req(c, field) for c in node.children])
+        return _all_of([_req(c, field, cost) for c in node.children], cost)
     if isinstance(node, UnknownOperation):
         # Implicit operator: OR (Kibana's default), except that +term children are all required.
         required = [c for c in node.children if isinstance(c, Plus)]
         if required:
-            return _all_of([_req(c, field) for c in required])
-        return _any_of([_req(c, field) for c in node.children if not isinstance(c, Prohibit)])
+            return _all_of([_req(c, field, cost) for c in required], cost)
+        return _any_of([_req(c, field, cost) for c in node.children if not isinstance(c, Prohibit)])
     if isinstance(node, OrOperation):
-        return _any_of([_req(c, field) for c in node.children])
+        return _any_of([_req(c, field, cost) for c in node.children])
     return None  # anything unforeseen: run the rule on every story
 
 
-def _all_of(parts: list[Requirement | str]) -> Requirement | str:
+def _all_of(parts: list[Requirement | str], cost: Cost) -> Requirement | str:
     known = [p for p in parts if p is not None and p != _NEGATIVE]
     if not known:
         return _NEGATIVE if parts and all(p == _NEGATIVE for p in parts) else None
-    # Any one required part is a necessary condition: the one with fewest alternatives filters best.
-    return min(known, key=len)  # type: ignore[arg-type]
+    # Any one required part is a necessary condition: keep the one that lets fewest stories through.
+    return min(known, key=cost)  # type: ignore[arg-type]
 
 
 def _any_of(parts: list[Requirement | str]) -> Requirement | str:

@@ -1,0 +1,1 @@
+"""Keyword alerts: rules, matching, alert events, and their delivery (messages and channels)."""
