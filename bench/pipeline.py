@@ -41,8 +41,11 @@ def bench_pipeline(pages: int, feeds: int) -> dict[str, float]:
                 url = f"{site.base_url}/generated/feed.xml?count={per_feed}&start={i * per_feed + 1}"
                 lines.append(f"  - {{id: gen-{i}, url: '{url}', max_entries: {per_feed}}}")
             feeds_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            # No alert rules here: percolation has its own benchmark (bench/alerts.py).
+            alerts_file = Path(tmp) / "alerts.yaml"
+            alerts_file.write_text("rules: []\n", encoding="utf-8")
             env = dict(os.environ, NEWSMON_INDEX_PREFIX=prefix, NEWSMON_ALLOW_PRIVATE_NETWORKS="1",
-                       NEWSMON_FEEDS_FILE=str(feeds_file))  # fmt: skip
+                       NEWSMON_FEEDS_FILE=str(feeds_file), NEWSMON_ALERTS_FILE=str(alerts_file))  # fmt: skip
             settings = load_settings(env)
             try:
                 start = time.perf_counter()

@@ -37,17 +37,24 @@ def es_overrides_from_connection(conn: Any) -> dict[str, Any]:
 
 
 def task_settings() -> Settings:
-    """Settings for a task: the environment, with the `newsmon_es` connection winning when it exists."""
+    """Settings for a task: the environment, with the `newsmon_es` connection winning when it exists.
+
+    In Airflow the parallelism comes from mapped batches running side by side, so a task extracts
+    in its own process (one worker) unless NEWSMON_WORKERS says otherwise.
+    """
+    import os
+
     from airflow.sdk import Connection
 
+    workers = None if os.environ.get("NEWSMON_WORKERS") else 1
     try:
         conn = Connection.get(ES_CONN_ID)
     except Exception as exc:  # AirflowNotFoundException, or no connection backend in this context
         log.info("no Airflow connection %r (%s); using NEWSMON_ES_URL", ES_CONN_ID, type(exc).__name__)
-        return load_settings()
+        return load_settings(workers=workers)
     overrides = es_overrides_from_connection(conn)
     log.info("Elasticsearch from Airflow connection %r: %s", ES_CONN_ID, overrides.get("es_url"))
-    return load_settings(**overrides)
+    return load_settings(workers=workers, **overrides)
 
 
 SMTP_CONN_ID = "newsmon_smtp"

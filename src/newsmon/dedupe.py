@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from newsmon.similarity import BOILERPLATE_MIN_DOCS, fingerprint, same_story
+from newsmon.similarity import BOILERPLATE_MIN_DOCS, NEAR_DUPLICATE_JACCARD, fingerprint, jaccard, shingles
 from newsmon.store import Store
 
 log = logging.getLogger(__name__)
@@ -71,13 +71,27 @@ class _Union:
         return [sorted(g) for g in out.values()]
 
 
-def is_copy(a: Doc, b: Doc, boilerplate_count: Callable[[str, str], int]) -> tuple[bool, float]:
-    """The one rule, for the pipeline and `newsmon similar` alike."""
+def is_copy(
+    a: Doc, b: Doc, boilerplate_count: Callable[[str, str], int], cache: dict[Any, set[int]] | None = None
+) -> tuple[bool, float]:
+    """The one rule, for the pipeline and `newsmon similar` alike. `cache` keeps each document's
+    shingles across the pairs of one clustering round."""
     if a.content_hash and a.content_hash == b.content_hash:
         return True, 1.0
-    skip = {h for h in a.paragraphs if boilerplate_count(a.source, h) >= BOILERPLATE_MIN_DOCS}
-    skip |= {h for h in b.paragraphs if boilerplate_count(b.source, h) >= BOILERPLATE_MIN_DOCS}
-    return same_story(a.body, b.body, skip)
+    skip = frozenset(
+        {h for h in a.paragraphs if boilerplate_count(a.source, h) >= BOILERPLATE_MIN_DOCS}
+        | {h for h in b.paragraphs if boilerplate_count(b.source, h) >= BOILERPLATE_MIN_DOCS}
+    )
+    cache = {} if cache is None else cache
+
+    def grams(d: Doc) -> set[int]:
+        key = (d.id, skip & set(d.paragraphs))
+        if key not in cache:
+            cache[key] = shingles(d.body, key[1])
+        return cache[key]
+
+    score = jaccard(grams(a), grams(b))
+    return score >= NEAR_DUPLICATE_JACCARD, score
 
 
 # -- in memory: `newsmon similar` and the evaluation --------------------------------------------
@@ -100,11 +114,12 @@ def cluster_docs(docs: list[Doc]) -> list[list[str]]:
     by_band: dict[str, list[str]] = defaultdict(list)
     by_hash: dict[str, list[str]] = defaultdict(list)
     union = _Union()
+    cache: dict[Any, set[int]] = {}
     for d in docs:
         union.find(d.id)
         candidates = {c for band in d.bands for c in by_band[band]} | set(by_hash[d.content_hash])
         for c in sorted(candidates):
-            if is_copy(d, by_id[c], lambda s, h: df[(s, h)])[0]:
+            if is_copy(d, by_id[c], lambda s, h: df[(s, h)], cache)[0]:
                 union.join(d.id, c)
         for band in d.bands:
             by_band[band].append(d.id)
@@ -190,10 +205,11 @@ def cluster_stories(store: Store, new_ids: list[str]) -> dict[str, int]:
     boilerplate = _BoilerplateCounts(store)
     boilerplate.prefetch(docs.values())
     union = _Union()
+    cache: dict[Any, set[int]] = {}
     for d in new:
         union.find(d.id)
         for c in candidates[d.id]:
-            if is_copy(d, docs[c], boilerplate)[0]:
+            if is_copy(d, docs[c], boilerplate, cache)[0]:
                 union.join(d.id, c)
     return _write_clusters(store, union.groups(), set(new_ids))
 

@@ -144,11 +144,20 @@ class _Inline(Executor):
         return fut
 
 
+def _noop() -> None:
+    return None
+
+
 def _extraction_pool(settings: Settings, pages: int) -> Executor:
     if settings.workers <= 1 or pages < POOL_MIN_PAGES:
         return _Inline()
-    # forkserver: the pool must not fork a parent that holds httpx and Elasticsearch threads.
-    return ProcessPoolExecutor(max_workers=settings.workers, mp_context=multiprocessing.get_context("forkserver"))
+    # fork, not spawn or forkserver: those re-run the caller's __main__ in every worker (any script
+    # without a main guard breaks) and re-import trafilatura there. Forking is only safe from a
+    # process with no other threads, so the pool is created, and all its workers forked (fork
+    # contexts start every worker at the first submit), before the fetch threads exist.
+    pool = ProcessPoolExecutor(max_workers=settings.workers, mp_context=multiprocessing.get_context("fork"))
+    pool.submit(_noop).result()
+    return pool
 
 
 # -- one batch --------------------------------------------------------------------------------

@@ -104,6 +104,7 @@ def deliver_instant(
             delivered += 1
         else:
             failed += 1
+    ev.refresh(store)
     if delivered or failed:
         log.info("instant alerts: %d delivered, %d failed (kept for the next run)", delivered, failed)
     return {"delivered": delivered, "failed": failed}
@@ -150,4 +151,5 @@ def send_digests(
         store.es.update(
             index=rules_index(store), id=rule["rule_id"], doc={"last_digest_at": now.isoformat()}, refresh="wait_for"
         )
+    ev.refresh(store)
     return {"digests_sent": sent, "digest_stories": stories, "digests_failed": failed}

@@ -149,8 +149,13 @@ def undelivered(store: Store, mode: str, rule_id: str | None = None) -> list[dic
 
 
 def save(store: Store, event: dict[str, Any]) -> None:
+    """Write an event's new state (no refresh: callers refresh once when a round is done)."""
     doc = {k: v for k, v in event.items() if k != "id"}
-    store.es.index(index=events_index(store), id=event["id"], document=doc, refresh="wait_for")
+    store.es.index(index=events_index(store), id=event["id"], document=doc)
+
+
+def refresh(store: Store) -> None:
+    store.es.indices.refresh(index=events_index(store))
 
 
 def history(store: Store, rule_id: str | None = None, size: int = 50) -> list[dict[str, Any]]:
