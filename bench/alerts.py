@@ -13,7 +13,7 @@ import time
 import uuid
 
 from newsmon.alerts.percolate import percolate, sync_rules
-from newsmon.alerts.rules import AlertRule, LoadedAlerts, LOG_CHANNEL
+from newsmon.alerts.rules import LOG_CHANNEL, AlertRule, LoadedAlerts
 from newsmon.devsite_text import generate_story
 from newsmon.records import Article
 from newsmon.settings import load_settings
@@ -68,7 +68,9 @@ def run() -> list[str]:
             best = min(_timed(store, ids) for _ in range(3))
             per_story[count] = best / len(ids)
     finally:
-        store.es.options(ignore_status=404).indices.delete(index=f"{settings.index_prefix}*", expand_wildcards="all")
+        store.es.options(ignore_status=404).indices.delete(
+            index=f"{settings.index_prefix}*", expand_wildcards="all"
+        )
         store.es.options(ignore_status=404).indices.delete_index_template(name=f"{settings.index_prefix}*")
         store.close()
     ratio = per_story[1000] / per_story[10]

@@ -91,7 +91,9 @@ def run() -> list[str]:
             _measure(store, f"warm{size}")  # the first queries after a bulk load warm caches
             results[size] = min(_measure(store, f"r{size}-{k}") for k in range(3))
     finally:
-        store.es.options(ignore_status=404).indices.delete(index=f"{settings.index_prefix}*", expand_wildcards="all")
+        store.es.options(ignore_status=404).indices.delete(
+            index=f"{settings.index_prefix}*", expand_wildcards="all"
+        )
         store.es.options(ignore_status=404).indices.delete_index_template(name=f"{settings.index_prefix}*")
         store.close()
     ratio = results[100_000] / results[1_000]

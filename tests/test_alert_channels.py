@@ -343,16 +343,14 @@ def test_url_env_must_hold_a_web_url():
 # -- log and configuration -----------------------------------------------------------------------
 
 
-def test_log_channel_prints_and_logs(capsys, caplog):
+def test_log_channel_logs_and_leaves_stdout_alone(capsys, caplog):
     with caplog.at_level(logging.INFO, logger="newsmon.alerts"):
         receipt = send(ChannelConfig(id="log", type="log"), instant_message(event()), [event()])
     assert receipt == "logged"
-    out = capsys.readouterr().out
-    assert out.startswith("[newsmon] Riabkov watch: Moscow signals pause")
-    assert "Sergei **Riabkov** noted" in out and "https://outlet.example/news/a1" in out
-    assert any(
-        "Sergei **Riabkov** noted" in r.getMessage() for r in caplog.records if r.name == "newsmon.alerts"
-    )
+    assert capsys.readouterr().out == ""  # stdout carries e.g. `newsmon run --json`
+    logged = [r.getMessage() for r in caplog.records if r.name == "newsmon.alerts"]
+    assert any("[newsmon] Riabkov watch: Moscow signals pause" in m for m in logged)
+    assert any("Sergei **Riabkov** noted" in m and "https://outlet.example/news/a1" in m for m in logged)
 
 
 @pytest.mark.parametrize(

@@ -26,14 +26,19 @@ def test_shipped_rules_load_cleanly():
 
 
 def test_a_broken_rule_is_reported_by_id_and_the_others_still_load(tmp_path):
-    loaded = load_alerts(write(tmp_path, """
+    loaded = load_alerts(
+        write(
+            tmp_path,
+            """
 rules:
   - {id: good, name: Good, query: 'Riabkov OR "strategic stability"'}
   - {id: broken, name: Broken, query: 'title:(unbalanced'}
   - {id: digest-without-schedule, name: D, query: NPT, mode: digest}
   - {id: bad-channel, name: C, query: NPT, channels: [pager]}
   - {id: bad-cron, name: E, query: NPT, mode: digest, schedule: "every morning"}
-"""))
+""",
+        )
+    )
     assert [r.id for r in loaded.rules] == ["good"]
     text = "\n".join(loaded.errors)
     assert "'broken'" in text and "query" in text and "Lucene" in text
@@ -44,13 +49,18 @@ rules:
 
 
 def test_channels_need_their_settings(tmp_path):
-    loaded = load_alerts(write(tmp_path, """
+    loaded = load_alerts(
+        write(
+            tmp_path,
+            """
 channels:
   - {id: mail, type: email}
   - {id: hook, type: webhook, url_env: NEWSMON_TEST_HOOK}
 rules:
   - {id: r, name: R, query: x, channels: [hook]}
-"""))
+""",
+        )
+    )
     assert "channels[0]" in loaded.errors[0]
     assert [r.id for r in loaded.rules] == ["r"]
 

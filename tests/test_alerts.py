@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from newsmon.alerts import events as ev
+from newsmon.alerts.channels import SmtpSettings
 from newsmon.alerts.delivery import deliver_instant, send_digests
 from newsmon.alerts.percolate import percolate, sync_rules
 from newsmon.alerts.rules import load_alerts
-from newsmon.alerts.channels import SmtpSettings
 from newsmon.pipeline import run_pass
 from newsmon.records import Article
 from newsmon.settings import load_settings
@@ -61,11 +61,14 @@ def story(n: int, title: str, body: str, topics=("arms_control",), **kw) -> Arti
 
 
 def test_sync_adds_updates_removes_and_reports_rejected_queries(store, tmp_path):
-    path = rules_file(tmp_path, """
+    path = rules_file(
+        tmp_path,
+        """
 rules:
   - {id: a, name: A, query: 'Riabkov'}
   - {id: b, name: B, query: 'NPT'}
-""")
+""",
+    )
     first = sync_rules(store, load_alerts(path))
     assert sorted(first.added) == ["a", "b"] and first.errors == []
     path.write_text("""
@@ -83,9 +86,17 @@ rules:
 def test_percolation_matches_with_highlights_and_filters(store, tmp_path):
     store.index_articles(
         [
-            story(1, "Geneva talks", "Deputy minister Sergei Riabkov met Wendy Sherman on strategic stability."),
+            story(
+                1, "Geneva talks", "Deputy minister Sergei Riabkov met Wendy Sherman on strategic stability."
+            ),
             story(2, "Derby day", "The match ended 3-1 after a late goal.", topics=()),
-            story(3, "Treaty review", "Riabkov spoke about the NPT review.", topics=("arms_control",), language="ru"),
+            story(
+                3,
+                "Treaty review",
+                "Riabkov spoke about the NPT review.",
+                topics=("arms_control",),
+                language="ru",
+            ),
         ],
         {},
     )
@@ -107,12 +118,17 @@ rules:
 
 def test_copies_and_retries_notify_once(store, tmp_path, webhook, monkeypatch):
     monkeypatch.setenv("NEWSMON_TEST_HOOK", webhook.url)
-    loaded = load_alerts(rules_file(tmp_path, """
+    loaded = load_alerts(
+        rules_file(
+            tmp_path,
+            """
 channels:
   - {id: hook, type: webhook, url_env: NEWSMON_TEST_HOOK}
 rules:
   - {id: watch, name: Watch, query: Riabkov, channels: [hook]}
-"""))
+""",
+        )
+    )
     sync_rules(store, loaded)
     store.index_articles([story(1, "Geneva", "Sergei Riabkov in Geneva.")], {})
     store.refresh()
@@ -131,12 +147,17 @@ rules:
 
 
 def test_smtp_down_then_up_delivers_once_after_the_retry(store, tmp_path, smtp_sink):
-    loaded = load_alerts(rules_file(tmp_path, """
+    loaded = load_alerts(
+        rules_file(
+            tmp_path,
+            """
 channels:
   - {id: mail, type: email, to: [analyst@example.org]}
 rules:
   - {id: watch, name: Riabkov watch, query: Riabkov, channels: [mail]}
-"""))
+""",
+        )
+    )
     sync_rules(store, loaded)
     store.index_articles([story(1, "Geneva talks", "Sergei Riabkov in Geneva on strategic stability.")], {})
     store.refresh()
@@ -146,7 +167,11 @@ rules:
     down = deliver_instant(store, loaded, smtp, sleep=sleeps.append)
     assert down == {"delivered": 0, "failed": 1} and sleeps == [0.05, 0.1]  # backoff between tries
     [event] = ev.history(store)
-    assert event["status"] == "failed" and "mail" in event["last_error"] and event["deliveries"][0]["attempts"] == 3
+    assert (
+        event["status"] == "failed"
+        and "mail" in event["last_error"]
+        and event["deliveries"][0]["attempts"] == 3
+    )
     smtp_sink.start()
     up = deliver_instant(store, loaded, smtp)
     assert up == {"delivered": 1, "failed": 0}
@@ -159,12 +184,17 @@ rules:
 
 def test_digest_groups_three_stories_in_one_message(store, tmp_path, webhook, monkeypatch):
     monkeypatch.setenv("NEWSMON_TEST_HOOK", webhook.url)
-    loaded = load_alerts(rules_file(tmp_path, """
+    loaded = load_alerts(
+        rules_file(
+            tmp_path,
+            """
 channels:
   - {id: hook, type: webhook, url_env: NEWSMON_TEST_HOOK}
 rules:
   - {id: daily, name: Daily NPT, query: NPT, channels: [hook], mode: digest, schedule: "0 7 * * *"}
-"""))
+""",
+        )
+    )
     sync_rules(store, loaded)
     store.index_articles([story(n, f"NPT story {n}", f"The NPT review, part {n}.") for n in (1, 2, 3)], {})
     store.refresh()
@@ -175,7 +205,11 @@ rules:
     assert send_digests(store, loaded, now=morning)["digests_sent"] == 0  # not due again until tomorrow
     assert len(webhook.received) == 1
     payload = webhook.received[0]
-    assert payload["type"] == "newsmon.digest" and sorted(e["article_id"] for e in payload["events"]) == ["s1", "s2", "s3"]
+    assert payload["type"] == "newsmon.digest" and sorted(e["article_id"] for e in payload["events"]) == [
+        "s1",
+        "s2",
+        "s3",
+    ]
     assert {e["status"] for e in ev.history(store)} == {"delivered"}
 
 

@@ -35,12 +35,19 @@ def test_bad_id_and_duplicates(tmp_path):
     with pytest.raises(ConfigError, match=r"feeds\[0\]\.id"):
         load_feeds(write(tmp_path, "feeds:\n  - id: Bad Id\n    url: https://a.example/rss\n"))
     with pytest.raises(ConfigError, match="appears twice"):
-        load_feeds(write(tmp_path, "feeds:\n  - {id: a, url: 'https://a.example/1'}\n  - {id: a, url: 'https://a.example/2'}\n"))
+        load_feeds(
+            write(
+                tmp_path,
+                "feeds:\n  - {id: a, url: 'https://a.example/1'}\n  - {id: a, url: 'https://a.example/2'}\n",
+            )
+        )
 
 
 def test_unknown_key_is_rejected(tmp_path):
     with pytest.raises(ConfigError, match=r"feeds\[0\]\.uri"):
-        load_feeds(write(tmp_path, "feeds:\n  - {id: a, uri: 'https://a.example/1', url: 'https://a.example/1'}\n"))
+        load_feeds(
+            write(tmp_path, "feeds:\n  - {id: a, uri: 'https://a.example/1', url: 'https://a.example/1'}\n")
+        )
 
 
 def test_env_expansion(tmp_path, monkeypatch):
@@ -74,7 +81,9 @@ def test_taxonomy_errors_name_topic_and_key(tmp_path):
 
 
 def test_settings_from_environment():
-    s = load_settings({"NEWSMON_INDEX_PREFIX": "x-", "NEWSMON_ALLOW_PRIVATE_NETWORKS": "1", "NEWSMON_WORKERS": "3"})
+    s = load_settings(
+        {"NEWSMON_INDEX_PREFIX": "x-", "NEWSMON_ALLOW_PRIVATE_NETWORKS": "1", "NEWSMON_WORKERS": "3"}
+    )
     assert s.index_prefix == "x-" and s.allow_private_networks and s.workers == 3
     assert not load_settings({}).allow_private_networks
     with pytest.raises(ConfigError, match="NEWSMON_WORKERS"):

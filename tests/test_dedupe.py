@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -37,7 +36,10 @@ def test_copies_join_and_independent_stories_do_not():
 
 def test_shared_boilerplate_of_one_outlet_does_not_join_its_stories():
     # Short stories under a long promo block: without the boilerplate rule they would look alike.
-    docs = [make_doc(f"s{n}", f"{p[0]}\n{PROMO}", source="town.example") for n, p in enumerate(FIX["outlet_stories"])]
+    docs = [
+        make_doc(f"s{n}", f"{p[0]}\n{PROMO}", source="town.example")
+        for n, p in enumerate(FIX["outlet_stories"])
+    ]
     a, b = shingles(docs[0].body), shingles(docs[1].body)
     assert jaccard(a, b) > 0.5  # the trap is real
     assert cluster_docs(docs) == [["s0"], ["s1"], ["s2"]]
@@ -96,7 +98,14 @@ def store(es_url, prefix):
 def _state(store: Store) -> dict[str, tuple]:
     store.refresh()
     hits = store.es.search(index=store.alias, size=100)["hits"]["hits"]
-    return {h["_id"]: (h["_source"].get("duplicate_of"), h["_source"].get("cluster_size"), tuple(h["_source"].get("outlets") or ())) for h in hits}
+    return {
+        h["_id"]: (
+            h["_source"].get("duplicate_of"),
+            h["_source"].get("cluster_size"),
+            tuple(h["_source"].get("outlets") or ()),
+        )
+        for h in hits
+    }
 
 
 COPIES = [
@@ -126,7 +135,9 @@ def test_clusters_are_right_in_any_arrival_order_and_under_retries(store, order)
 
 @pytest.mark.integration
 def test_independent_story_stays_alone(store):
-    store.index_articles([_article(*COPIES[0]), _article("indep", INDEPENDENT, "other.example", "2026-11-20T07:00:00Z")], {})
+    store.index_articles(
+        [_article(*COPIES[0]), _article("indep", INDEPENDENT, "other.example", "2026-11-20T07:00:00Z")], {}
+    )
     cluster_stories(store, ["orig", "indep"])
     state = _state(store)
     assert state["indep"][0] is None and state["orig"][0] is None

@@ -49,6 +49,7 @@ def _feed(client: httpx.Client, url: str) -> feedparser.FeedParserDict:
 
 # --- server mechanics -----------------------------------------------------------------------------
 
+
 def test_starts_on_a_free_port_and_stops() -> None:
     server = DevSite(SITE, port=0)
     with pytest.raises(RuntimeError):
@@ -88,16 +89,19 @@ def test_base_placeholder_is_replaced(site: DevSite, client: httpx.Client, path:
     assert f"{site.base_url}/" in served
 
 
-@pytest.mark.parametrize(("path", "content_type"), [
-    ("/outlet/rss.xml", "application/rss+xml; charset=utf-8"),
-    ("/faults/not-a-feed.xml", "application/rss+xml; charset=utf-8"),
-    ("/scraper/feed.atom", "application/atom+xml; charset=utf-8"),
-    (SEED_PAGE, "text/html; charset=utf-8"),
-    ("/faults/report.pdf", "application/pdf"),
-    ("/generated/article/3.html", "text/html; charset=utf-8"),
-    ("/generated/feed.xml", "application/rss+xml; charset=utf-8"),
-    ("/generated/img/x.svg", "image/svg+xml"),
-])
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("/outlet/rss.xml", "application/rss+xml; charset=utf-8"),
+        ("/faults/not-a-feed.xml", "application/rss+xml; charset=utf-8"),
+        ("/scraper/feed.atom", "application/atom+xml; charset=utf-8"),
+        (SEED_PAGE, "text/html; charset=utf-8"),
+        ("/faults/report.pdf", "application/pdf"),
+        ("/generated/article/3.html", "text/html; charset=utf-8"),
+        ("/generated/feed.xml", "application/rss+xml; charset=utf-8"),
+        ("/generated/img/x.svg", "image/svg+xml"),
+    ],
+)
 def test_content_types(site: DevSite, client: httpx.Client, path: str, content_type: str) -> None:
     response = client.get(site.url(path))
     assert response.status_code == 200
@@ -105,11 +109,20 @@ def test_content_types(site: DevSite, client: httpx.Client, path: str, content_t
     assert int(response.headers["content-length"]) == len(response.content)
 
 
-@pytest.mark.parametrize(("path", "status"), [
-    ("/status/404", 404), ("/status/503", 503), ("/status/410", 410), ("/status/200", 200),
-    ("/status/204", 404), ("/status/999", 404), ("/no/such/page.html", 404),
-    ("/generated/big.html?bytes=lots", 400), ("/generated/feed.xml?count=-1", 400),
-])
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/status/404", 404),
+        ("/status/503", 503),
+        ("/status/410", 410),
+        ("/status/200", 200),
+        ("/status/204", 404),
+        ("/status/999", 404),
+        ("/no/such/page.html", 404),
+        ("/generated/big.html?bytes=lots", 400),
+        ("/generated/feed.xml?count=-1", 400),
+    ],
+)
 def test_status_codes(site: DevSite, client: httpx.Client, path: str, status: int) -> None:
     response = client.get(site.url(path))
     assert response.status_code == status
@@ -124,8 +137,15 @@ def test_head_sends_headers_only(site: DevSite, client: httpx.Client) -> None:
     assert response.content == b""
 
 
-@pytest.mark.parametrize("raw_path", ["/../demo-feeds.yaml", "/outlet/../../demo-feeds.yaml",
-                                      "/%2e%2e/demo-feeds.yaml", "/outlet/%2E%2E/%2E%2E/demo-feeds.yaml"])
+@pytest.mark.parametrize(
+    "raw_path",
+    [
+        "/../demo-feeds.yaml",
+        "/outlet/../../demo-feeds.yaml",
+        "/%2e%2e/demo-feeds.yaml",
+        "/outlet/%2E%2E/%2E%2E/demo-feeds.yaml",
+    ],
+)
 def test_nothing_outside_root_is_served(site: DevSite, raw_path: str) -> None:
     assert (SITE.parent / "demo-feeds.yaml").is_file()
     host, port = site.base_url.removeprefix("http://").split(":")
@@ -182,6 +202,7 @@ def test_client_hanging_up_mid_body_does_not_hurt_the_server(site: DevSite) -> N
 
 # --- generated benchmark pages --------------------------------------------------------------------
 
+
 def test_generated_article_is_deterministic_and_distinct(site: DevSite, client: httpx.Client) -> None:
     first = client.get(site.url("/generated/article/7.html")).text
     second = client.get(site.url("/generated/article/7.html")).text
@@ -223,11 +244,13 @@ def test_generated_topics_are_mostly_not_arms_control() -> None:
 def test_generated_stories_are_not_near_duplicates_of_each_other() -> None:
     def shingles(n: int) -> set[tuple[str, ...]]:
         words = re.findall(r"\w+", " ".join(generate_story(n).paragraphs).lower())
-        return {tuple(words[i:i + 5]) for i in range(len(words) - 4)}
+        return {tuple(words[i : i + 5]) for i in range(len(words) - 4)}
 
     stories = {n: shingles(n) for n in range(1, 81)}
-    worst = max(len(stories[a] & stories[b]) / len(stories[a] | stories[b])
-                for a, b in itertools.combinations(stories, 2))
+    worst = max(
+        len(stories[a] & stories[b]) / len(stories[a] | stories[b])
+        for a, b in itertools.combinations(stories, 2)
+    )
     # Edited wire copies score ~0.5 on this measure and independent stories < 0.1.
     assert worst < 0.3
 
@@ -243,6 +266,7 @@ def test_generated_feed_lists_the_requested_articles(site: DevSite, client: http
 
 
 # --- the bundled sample site ----------------------------------------------------------------------
+
 
 def test_outlet_feed(site: DevSite, client: httpx.Client) -> None:
     feed = _feed(client, site.url("/outlet/rss.xml"))

@@ -13,8 +13,13 @@ def allowed(**kw):
 
 
 def test_loopback_and_private_refused_by_default():
-    for url in ("http://127.0.0.1:8080/feed", "http://localhost/x", "http://10.1.2.3/", "http://[::1]/",
-                "http://169.254.169.254/latest/meta-data"):
+    for url in (
+        "http://127.0.0.1:8080/feed",
+        "http://localhost/x",
+        "http://10.1.2.3/",
+        "http://[::1]/",
+        "http://169.254.169.254/latest/meta-data",
+    ):
         with pytest.raises(FetchError, match="NEWSMON_ALLOW_PRIVATE_NETWORKS"):
             check_destination(url, allow_private=False)
     check_destination("http://127.0.0.1:8080/feed", allow_private=True)
@@ -52,4 +57,7 @@ def test_byte_cap(site):
     with Fetcher(allowed()) as fetcher:
         with pytest.raises(FetchError, match="too large"):
             fetcher.get(f"{site.base_url}/generated/big.html?bytes=200000", max_bytes=100_000)
-        assert len(fetcher.get(f"{site.base_url}/generated/big.html?bytes=50000", max_bytes=100_000).content) > 40_000
+        assert (
+            len(fetcher.get(f"{site.base_url}/generated/big.html?bytes=50000", max_bytes=100_000).content)
+            > 40_000
+        )

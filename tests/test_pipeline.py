@@ -119,8 +119,19 @@ def test_cli_run_json_matches_the_contract(site, settings_for):
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    for key in ("feeds_total", "feeds_ok", "feeds_failed", "entries_seen", "articles_new", "articles_updated",
-                "duplicates", "tagged", "indexed", "alerts_fired", "errors"):
+    for key in (
+        "feeds_total",
+        "feeds_ok",
+        "feeds_failed",
+        "entries_seen",
+        "articles_new",
+        "articles_updated",
+        "duplicates",
+        "tagged",
+        "indexed",
+        "alerts_fired",
+        "errors",
+    ):
         assert key in out
     assert out["articles_new"] == 6 and out["tagged"] >= 2
     store = Store.from_settings(settings)

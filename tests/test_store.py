@@ -7,8 +7,8 @@ import pytest
 from newsmon.errors import NewsmonError
 from newsmon.records import Article
 from newsmon.search import search
-from newsmon.store import Store, make_client
 from newsmon.settings import load_settings
+from newsmon.store import Store, make_client
 
 pytestmark = pytest.mark.integration
 
@@ -20,7 +20,9 @@ def store(es_url, prefix):
     s.close()
 
 
-def article(n: int, body: str = "Riabkov and Sherman discussed strategic stability in Geneva.", **kw) -> Article:
+def article(
+    n: int, body: str = "Riabkov and Sherman discussed strategic stability in Geneva.", **kw
+) -> Article:
     base = dict(
         id=f"id{n}",
         url=f"https://a.example/{n}",

@@ -12,7 +12,9 @@ def test_tracking_parameters_are_dropped_and_query_sorted():
 
 def test_meaningful_parameters_survive():
     # Media Cloud once lost two parameters to a missing comma: check that ids and pages stay.
-    assert canonicalize("https://news.example/story?id=42&page=2") == "https://news.example/story?id=42&page=2"
+    assert (
+        canonicalize("https://news.example/story?id=42&page=2") == "https://news.example/story?id=42&page=2"
+    )
 
 
 def test_same_article_under_tracking_variants_has_one_id():

@@ -20,15 +20,16 @@ def _settings(args: argparse.Namespace) -> Any:
 
 def _log_setup(verbose: int, quiet: bool) -> None:
     level = logging.WARNING if quiet else (logging.DEBUG if verbose else logging.INFO)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", stream=sys.stderr
+    )
     for noisy in ("elastic_transport", "httpx", "httpcore", "trafilatura", "htmldate", "courlan"):
         logging.getLogger(noisy).setLevel(logging.WARNING if not verbose else logging.INFO)
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
-    from newsmon.pipeline import connect
-
     from newsmon.alerts.service import sync
+    from newsmon.pipeline import connect
 
     settings = _settings(args)
     store = connect(settings)
@@ -55,9 +56,9 @@ def _print_sync(result: Any) -> None:
 
 def cmd_alerts(args: argparse.Namespace) -> int:
     from newsmon.alerts import events as ev
-    from newsmon.alerts.service import load, run_digests, sync
-    from newsmon.alerts.delivery import deliver_instant
     from newsmon.alerts.channels import smtp_settings_from_env
+    from newsmon.alerts.delivery import deliver_instant
+    from newsmon.alerts.service import load, run_digests, sync
     from newsmon.pipeline import connect
 
     settings = _settings(args)
@@ -125,7 +126,12 @@ def _alerts_test(store: Any, settings: Any, args: argparse.Namespace) -> int:
     ]  # fmt: skip
     total = resp["hits"]["total"]["value"]
     if args.json:
-        print(json.dumps({"rule_id": rule.id, "since": args.since, "would_alert": total, "matches": matches}, ensure_ascii=False))
+        print(
+            json.dumps(
+                {"rule_id": rule.id, "since": args.since, "would_alert": total, "matches": matches},
+                ensure_ascii=False,
+            )
+        )
         return 0
     print(f"rule {rule.id} ({rule.query}) since {args.since}: {total} stor{'y' if total == 1 else 'ies'}, "
           f"{total} alert(s) would have been sent ({rule.mode}, to {', '.join(rule.channels)})")  # fmt: skip
@@ -142,7 +148,9 @@ def _print_history(events: list[dict[str, Any]]) -> None:
     if not events:
         print("no alert events")
     for e in events:
-        print(f"[{e['status']}] {e['created_at']} rule {e['rule_id']} -> article {e['article_id']} ({e['mode']})")
+        print(
+            f"[{e['status']}] {e['created_at']} rule {e['rule_id']} -> article {e['article_id']} ({e['mode']})"
+        )
         if e.get("last_error"):
             print(f"    last error: {e['last_error']}")
         for line in instant_message(e).text.splitlines():
@@ -199,7 +207,10 @@ def cmd_extract(args: argparse.Namespace) -> int:
             "published_at": ext.published_at,
             "language": ext.language,
             "canonical_url": ext.canonical_url,
+            "site_name": ext.site_name,
+            "method": ext.method,
             "is_article": ext.is_article,
+            "teaser": ext.teaser,
             "notes": ext.notes,
         }
         if args.jsonl:
@@ -235,6 +246,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
         record["topics"] = result.topics
         record["topic_scores"] = result.scores
         record["topic_evidence"] = result.evidence
+        record["entities"] = result.entities
         print(json.dumps(record, ensure_ascii=False))
     return 0
 
@@ -245,9 +257,17 @@ def _explain(result: Any) -> str:
     else:
         lines = [f"topics: {', '.join(result.topics)}"]
     for topic, score in result.scores.items():
-        lines.append(f"  {topic}: score {score}")
+        mark = "tagged" if topic in result.topics else "below threshold"
+        lines.append(f"  {topic}: score {score} ({mark})")
         for ev in (e for e in result.evidence if e["topic"] == topic):
-            lines.append(f"    {ev['term']!r} in {ev['field']} [{ev['start']}:{ev['end']}]: {ev['snippet']}")
+            where = f"{ev['field']} [{ev['start']}:{ev['end']}]"
+            lines.append(f"    {ev['term']!r} (weight {ev['weight']:g}) in {where}: {ev['snippet']}")
+    if result.entities:
+        lines.append("entities:")
+    for ent in result.entities:
+        role = f", {ent['role']}" if ent.get("role") else ""
+        seen = f"{ent['mentions']} mention(s) as {', '.join(ent['aliases'])}"
+        lines.append(f"  {ent['type']}: {ent['name']}{role} ({seen})")
     return "\n".join(lines)
 
 
@@ -297,7 +317,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
     known = set(RunSummary.__dataclass_fields__)
     for run in runs:
         summary = RunSummary(**{k: v for k, v in run.items() if k in known})
-        print(summary.render(f"{run.get('mode', '?')} pass {run.get('run_id', '?')} ({run.get('@timestamp')})"))
+        print(
+            summary.render(f"{run.get('mode', '?')} pass {run.get('run_id', '?')} ({run.get('@timestamp')})")
+        )
     return 0
 
 
@@ -374,8 +396,12 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--force", action="store_true", help="send every digest rule's pending events now")
     p.set_defaults(func=cmd_alerts)
 
-    p = sub.add_parser("similar", help="group texts into stories (copies of one story join), as the pipeline does")
-    p.add_argument("--jsonl", action="store_true", help="stdin: JSON lines with id, title, body (optional source)")
+    p = sub.add_parser(
+        "similar", help="group texts into stories (copies of one story join), as the pipeline does"
+    )
+    p.add_argument(
+        "--jsonl", action="store_true", help="stdin: JSON lines with id, title, body (optional source)"
+    )
     p.set_defaults(func=cmd_similar)
 
     p = sub.add_parser("runs", help="summaries of the last monitoring passes")

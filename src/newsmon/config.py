@@ -77,7 +77,9 @@ class FeedConfig(BaseModel):
     @classmethod
     def _id_shape(cls, value: str) -> str:
         if not _FEED_ID.match(value):
-            raise ValueError("must be lowercase letters, digits, '.', '_' or '-' (max 64), e.g. 'reuters-world'")
+            raise ValueError(
+                "must be lowercase letters, digits, '.', '_' or '-' (max 64), e.g. 'reuters-world'"
+            )
         return value
 
     @field_validator("url")

@@ -152,7 +152,9 @@ def _candidate_query(doc: Doc) -> dict[str, Any]:
     should: list[dict[str, Any]] = [{"term": {"content_hash": doc.content_hash}}] if doc.content_hash else []
     if doc.bands:
         should.append(near)
-    return {"bool": {"should": should, "minimum_should_match": 1, "must_not": [{"ids": {"values": [doc.id]}}]}}
+    return {
+        "bool": {"should": should, "minimum_should_match": 1, "must_not": [{"ids": {"values": [doc.id]}}]}
+    }
 
 
 class _BoilerplateCounts:
@@ -173,7 +175,9 @@ class _BoilerplateCounts:
                 index=self.store.alias,
                 size=0,
                 query={"term": {"source_domain": source}},
-                aggs={"p": {"terms": {"field": "para_hashes", "include": sorted(hashes), "size": len(hashes)}}},
+                aggs={
+                    "p": {"terms": {"field": "para_hashes", "include": sorted(hashes), "size": len(hashes)}}
+                },
             )
             for h in hashes:
                 self.counts[(source, h)] = 0
@@ -196,7 +200,10 @@ def cluster_stories(store: Store, new_ids: list[str]) -> dict[str, int]:
         chunk = new[start : start + 100]
         body: list[dict[str, Any]] = []
         for d in chunk:
-            body += [{"index": store.alias}, {"query": _candidate_query(d), "size": MAX_CANDIDATES, "_source": _FIELDS}]
+            body += [
+                {"index": store.alias},
+                {"query": _candidate_query(d), "size": MAX_CANDIDATES, "_source": _FIELDS},
+            ]
         for d, resp in zip(chunk, store.es.msearch(searches=body)["responses"], strict=True):
             hits = resp.get("hits", {}).get("hits", [])
             candidates[d.id] = [h["_id"] for h in hits]
@@ -220,10 +227,11 @@ def _write_clusters(store: Store, groups: list[list[str]], new: set[str]) -> dic
     updates: list[tuple[str, str, dict[str, Any]]] = []
     singles = [g[0] for g in groups if len(g) == 1]
     # A lone new id still matters if copies already point at it (an updated leader): one query for all.
-    led = {
-        h["_source"]["duplicate_of"]
-        for h in store.by_field("duplicate_of", singles, ["duplicate_of"])
-    } if singles else set()
+    led = (
+        {h["_source"]["duplicate_of"] for h in store.by_field("duplicate_of", singles, ["duplicate_of"])}
+        if singles
+        else set()
+    )
     for group in groups:
         if len(group) < 2 and group[0] not in led:
             continue
@@ -235,7 +243,14 @@ def _write_clusters(store: Store, groups: list[list[str]], new: set[str]) -> dic
             index=store.alias,
             size=10_000,
             source=fields,
-            query={"bool": {"should": [{"ids": {"values": sorted(leaders)}}, {"terms": {"duplicate_of": sorted(leaders)}}]}},
+            query={
+                "bool": {
+                    "should": [
+                        {"ids": {"values": sorted(leaders)}},
+                        {"terms": {"duplicate_of": sorted(leaders)}},
+                    ]
+                }
+            },
         )["hits"]["hits"]:
             members.setdefault(h["_id"], h)
         ordered = sorted(members.values(), key=lambda h: _order(h))
@@ -243,7 +258,11 @@ def _write_clusters(store: Store, groups: list[list[str]], new: set[str]) -> dic
         outlets = sorted({h["_source"].get("source_domain") or "" for h in ordered} - {""})
         size = len(ordered)
         for h in ordered:
-            want = {"duplicate_of": None if h is leader else leader["_id"], "cluster_size": size, "outlets": outlets}
+            want = {
+                "duplicate_of": None if h is leader else leader["_id"],
+                "cluster_size": size,
+                "outlets": outlets,
+            }
             if any(h["_source"].get(k) != v for k, v in want.items()):
                 updates.append((h["_index"], h["_id"], want))
             if h is not leader and h["_id"] in new:

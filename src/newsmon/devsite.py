@@ -163,8 +163,16 @@ class _Handler(BaseHTTPRequestHandler):
         body = text.encode("utf-8")
         self._send(code, ctype, [body], send_body, length=len(body))
 
-    def _send(self, code: int, ctype: str, chunks: Iterable[bytes], send_body: bool, *, length: int,
-              extra: dict[str, str] | None = None) -> None:
+    def _send(
+        self,
+        code: int,
+        ctype: str,
+        chunks: Iterable[bytes],
+        send_body: bool,
+        *,
+        length: int,
+        extra: dict[str, str] | None = None,
+    ) -> None:
         self.send_response(code)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(length))
@@ -190,8 +198,9 @@ class DevSite:
     pipeline fetched a page: ``with DevSite(root) as site: ...; site.hits["/a.html"]``.
     """
 
-    def __init__(self, root: Path | str, host: str = "127.0.0.1", port: int = 0, *,
-                 verbose: bool = False) -> None:
+    def __init__(
+        self, root: Path | str, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False
+    ) -> None:
         self.root = Path(root).resolve()
         if not self.root.is_dir():
             raise FileNotFoundError(f"site root is not a directory: {self.root}")
@@ -248,8 +257,9 @@ class DevSite:
     def __enter__(self) -> DevSite:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     def resolve(self, path: str) -> Path | None:
@@ -271,8 +281,9 @@ class DevSite:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m newsmon.devsite ROOT [--host H] [--port P] [--verbose]``: serve until Ctrl-C."""
-    parser = argparse.ArgumentParser(prog="python -m newsmon.devsite",
-                                     description="Serve a newsmon sample site on loopback.")
+    parser = argparse.ArgumentParser(
+        prog="python -m newsmon.devsite", description="Serve a newsmon sample site on loopback."
+    )
     parser.add_argument("root", type=Path, help="site directory, e.g. examples/site")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
@@ -284,8 +295,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"devsite: {exc}", file=sys.stderr)
         return 2
     print(site.base_url, flush=True)  # first line: the URL, so scripts can read it
-    print(f"Serving {site.root} (Ctrl-C to stop). For the demo feeds: "
-          f"export NEWSMON_DEMO_SITE={site.base_url}", file=sys.stderr, flush=True)
+    print(
+        f"Serving {site.root} (Ctrl-C to stop). For the demo feeds: export NEWSMON_DEMO_SITE={site.base_url}",
+        file=sys.stderr,
+        flush=True,
+    )
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

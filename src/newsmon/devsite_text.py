@@ -24,41 +24,188 @@ ARMS_CONTROL = "arms_control"
 # arms-control stories are real because a tagger has to recognise them.
 # --------------------------------------------------------------------------------------------------
 FIRST_NAMES = (
-    "Adaeze", "Amelia", "Anders", "Aroha", "Beatriz", "Camille", "Chidi", "Daniel", "Dario", "Elena",
-    "Emre", "Farah", "Gabriel", "Hana", "Ines", "Jonas", "Julia", "Kamal", "Karin", "Kenji", "Laila",
-    "Lucas", "Maeve", "Marek", "Mariana", "Mateo", "Mei", "Nadia", "Nikhil", "Olga", "Omar", "Priya",
-    "Rafael", "Rosa", "Samuel", "Sofia", "Tariq", "Teresa", "Tomasz", "Valentina", "Wen", "Yusuf",
-    "Zara", "Hugo", "Ingrid", "Leon", "Noor", "Pavel", "Ruth", "Simone",
+    "Adaeze",
+    "Amelia",
+    "Anders",
+    "Aroha",
+    "Beatriz",
+    "Camille",
+    "Chidi",
+    "Daniel",
+    "Dario",
+    "Elena",
+    "Emre",
+    "Farah",
+    "Gabriel",
+    "Hana",
+    "Ines",
+    "Jonas",
+    "Julia",
+    "Kamal",
+    "Karin",
+    "Kenji",
+    "Laila",
+    "Lucas",
+    "Maeve",
+    "Marek",
+    "Mariana",
+    "Mateo",
+    "Mei",
+    "Nadia",
+    "Nikhil",
+    "Olga",
+    "Omar",
+    "Priya",
+    "Rafael",
+    "Rosa",
+    "Samuel",
+    "Sofia",
+    "Tariq",
+    "Teresa",
+    "Tomasz",
+    "Valentina",
+    "Wen",
+    "Yusuf",
+    "Zara",
+    "Hugo",
+    "Ingrid",
+    "Leon",
+    "Noor",
+    "Pavel",
+    "Ruth",
+    "Simone",
 )
 LAST_NAMES = (
-    "Abara", "Albrecht", "Arslan", "Bakker", "Castellanos", "Chen", "Dalgaard", "Devereux", "Eriksen",
-    "Fairweather", "Farouk", "Gallagher", "Halloran", "Ibarra", "Jaworski", "Kallio", "Kowalczyk",
-    "Lindqvist", "Maddox", "Marchetti", "Navarro", "Nakamura", "Oduya", "Okafor", "Pellegrini",
-    "Quayle", "Rasmussen", "Rourke", "Salgado", "Sandoval", "Takeda", "Thorne", "Underwood", "Varga",
-    "Vasquez", "Whitlock", "Yilmaz", "Zamora", "Brennan", "Costa", "Duarte", "Ferris", "Hartley",
-    "Keane", "Lachance", "Mwangi", "Sato", "Odell", "Prentice", "Voss",
+    "Abara",
+    "Albrecht",
+    "Arslan",
+    "Bakker",
+    "Castellanos",
+    "Chen",
+    "Dalgaard",
+    "Devereux",
+    "Eriksen",
+    "Fairweather",
+    "Farouk",
+    "Gallagher",
+    "Halloran",
+    "Ibarra",
+    "Jaworski",
+    "Kallio",
+    "Kowalczyk",
+    "Lindqvist",
+    "Maddox",
+    "Marchetti",
+    "Navarro",
+    "Nakamura",
+    "Oduya",
+    "Okafor",
+    "Pellegrini",
+    "Quayle",
+    "Rasmussen",
+    "Rourke",
+    "Salgado",
+    "Sandoval",
+    "Takeda",
+    "Thorne",
+    "Underwood",
+    "Varga",
+    "Vasquez",
+    "Whitlock",
+    "Yilmaz",
+    "Zamora",
+    "Brennan",
+    "Costa",
+    "Duarte",
+    "Ferris",
+    "Hartley",
+    "Keane",
+    "Lachance",
+    "Mwangi",
+    "Sato",
+    "Odell",
+    "Prentice",
+    "Voss",
 )
 CITIES = (
-    "Eastbrook", "Port Alden", "Kelso Falls", "Ridgeford", "Brightwater", "Millbrook", "Ashcombe",
-    "Lowell Harbor", "New Tarrant", "Carrow", "Westmere", "Dunmore", "Fenwick", "Oakhaven",
-    "Stanton Bay", "Larkspur",
+    "Eastbrook",
+    "Port Alden",
+    "Kelso Falls",
+    "Ridgeford",
+    "Brightwater",
+    "Millbrook",
+    "Ashcombe",
+    "Lowell Harbor",
+    "New Tarrant",
+    "Carrow",
+    "Westmere",
+    "Dunmore",
+    "Fenwick",
+    "Oakhaven",
+    "Stanton Bay",
+    "Larkspur",
 )
 OUTLETS = ("Eastbrook Herald", "Coastline Courier", "Northgate Post")
-COMPANIES = ("Lumora", "Quillstack", "Brightpath Systems", "Torvane", "Nimbly", "Cobalt Grove",
-             "Veridian Labs", "Harrowgate Foods", "Pellmark Logistics")
-BANKS = ("Harbour Capital", "Ridgeford Securities", "Alden & Marsh", "Stanton Bay Bank",
-         "Kelso Partners", "Northlight Asset Management")
-THINK_TANKS = ("the Halvorsen Institute for Security Studies", "the Centre for Strategic Restraint",
-               "the Brightwater Policy Institute", "the Open Verification Project")
-STATES = ("the United States", "Russia", "China", "the United Kingdom", "France", "India",
-          "Pakistan", "Japan", "Germany", "Brazil", "South Africa", "Kazakhstan", "Norway", "Mexico")
+COMPANIES = (
+    "Lumora",
+    "Quillstack",
+    "Brightpath Systems",
+    "Torvane",
+    "Nimbly",
+    "Cobalt Grove",
+    "Veridian Labs",
+    "Harrowgate Foods",
+    "Pellmark Logistics",
+)
+BANKS = (
+    "Harbour Capital",
+    "Ridgeford Securities",
+    "Alden & Marsh",
+    "Stanton Bay Bank",
+    "Kelso Partners",
+    "Northlight Asset Management",
+)
+THINK_TANKS = (
+    "the Halvorsen Institute for Security Studies",
+    "the Centre for Strategic Restraint",
+    "the Brightwater Policy Institute",
+    "the Open Verification Project",
+)
+STATES = (
+    "the United States",
+    "Russia",
+    "China",
+    "the United Kingdom",
+    "France",
+    "India",
+    "Pakistan",
+    "Japan",
+    "Germany",
+    "Brazil",
+    "South Africa",
+    "Kazakhstan",
+    "Norway",
+    "Mexico",
+)
 TEAM_SUFFIXES = ("United", "Rovers", "Athletic", "City", "Wanderers", "Town", "Albion")
 GROUNDS = ("Riverside Park", "the Old Mill Ground", "Harbour Road", "Victoria Stadium", "Eastfield")
 WARDS = ("Northgate", "Canal Street", "St Anne's", "Hillcrest", "Old Quay", "Ferry Lane")
 AGENCIES = ("Pressline", "Harbourline Photo", "staff photographer", "handout")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 ORDINALS = ("second", "third", "fourth", "fifth", "sixth")
 SMALL_WORDS = ("two", "three", "four", "five", "six")
 
@@ -69,16 +216,34 @@ NAV = ("World", "Politics", "Business", "Local", "Sport", "Technology", "Health"
 # Parts are at most a few words long, so two articles almost never share a run of five words; this
 # keeps generated stories as dissimilar as independently written ones for near-duplicate detection.
 SPEAKERS = (
-    "Officials in {city}", "A spokesperson for {body}", "{body}", "Critics", "Supporters",
-    "People close to {body}", "Several {thing}", "{person}, who [lives|works] in {city},",
-    "One senior official", "Independent experts", "[Some|Several|Many] observers", "Opponents",
-    "One person familiar with the discussions", "A senior figure at {body}",
+    "Officials in {city}",
+    "A spokesperson for {body}",
+    "{body}",
+    "Critics",
+    "Supporters",
+    "People close to {body}",
+    "Several {thing}",
+    "{person}, who [lives|works] in {city},",
+    "One senior official",
+    "Independent experts",
+    "[Some|Several|Many] observers",
+    "Opponents",
+    "One person familiar with the discussions",
+    "A senior figure at {body}",
     "{person}, a longtime observer,",
 )
 PHRASES = (
-    "{short}", "the timetable for {short}", "the debate over {label}", "the cost of {short}",
-    "public support for {short}", "the next phase", "the row over {label}", "the final decision",
-    "the current approach", "the [plan|proposal|process]", "the [wider|broader] strategy",
+    "{short}",
+    "the timetable for {short}",
+    "the debate over {label}",
+    "the cost of {short}",
+    "public support for {short}",
+    "the next phase",
+    "the row over {label}",
+    "the final decision",
+    "the current approach",
+    "the [plan|proposal|process]",
+    "the [wider|broader] strategy",
 )
 PREDICATES = (
     "[would|could|might] take longer than [planned|expected|hoped]",
@@ -97,11 +262,25 @@ PREDICATES = (
     "[risked|was risking] [losing|eroding|damaging] public trust",
     "[would|should|must] be [reviewed|revisited|reassessed] before {month}",
 )
-VERBS = ("said", "warned", "argued", "insisted", "suggested", "acknowledged", "noted", "stressed",
-         "predicted", "conceded", "told {outlet_the}")
+VERBS = (
+    "said",
+    "warned",
+    "argued",
+    "insisted",
+    "suggested",
+    "acknowledged",
+    "noted",
+    "stressed",
+    "predicted",
+    "conceded",
+    "told {outlet_the}",
+)
 VERB_TAILS = ("", "", " on {day}", " in an interview", " at a briefing", " in a statement", " this week")
 TAILS = (
-    "", "", "", ", [citing|pointing to] [figures|data|research] from {month}",
+    "",
+    "",
+    "",
+    ", [citing|pointing to] [figures|data|research] from {month}",
     ", [although|though] [details|specifics] were [scarce|thin|limited]",
     ", adding that [no final decision had been taken|talks would continue|more details would "
     "follow on {day2}]",
@@ -140,39 +319,88 @@ class Topic:
 
 
 ARMS = Topic(
-    name=ARMS_CONTROL, section="World", weight=3,
+    name=ARMS_CONTROL,
+    section="World",
+    weight=3,
     subjects=(
-        dict(subject="a follow-on agreement to the New START treaty", short="the treaty process",
-             label="warhead limits", venue="Geneva", body="the bilateral consultative commission",
-             thing="deployed warheads"),
-        dict(subject="the Nuclear Non-Proliferation Treaty review conference", short="the NPT review",
-             label="the NPT review", venue="New York", body="the conference bureau",
-             thing="national reports"),
-        dict(subject="IAEA inspections at a uranium enrichment site", short="the inspection regime",
-             label="enrichment inspections", venue="Vienna",
-             body="the International Atomic Energy Agency", thing="centrifuges"),
-        dict(subject="a moratorium on intermediate-range missile deployments",
-             short="the missile moratorium", label="missile deployments", venue="Brussels",
-             body="NATO's nuclear planning group", thing="missile launchers"),
-        dict(subject="the Chemical Weapons Convention verification regime",
-             short="the verification regime", label="chemical weapons verification",
-             venue="The Hague", body="the Organisation for the Prohibition of Chemical Weapons",
-             thing="declared stockpiles"),
-        dict(subject="export controls on dual-use missile technology",
-             short="the export control regime", label="missile technology exports", venue="Paris",
-             body="the Missile Technology Control Regime", thing="licence applications"),
-        dict(subject="the Comprehensive Nuclear-Test-Ban Treaty", short="the test ban",
-             label="nuclear testing", venue="Vienna",
-             body="the CTBT Organization's technical secretariat", thing="monitoring stations"),
-        dict(subject="limits on hypersonic glide vehicles", short="the hypersonic dialogue",
-             label="hypersonic weapons", venue="Geneva", body="the Conference on Disarmament",
-             thing="test flights"),
+        dict(
+            subject="a follow-on agreement to the New START treaty",
+            short="the treaty process",
+            label="warhead limits",
+            venue="Geneva",
+            body="the bilateral consultative commission",
+            thing="deployed warheads",
+        ),
+        dict(
+            subject="the Nuclear Non-Proliferation Treaty review conference",
+            short="the NPT review",
+            label="the NPT review",
+            venue="New York",
+            body="the conference bureau",
+            thing="national reports",
+        ),
+        dict(
+            subject="IAEA inspections at a uranium enrichment site",
+            short="the inspection regime",
+            label="enrichment inspections",
+            venue="Vienna",
+            body="the International Atomic Energy Agency",
+            thing="centrifuges",
+        ),
+        dict(
+            subject="a moratorium on intermediate-range missile deployments",
+            short="the missile moratorium",
+            label="missile deployments",
+            venue="Brussels",
+            body="NATO's nuclear planning group",
+            thing="missile launchers",
+        ),
+        dict(
+            subject="the Chemical Weapons Convention verification regime",
+            short="the verification regime",
+            label="chemical weapons verification",
+            venue="The Hague",
+            body="the Organisation for the Prohibition of Chemical Weapons",
+            thing="declared stockpiles",
+        ),
+        dict(
+            subject="export controls on dual-use missile technology",
+            short="the export control regime",
+            label="missile technology exports",
+            venue="Paris",
+            body="the Missile Technology Control Regime",
+            thing="licence applications",
+        ),
+        dict(
+            subject="the Comprehensive Nuclear-Test-Ban Treaty",
+            short="the test ban",
+            label="nuclear testing",
+            venue="Vienna",
+            body="the CTBT Organization's technical secretariat",
+            thing="monitoring stations",
+        ),
+        dict(
+            subject="limits on hypersonic glide vehicles",
+            short="the hypersonic dialogue",
+            label="hypersonic weapons",
+            venue="Geneva",
+            body="the Conference on Disarmament",
+            thing="test flights",
+        ),
     ),
-    roles=("the lead negotiator for {state1}", "deputy foreign minister of {state1}",
-           "the ambassador of {state1} to the talks", "a senior defence ministry official in {state1}",
-           "head of the arms control department at the foreign ministry of {state1}"),
-    critic_roles=("an arms control analyst at {thinktank}", "a former treaty negotiator",
-                  "a nonproliferation researcher at {thinktank}", "director of {thinktank}"),
+    roles=(
+        "the lead negotiator for {state1}",
+        "deputy foreign minister of {state1}",
+        "the ambassador of {state1} to the talks",
+        "a senior defence ministry official in {state1}",
+        "head of the arms control department at the foreign ministry of {state1}",
+    ),
+    critic_roles=(
+        "an arms control analyst at {thinktank}",
+        "a former treaty negotiator",
+        "a nonproliferation researcher at {thinktank}",
+        "director of {thinktank}",
+    ),
     headlines=(
         "{state1} and {state2} make little headway on {label} in {venue}",
         "Negotiators in {venue} agree to keep talking on {label} despite deep divisions",
@@ -312,28 +540,73 @@ ARMS = Topic(
 
 
 ECONOMY = Topic(
-    name="economy", section="Business", weight=3,
+    name="economy",
+    section="Business",
+    weight=3,
     subjects=(
-        dict(subject="the central bank's latest interest-rate decision", short="the rate decision",
-             label="interest rates", body="the central bank", thing="mortgage holders"),
-        dict(subject="a sharp rise in wholesale gas and electricity prices", short="the price spike",
-             label="energy prices", body="the energy regulator", thing="households"),
-        dict(subject="weak quarterly results from the largest retailers", short="the retail slump",
-             label="retail sales", body="the retailers' association", thing="shoppers"),
-        dict(subject="a shortage of semiconductors that has slowed car production",
-             short="the chip shortage", label="chip supplies", body="the manufacturers' federation",
-             thing="car buyers"),
-        dict(subject="new figures showing inflation at a ten-year high", short="the inflation spike",
-             label="inflation", body="the statistics office", thing="pensioners"),
-        dict(subject="a proposed merger between two regional banks", short="the merger",
-             label="the bank merger", body="the competition authority", thing="small businesses"),
-        dict(subject="congestion at the country's container ports", short="the port backlog",
-             label="shipping delays", body="the ports authority", thing="importers"),
+        dict(
+            subject="the central bank's latest interest-rate decision",
+            short="the rate decision",
+            label="interest rates",
+            body="the central bank",
+            thing="mortgage holders",
+        ),
+        dict(
+            subject="a sharp rise in wholesale gas and electricity prices",
+            short="the price spike",
+            label="energy prices",
+            body="the energy regulator",
+            thing="households",
+        ),
+        dict(
+            subject="weak quarterly results from the largest retailers",
+            short="the retail slump",
+            label="retail sales",
+            body="the retailers' association",
+            thing="shoppers",
+        ),
+        dict(
+            subject="a shortage of semiconductors that has slowed car production",
+            short="the chip shortage",
+            label="chip supplies",
+            body="the manufacturers' federation",
+            thing="car buyers",
+        ),
+        dict(
+            subject="new figures showing inflation at a ten-year high",
+            short="the inflation spike",
+            label="inflation",
+            body="the statistics office",
+            thing="pensioners",
+        ),
+        dict(
+            subject="a proposed merger between two regional banks",
+            short="the merger",
+            label="the bank merger",
+            body="the competition authority",
+            thing="small businesses",
+        ),
+        dict(
+            subject="congestion at the country's container ports",
+            short="the port backlog",
+            label="shipping delays",
+            body="the ports authority",
+            thing="importers",
+        ),
     ),
-    roles=("chief economist at {bank}", "the finance minister", "chief executive of {company}",
-           "a spokesperson for {body}", "head of research at {bank}"),
-    critic_roles=("a senior economist at {bank}", "an independent market analyst",
-                  "chair of the {city} Chamber of Commerce", "a former central bank adviser"),
+    roles=(
+        "chief economist at {bank}",
+        "the finance minister",
+        "chief executive of {company}",
+        "a spokesperson for {body}",
+        "head of research at {bank}",
+    ),
+    critic_roles=(
+        "a senior economist at {bank}",
+        "an independent market analyst",
+        "chair of the {city} Chamber of Commerce",
+        "a former central bank adviser",
+    ),
     headlines=(
         "Shares slip as investors fret over {label}",
         "{who_last} warns {label} will squeeze {thing} into next year",
@@ -441,20 +714,49 @@ ECONOMY = Topic(
 
 
 SPORTS = Topic(
-    name="sports", section="Sport", weight=3,
+    name="sports",
+    section="Sport",
+    weight=3,
     subjects=(
-        dict(subject="the Premier Division fixture", short="the result", label="the title race",
-             body="the league", thing="supporters", competition="the Premier Division"),
-        dict(subject="the National Cup quarter-final", short="the cup tie", label="the cup run",
-             body="the football association", thing="supporters", competition="the National Cup"),
-        dict(subject="the Women's Super League match", short="the result", label="the title race",
-             body="the league", thing="supporters", competition="the Women's Super League"),
-        dict(subject="the Championship fixture", short="the result", label="the promotion push",
-             body="the league", thing="season-ticket holders", competition="the Championship"),
+        dict(
+            subject="the Premier Division fixture",
+            short="the result",
+            label="the title race",
+            body="the league",
+            thing="supporters",
+            competition="the Premier Division",
+        ),
+        dict(
+            subject="the National Cup quarter-final",
+            short="the cup tie",
+            label="the cup run",
+            body="the football association",
+            thing="supporters",
+            competition="the National Cup",
+        ),
+        dict(
+            subject="the Women's Super League match",
+            short="the result",
+            label="the title race",
+            body="the league",
+            thing="supporters",
+            competition="the Women's Super League",
+        ),
+        dict(
+            subject="the Championship fixture",
+            short="the result",
+            label="the promotion push",
+            body="the league",
+            thing="season-ticket holders",
+            competition="the Championship",
+        ),
     ),
     roles=("the {team} manager", "head coach of {team}", "the {team} captain"),
-    critic_roles=("a former {rival} captain", "a former international and television pundit",
-                  "chair of the {team} Supporters' Trust"),
+    critic_roles=(
+        "a former {rival} captain",
+        "a former international and television pundit",
+        "chair of the {team} Supporters' Trust",
+    ),
     headlines=(
         "{team} edge {rival} {score} to keep {label} alive",
         "Late {scorer_last} goal lifts {team} past {rival}",
@@ -497,8 +799,7 @@ SPORTS = Topic(
         "filling the whole of the [north|south|east] stand.",
         "{rival} finished the match with ten men after {person} was shown a second yellow card for a "
         "[late|reckless|clumsy] challenge in the {minute} minute.",
-        "The result lifts {team} to {ordinal} place, {small} points behind the leaders with a game in "
-        "hand.",
+        "The result lifts {team} to {ordinal} place, {small} points behind the leaders with a game in hand.",
         "Injuries have [hampered|disrupted|dogged] {team} this season, with {small} first-team "
         "players currently [sidelined|out|unavailable].",
         "{critic}, {critic_role}, said {team} looked “more organised than at any point this season.”",
@@ -557,11 +858,31 @@ SPORTS = Topic(
         "Tickets for the next home game went on general sale on {day2} and [sold out|were gone] "
         "within hours.",
     ),
-    speakers=("Supporters", "Several players", "Club officials", "Pundits", "The coaching staff",
-              "{person}, a season-ticket holder,", "Former players", "[Some|Several] observers"),
-    phrases=("{team}'s form", "the squad", "{scorer_last}'s fitness", "the back four", "the midfield",
-             "the pressing game", "the run-in", "{label}", "the rotation policy", "the home record",
-             "the next few fixtures", "the younger players", "{rival}"),
+    speakers=(
+        "Supporters",
+        "Several players",
+        "Club officials",
+        "Pundits",
+        "The coaching staff",
+        "{person}, a season-ticket holder,",
+        "Former players",
+        "[Some|Several] observers",
+    ),
+    phrases=(
+        "{team}'s form",
+        "the squad",
+        "{scorer_last}'s fitness",
+        "the back four",
+        "the midfield",
+        "the pressing game",
+        "the run-in",
+        "{label}",
+        "the rotation policy",
+        "the home record",
+        "the next few fixtures",
+        "the younger players",
+        "{rival}",
+    ),
     predicates=(
         "[had improved|had looked sharper|had come on] since {month}",
         "[would be|will be] tested against {rival2}",
@@ -582,27 +903,66 @@ SPORTS = Topic(
 
 
 LOCAL = Topic(
-    name="local", section="Local", weight=3,
+    name="local",
+    section="Local",
+    weight=3,
     subjects=(
-        dict(subject="plans for a new bus rapid transit line", short="the transit plan",
-             label="the bus line", body="the regional transport authority", thing="commuters"),
-        dict(subject="a proposal to redevelop the former rail yards", short="the rail yards scheme",
-             label="the rail yards plan", body="the planning committee", thing="residents"),
-        dict(subject="a plan to renovate the Victoria Street market hall", short="the renovation",
-             label="the market hall", body="the city council", thing="traders"),
-        dict(subject="a plan to close two branch libraries", short="the closure plan",
-             label="library closures", body="the council's culture committee",
-             thing="library users"),
-        dict(subject="repairs to the ageing Harbour Bridge", short="the repair programme",
-             label="the bridge repairs", body="the highways department", thing="drivers"),
-        dict(subject="a new network of protected cycle lanes", short="the cycle network",
-             label="cycle lanes", body="the transport committee", thing="cyclists"),
+        dict(
+            subject="plans for a new bus rapid transit line",
+            short="the transit plan",
+            label="the bus line",
+            body="the regional transport authority",
+            thing="commuters",
+        ),
+        dict(
+            subject="a proposal to redevelop the former rail yards",
+            short="the rail yards scheme",
+            label="the rail yards plan",
+            body="the planning committee",
+            thing="residents",
+        ),
+        dict(
+            subject="a plan to renovate the Victoria Street market hall",
+            short="the renovation",
+            label="the market hall",
+            body="the city council",
+            thing="traders",
+        ),
+        dict(
+            subject="a plan to close two branch libraries",
+            short="the closure plan",
+            label="library closures",
+            body="the council's culture committee",
+            thing="library users",
+        ),
+        dict(
+            subject="repairs to the ageing Harbour Bridge",
+            short="the repair programme",
+            label="the bridge repairs",
+            body="the highways department",
+            thing="drivers",
+        ),
+        dict(
+            subject="a new network of protected cycle lanes",
+            short="the cycle network",
+            label="cycle lanes",
+            body="the transport committee",
+            thing="cyclists",
+        ),
     ),
-    roles=("the mayor of {city}", "leader of {city} council", "chair of {body}",
-           "the city manager", "a councillor representing the {ward} ward"),
-    critic_roles=("a spokesperson for the {city} Residents' Association", "an opposition councillor",
-                  "a shop owner on the proposed route",
-                  "a retired engineer who has followed the project closely"),
+    roles=(
+        "the mayor of {city}",
+        "leader of {city} council",
+        "chair of {body}",
+        "the city manager",
+        "a councillor representing the {ward} ward",
+    ),
+    critic_roles=(
+        "a spokesperson for the {city} Residents' Association",
+        "an opposition councillor",
+        "a shop owner on the proposed route",
+        "a retired engineer who has followed the project closely",
+    ),
     headlines=(
         "{city} council approves {label} after marathon session",
         "Residents push back against {short}",
@@ -662,16 +1022,14 @@ LOCAL = Topic(
         "scheme that would cost [roughly|about|around] {money}.",
         "The {ward} ward, which would be most affected, has some of the lowest car ownership rates in "
         "{city}.",
-        "A public drop-in session on {label} is planned at the central library on {day2} from 4pm to "
-        "8pm.",
+        "A public drop-in session on {label} is planned at the central library on {day2} from 4pm to 8pm.",
         "Unions representing council workers have said they support the project but want "
         "[guarantees|assurances] over local hiring.",
         "The council received {num} written submissions on {label}, most of them [opposed|against "
         "it|critical], according to the meeting agenda.",
         "The mayor's office said {short} was consistent with the climate plan {city} adopted in "
         "{year}, which aims to halve emissions by 2030.",
-        "{body} meets again on {day2}, when members are [expected|due] to discuss the detailed "
-        "design.",
+        "{body} meets again on {day2}, when members are [expected|due] to discuss the detailed design.",
         "Newcomers drawn by cheaper rents have been welcomed with open arms in {ward}, but many say "
         "they were never [consulted|asked] about {label}.",
     ),
@@ -680,8 +1038,7 @@ LOCAL = Topic(
         "residents to get it right",
         "Nobody is against improving the city. We are against doing it badly",
         "We have listened, we have changed the plan, and now it is time to deliver",
-        "I have lived on this street for {num} years and nobody from the council has ever knocked on "
-        "my door",
+        "I have lived on this street for {num} years and nobody from the council has ever knocked on my door",
         "The numbers simply do not add up, and everyone in this room knows it",
         "If we wait another five years, it will cost twice as much",
         "We are not going to get a perfect plan, but this is a good plan",
@@ -703,25 +1060,58 @@ LOCAL = Topic(
 
 
 TECH = Topic(
-    name="technology", section="Technology", weight=2,
+    name="technology",
+    section="Technology",
+    weight=2,
     subjects=(
-        dict(subject="a data breach affecting customer accounts", short="the breach",
-             label="the data breach", body="the data protection authority", thing="customers"),
-        dict(subject="an outage that knocked card terminals offline", short="the outage",
-             label="the payments outage", body="the payments regulator", thing="shopkeepers"),
-        dict(subject="a glitch in the city's new parking app", short="the glitch",
-             label="the parking app", body="the city's digital services team", thing="drivers"),
-        dict(subject="a failed software update at an online ticketing platform",
-             short="the failed update", label="online ticketing", body="the consumer protection agency",
-             thing="concertgoers"),
-        dict(subject="an error that double-charged customers of a mobile network",
-             short="the billing error", label="the billing error", body="the communications regulator",
-             thing="mobile customers"),
+        dict(
+            subject="a data breach affecting customer accounts",
+            short="the breach",
+            label="the data breach",
+            body="the data protection authority",
+            thing="customers",
+        ),
+        dict(
+            subject="an outage that knocked card terminals offline",
+            short="the outage",
+            label="the payments outage",
+            body="the payments regulator",
+            thing="shopkeepers",
+        ),
+        dict(
+            subject="a glitch in the city's new parking app",
+            short="the glitch",
+            label="the parking app",
+            body="the city's digital services team",
+            thing="drivers",
+        ),
+        dict(
+            subject="a failed software update at an online ticketing platform",
+            short="the failed update",
+            label="online ticketing",
+            body="the consumer protection agency",
+            thing="concertgoers",
+        ),
+        dict(
+            subject="an error that double-charged customers of a mobile network",
+            short="the billing error",
+            label="the billing error",
+            body="the communications regulator",
+            thing="mobile customers",
+        ),
     ),
-    roles=("chief executive of {company}", "chief technology officer at {company}",
-           "a spokesperson for {body}", "the digital minister"),
-    critic_roles=("a security researcher in {city}", "a technology analyst at {bank}",
-                  "head of a small-business group", "a digital rights campaigner"),
+    roles=(
+        "chief executive of {company}",
+        "chief technology officer at {company}",
+        "a spokesperson for {body}",
+        "the digital minister",
+    ),
+    critic_roles=(
+        "a security researcher in {city}",
+        "a technology analyst at {bank}",
+        "head of a small-business group",
+        "a digital rights campaigner",
+    ),
     headlines=(
         "{company} under scrutiny after {short}",
         "{body} opens inquiry into {label}",
@@ -759,10 +1149,8 @@ TECH = Topic(
         "rapidly since {year}.",
         "{thing} described long waits on customer helplines, with some saying they had been on hold "
         "for more than {num} minutes.",
-        "A spokesperson for {body} [declined|refused] to say how long its inquiry into {label} would "
-        "take.",
-        "The episode is the {ordinal} [serious|significant|major] incident at {company} in {small} "
-        "years.",
+        "A spokesperson for {body} [declined|refused] to say how long its inquiry into {label} would take.",
+        "The episode is the {ordinal} [serious|significant|major] incident at {company} in {small} years.",
         "Industry figures said the underlying software had been [widely|broadly] used since {year} "
         "without serious problems.",
         "{company} has [promised|pledged|committed to] an independent audit and said it would "
@@ -772,13 +1160,11 @@ TECH = Topic(
         "Engineers at {company} [rolled back|reversed|withdrew] a software update on {day}, which the "
         "company now believes triggered the fault.",
         "Competitors including {company2} said their services had not been affected.",
-        "Lawmakers in {city} have [called for|demanded] a hearing on {label} before the end of "
-        "{month}.",
+        "Lawmakers in {city} have [called for|demanded] a hearing on {label} before the end of {month}.",
         "Trade bodies [warned|cautioned] that stricter rules could raise costs for smaller firms.",
         "{critic_last} said companies too often treated security as “a cost centre rather than a "
         "promise to customers.”",
-        "Refunds will be [processed|paid] automatically within {small} working days, the company "
-        "said.",
+        "Refunds will be [processed|paid] automatically within {small} working days, the company said.",
         "The problem [surfaced|emerged|appeared] shortly after midnight, when {thing} began posting "
         "screenshots of error messages online.",
     ),
@@ -813,25 +1199,58 @@ TECH = Topic(
 
 
 HEALTH = Topic(
-    name="health", section="Health", weight=2,
+    name="health",
+    section="Health",
+    weight=2,
     subjects=(
-        dict(subject="waiting times for hip and knee operations", short="the backlog",
-             label="surgery waiting times", body="the regional health board", thing="patients"),
-        dict(subject="this winter's flu vaccination campaign", short="the vaccination campaign",
-             label="flu vaccinations", body="the public health agency", thing="older adults"),
-        dict(subject="a shortage of family doctors in rural areas", short="the shortage",
-             label="the GP shortage", body="the college of general practitioners",
-             thing="rural patients"),
-        dict(subject="a new walk-in mental health clinic", short="the clinic",
-             label="mental health services", body="the hospital trust", thing="young people"),
-        dict(subject="a study linking sleep and heart health", short="the study",
-             label="sleep and heart health", body="the university medical school",
-             thing="participants"),
+        dict(
+            subject="waiting times for hip and knee operations",
+            short="the backlog",
+            label="surgery waiting times",
+            body="the regional health board",
+            thing="patients",
+        ),
+        dict(
+            subject="this winter's flu vaccination campaign",
+            short="the vaccination campaign",
+            label="flu vaccinations",
+            body="the public health agency",
+            thing="older adults",
+        ),
+        dict(
+            subject="a shortage of family doctors in rural areas",
+            short="the shortage",
+            label="the GP shortage",
+            body="the college of general practitioners",
+            thing="rural patients",
+        ),
+        dict(
+            subject="a new walk-in mental health clinic",
+            short="the clinic",
+            label="mental health services",
+            body="the hospital trust",
+            thing="young people",
+        ),
+        dict(
+            subject="a study linking sleep and heart health",
+            short="the study",
+            label="sleep and heart health",
+            body="the university medical school",
+            thing="participants",
+        ),
     ),
-    roles=("chief medical officer for {city}", "the health minister",
-           "a consultant at {city} General Hospital", "lead author of the study"),
-    critic_roles=("a spokesperson for a patients' group", "a family doctor in {city2}",
-                  "a health economist at {city} University", "a union representative for nurses"),
+    roles=(
+        "chief medical officer for {city}",
+        "the health minister",
+        "a consultant at {city} General Hospital",
+        "lead author of the study",
+    ),
+    critic_roles=(
+        "a spokesperson for a patients' group",
+        "a family doctor in {city2}",
+        "a health economist at {city} University",
+        "a union representative for nurses",
+    ),
     headlines=(
         "{thing} face longer waits as pressure on {label} grows",
         "{body} sets out plan to tackle {short}",
@@ -857,10 +1276,8 @@ HEALTH = Topic(
         "{month}, up from {num2} percent a year earlier.",
         "{who}, {role}, said staff were “working flat out” but that demand had [outstripped|"
         "outpaced|exceeded] capacity.",
-        "The plan includes {hundreds} [additional|extra] appointments a week and a new booking "
-        "system.",
-        "{critic}, {critic_role}, said the money was welcome but “nowhere near enough to close the "
-        "gap.”",
+        "The plan includes {hundreds} [additional|extra] appointments a week and a new booking system.",
+        "{critic}, {critic_role}, said the money was welcome but “nowhere near enough to close the gap.”",
         "Hospital managers said {small} wards had been temporarily closed because of staff "
         "[sickness|absences|shortages].",
         "The health board has [recruited|hired] {hundreds} nurses from overseas since {year}.",
@@ -868,8 +1285,7 @@ HEALTH = Topic(
         "[afford|really afford].",
         "A survey by the union found that {num} percent of nurses were [considering|thinking about] "
         "leaving the profession within {small} years.",
-        "Officials said the new system would [allow|enable] {thing} to see a clinician within {small} "
-        "days.",
+        "Officials said the new system would [allow|enable] {thing} to see a clinician within {small} days.",
         "Funding for {label} has [risen|increased|grown] by {pct} percent in real terms since {year}, "
         "according to {body}.",
         "Family doctors in {city2} said they were seeing more patients with complex needs than "
@@ -879,10 +1295,8 @@ HEALTH = Topic(
         "Emergency departments in {city} [recorded|logged|saw] {big} visits in {month}, a record for "
         "the month.",
         "Charities have [offered|volunteered] to help run community sessions on {label} in {city}.",
-        "Staff at {city} General Hospital said the pressure had [eased|lifted] only briefly over the "
-        "summer.",
-        "The board will [publish|release] monthly figures from {month} so that {thing} can track "
-        "progress.",
+        "Staff at {city} General Hospital said the pressure had [eased|lifted] only briefly over the summer.",
+        "The board will [publish|release] monthly figures from {month} so that {thing} can track progress.",
         "Ambulance handover times in {city} averaged {num} minutes in {month}, [well above|far "
         "above|more than double] the target.",
     ),
@@ -928,23 +1342,58 @@ HEALTH = Topic(
 
 
 LIFE = Topic(
-    name="lifestyle", section="Life", weight=2,
+    name="lifestyle",
+    section="Life",
+    weight=2,
     subjects=(
-        dict(subject="the rise of homes shared by three generations", short="the trend",
-             label="multigenerational living", body="the statistics office", thing="grandparents"),
-        dict(subject="a waiting list for community garden plots", short="the waiting list",
-             label="community gardens", body="the parks department", thing="gardeners"),
-        dict(subject="the return of the neighbourhood record shop", short="the revival",
-             label="vinyl records", body="the music retailers' association", thing="collectors"),
-        dict(subject="a boom in swimming lessons for adults", short="the boom",
-             label="adult swimming lessons", body="the swimming federation", thing="beginners"),
-        dict(subject="a festival of street food in the old harbour", short="the festival",
-             label="the food festival", body="the tourism board", thing="stallholders"),
+        dict(
+            subject="the rise of homes shared by three generations",
+            short="the trend",
+            label="multigenerational living",
+            body="the statistics office",
+            thing="grandparents",
+        ),
+        dict(
+            subject="a waiting list for community garden plots",
+            short="the waiting list",
+            label="community gardens",
+            body="the parks department",
+            thing="gardeners",
+        ),
+        dict(
+            subject="the return of the neighbourhood record shop",
+            short="the revival",
+            label="vinyl records",
+            body="the music retailers' association",
+            thing="collectors",
+        ),
+        dict(
+            subject="a boom in swimming lessons for adults",
+            short="the boom",
+            label="adult swimming lessons",
+            body="the swimming federation",
+            thing="beginners",
+        ),
+        dict(
+            subject="a festival of street food in the old harbour",
+            short="the festival",
+            label="the food festival",
+            body="the tourism board",
+            thing="stallholders",
+        ),
     ),
-    roles=("a sociologist at {city} University", "founder of a community group in {city}",
-           "owner of a shop in {city}", "a spokesperson for {body}"),
-    critic_roles=("a family therapist in {city2}", "a longtime resident of {city}",
-                  "a columnist and author", "a volunteer organiser"),
+    roles=(
+        "a sociologist at {city} University",
+        "founder of a community group in {city}",
+        "owner of a shop in {city}",
+        "a spokesperson for {body}",
+    ),
+    critic_roles=(
+        "a family therapist in {city2}",
+        "a longtime resident of {city}",
+        "a columnist and author",
+        "a volunteer organiser",
+    ),
     headlines=(
         "Why {city} is falling for {label}",
         "Inside {city}'s love affair with {label}",
@@ -966,18 +1415,14 @@ LIFE = Topic(
     ),
     details=(
         "{who}, {role}, said the change had been [gradual|slow] and then [sudden|rapid].",
-        "Numbers [compiled|collected|gathered] by {body} show a rise of {pct} percent over {small} "
-        "years.",
+        "Numbers [compiled|collected|gathered] by {body} show a rise of {pct} percent over {small} years.",
         "Many of those taking part are in their thirties and forties, and a [surprising|"
         "remarkable] number are retired.",
-        "{critic}, {critic_role}, said the appeal was partly about [slowing down|taking time|"
-        "switching off].",
-        "Prices vary [widely|a lot], from free sessions in the park to courses that cost {money2} a "
-        "term.",
+        "{critic}, {critic_role}, said the appeal was partly about [slowing down|taking time|switching off].",
+        "Prices vary [widely|a lot], from free sessions in the park to courses that cost {money2} a term.",
         "In {city2}, a similar project now has a waiting list of {hundreds} names.",
         "Organisers said [about|around|roughly] {big} people had taken part since {month}.",
-        "Some participants said they had discovered the idea through friends; others through social "
-        "media.",
+        "Some participants said they had discovered the idea through friends; others through social media.",
         "Local businesses have noticed too, with several cafés reporting [busier|livelier] weekends.",
         "The trend is not universal: in smaller towns, interest has been [flat|steady] since {year}.",
         "Volunteers meet on {day2} evenings to plan the coming season.",
@@ -986,13 +1431,11 @@ LIFE = Topic(
         "Newcomers are welcomed with open arms, regulars say, and nobody asks about experience.",
         "Sociologists say the pandemic [accelerated|sped up] changes that were already under way.",
         "One regular, {person}, said the weekly routine had become “the anchor of my week.”",
-        "Demand has been [strongest|highest] in the {ward} area, where many flats have no outdoor "
-        "space.",
+        "Demand has been [strongest|highest] in the {ward} area, where many flats have no outdoor space.",
         "The first event of its kind in {city} was held in {year} and drew only a few dozen people.",
         "Families with young children make up [about|around|roughly] {num} percent of participants, "
         "organisers said.",
-        "{body} expects numbers to keep [growing|rising|climbing] for at least another {small} "
-        "years.",
+        "{body} expects numbers to keep [growing|rising|climbing] for at least another {small} years.",
         "[Several|A few] regulars said they had [made|found] close friends through the group.",
     ),
     quotes=(
@@ -1023,8 +1466,7 @@ LIFE = Topic(
             "Housing costs have done as much as culture to loosen the hold of the nuclear family, "
             "{critic_last} said.",
             "Many families said they had not rejected the nuclear family so much as outgrown it.",
-            "Estate agents in {city} report rising demand for homes with a separate annexe for "
-            "grandparents.",
+            "Estate agents in {city} report rising demand for homes with a separate annexe for grandparents.",
         ),
     },
 )
@@ -1045,8 +1487,7 @@ GENERIC = (
     "People familiar with the discussions said a further announcement could come as early as {day2}.",
     "Not everyone agrees. {critic_last} said the focus on {label} risked [overshadowing|crowding "
     "out] other priorities.",
-    "A spokesperson for {body} said it would “study the details carefully” before [responding|"
-    "commenting].",
+    "A spokesperson for {body} said it would “study the details carefully” before [responding|commenting].",
     "{who_last} first spoke publicly about {label} in {year} and has returned to the subject "
     "[repeatedly|several times|often] since.",
     "The episode has also [highlighted|exposed|underlined] how little reliable data is available, "
@@ -1054,8 +1495,7 @@ GENERIC = (
     "A poll of {big} adults in {month} found that {num} percent had heard of {short}, [though|but] "
     "far fewer could describe it in detail.",
     "{outlet_the} was unable to independently [verify|confirm] all of the figures cited.",
-    "The timing matters: {month} is traditionally when {body} sets out its priorities for the year "
-    "ahead.",
+    "The timing matters: {month} is traditionally when {body} sets out its priorities for the year ahead.",
     "{who_last} and {critic_last} agreed on one point, that {label} would stay on the agenda for "
     "months to come.",
     "In a statement issued late on {day}, {body} said it “welcomed the constructive engagement” of "
@@ -1064,11 +1504,9 @@ GENERIC = (
     "allies [reject|dispute].",
     "Several people [interviewed|consulted|contacted] for this article asked not to be named because "
     "they were not authorised to speak publicly.",
-    "The debate echoes a row in {year}, when {city} found itself at the centre of a similar "
-    "controversy.",
+    "The debate echoes a row in {year}, when {city} found itself at the centre of a similar controversy.",
     "Those close to the process [caution|warn] that much could change before {month}.",
-    "{critic_last} has written [extensively|widely] about {label} and served on an advisory panel "
-    "in {year}.",
+    "{critic_last} has written [extensively|widely] about {label} and served on an advisory panel in {year}.",
 )
 
 TOPICS = (ARMS, ECONOMY, SPORTS, LOCAL, TECH, HEALTH, LIFE)
@@ -1117,9 +1555,20 @@ def _last(name: str) -> str:
 
 _ALTERNATION = re.compile(r"\[([^\[\]]*)\]")
 _CONTRACTIONS = {
-    "it is": "it's", "is not": "isn't", "do not": "don't", "did not": "didn't", "have not": "haven't",
-    "we are": "we're", "we have": "we've", "i have": "I've", "cannot": "can't", "will not": "won't",
-    "there is": "there's", "that is": "that's", "i would": "I'd", "would not": "wouldn't",
+    "it is": "it's",
+    "is not": "isn't",
+    "do not": "don't",
+    "did not": "didn't",
+    "have not": "haven't",
+    "we are": "we're",
+    "we have": "we've",
+    "i have": "I've",
+    "cannot": "can't",
+    "will not": "won't",
+    "there is": "there's",
+    "that is": "that's",
+    "i would": "I'd",
+    "would not": "wouldn't",
 }
 _CONTRACTION_RE = re.compile(r"\b(" + "|".join(_CONTRACTIONS) + r")\b", re.IGNORECASE)
 # Per-outlet house style, so the same template reads differently on different sites.
@@ -1133,11 +1582,13 @@ def _resolve(template: str, rng: random.Random) -> str:
 
 def _speak(text: str, rng: random.Random) -> str:
     """Contract some phrases in a quote, as people talk."""
+
     def swap(m: re.Match[str]) -> str:
         if rng.random() < 0.5:
             return m[0]
         short = _CONTRACTIONS[m[0].lower()]
         return short[:1].upper() + short[1:] if m[0][:1].isupper() else short
+
     return _CONTRACTION_RE.sub(swap, text)
 
 
@@ -1162,13 +1613,31 @@ def _frame(n: int) -> tuple[Topic, dict[str, str]]:
     who, critic, scorer, keeper = (f"{rng.choice(FIRST_NAMES)} {last}" for last in rng.sample(LAST_NAMES, 4))
     goals = rng.randint(1, 4)
     slots = dict(
-        city=city, city2=city2, state1=state1, state2=state2, company=company, company2=company2,
-        bank=rng.choice(BANKS), thinktank=rng.choice(THINK_TANKS), ward=rng.choice(WARDS),
-        team=f"{city} {suffixes[0]}", rival=f"{city2} {suffixes[1]}", rival2=f"{city3} {suffixes[2]}",
-        ground=rng.choice(GROUNDS), score=f"{goals}-{rng.randint(0, goals - 1)}",
-        who=who, who_last=_last(who), critic=critic, critic_last=_last(critic),
-        scorer=scorer, scorer_last=_last(scorer), keeper=keeper, day=rng.choice(WEEKDAYS),
-        outlet=OUTLETS[n % len(OUTLETS)], venue=city, competition="the league",
+        city=city,
+        city2=city2,
+        state1=state1,
+        state2=state2,
+        company=company,
+        company2=company2,
+        bank=rng.choice(BANKS),
+        thinktank=rng.choice(THINK_TANKS),
+        ward=rng.choice(WARDS),
+        team=f"{city} {suffixes[0]}",
+        rival=f"{city2} {suffixes[1]}",
+        rival2=f"{city3} {suffixes[2]}",
+        ground=rng.choice(GROUNDS),
+        score=f"{goals}-{rng.randint(0, goals - 1)}",
+        who=who,
+        who_last=_last(who),
+        critic=critic,
+        critic_last=_last(critic),
+        scorer=scorer,
+        scorer_last=_last(scorer),
+        keeper=keeper,
+        day=rng.choice(WEEKDAYS),
+        outlet=OUTLETS[n % len(OUTLETS)],
+        venue=city,
+        competition="the league",
     )
     slots["outlet_the"] = "the " + slots["outlet"]
     subject = rng.choice(topic.subjects)
@@ -1185,15 +1654,26 @@ def _fresh(rng: random.Random, slots: dict[str, str]) -> dict[str, str]:
     minute = rng.randint(3, 89)
     suffix = "th" if 10 <= minute % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(minute % 10, "th")
     return dict(
-        num=str(num), num2=str(max(5, num + rng.randint(-9, 9))), small=str(rng.randint(2, 9)),
-        small_word=rng.choice(SMALL_WORDS), pct=f"{rng.uniform(1.2, 29.0):.1f}",
-        rate=f"{rng.uniform(0.4, 6.0):.2f}", rate2=f"{rng.uniform(0.4, 6.0):.2f}",
-        year=str(rng.randint(2008, 2020)), year2=str(rng.randint(2023, 2027)),
-        month=rng.choice(MONTHS), day2=rng.choice([d for d in WEEKDAYS if d != slots["day"]]),
-        money=f"${rng.uniform(1.1, 95.0):.1f} million", money2=f"${rng.randint(4, 60) * 5}",
-        big=f"{rng.randint(12, 480) * 100:,}", hundreds=str(rng.randint(3, 95) * 10),
-        minute=f"{minute}{suffix}", ordinal=rng.choice(ORDINALS), person=_name(rng),
-        vote=f"{rng.randint(7, 11)}-{rng.randint(2, 6)}", agency=rng.choice(AGENCIES),
+        num=str(num),
+        num2=str(max(5, num + rng.randint(-9, 9))),
+        small=str(rng.randint(2, 9)),
+        small_word=rng.choice(SMALL_WORDS),
+        pct=f"{rng.uniform(1.2, 29.0):.1f}",
+        rate=f"{rng.uniform(0.4, 6.0):.2f}",
+        rate2=f"{rng.uniform(0.4, 6.0):.2f}",
+        year=str(rng.randint(2008, 2020)),
+        year2=str(rng.randint(2023, 2027)),
+        month=rng.choice(MONTHS),
+        day2=rng.choice([d for d in WEEKDAYS if d != slots["day"]]),
+        money=f"${rng.uniform(1.1, 95.0):.1f} million",
+        money2=f"${rng.randint(4, 60) * 5}",
+        big=f"{rng.randint(12, 480) * 100:,}",
+        hundreds=str(rng.randint(3, 95) * 10),
+        minute=f"{minute}{suffix}",
+        ordinal=rng.choice(ORDINALS),
+        person=_name(rng),
+        vote=f"{rng.randint(7, 11)}-{rng.randint(2, 6)}",
+        agency=rng.choice(AGENCIES),
     )
 
 
@@ -1232,20 +1712,28 @@ def generate_story(n: int) -> Story:
             introduced.add(key)
             return f"“{text},” said {slots[key]}, {slots['role' if key == 'who' else 'critic_role']}."
         last, outlet = slots[f"{key}_last"], slots["outlet_the"]
-        return rng.choice((f"“{text},” {last} said.", f"{last} said: “{text}.”",
-                           f"“{text},” {last} added.", f"“{text},” {last} told {outlet}."))
+        return rng.choice(
+            (
+                f"“{text},” {last} said.",
+                f"{last} said: “{text}.”",
+                f"“{text},” {last} added.",
+                f"“{text},” {last} told {outlet}.",
+            )
+        )
 
     def reported() -> str:
         speakers = topic.speakers + tuple(f"{{{key}_last}}" for key in sorted(introduced))
-        return fmt(f"{rng.choice(speakers)} {rng.choice(VERBS)}{rng.choice(VERB_TAILS)} "
-                   f"{rng.choice(('that ', ''))}{rng.choice(topic.phrases)} "
-                   f"{rng.choice(topic.predicates)}{rng.choice(TAILS)}.")
+        return fmt(
+            f"{rng.choice(speakers)} {rng.choice(VERBS)}{rng.choice(VERB_TAILS)} "
+            f"{rng.choice(('that ', ''))}{rng.choice(topic.phrases)} "
+            f"{rng.choice(topic.predicates)}{rng.choice(TAILS)}."
+        )
 
     # Each story uses only about half of its topic's templates, and mixes in reported speech.
     generic = topic.generic or GENERIC
     templates = list(topic.details) + list(topic.extras.get(slots["label"], ())) + list(generic)
     rng.shuffle(templates)
-    del templates[int(len(templates) * rng.uniform(0.55, 0.7)):]
+    del templates[int(len(templates) * rng.uniform(0.55, 0.7)) :]
     quotes = list(topic.quotes)
     rng.shuffle(quotes)
     target = rng.randint(600, 1150)
@@ -1266,11 +1754,21 @@ def generate_story(n: int) -> Story:
     paragraphs.append(fmt(closer_template))
     # ~15 stories a day from September 2021; the modulo keeps huge n inside datetime's range.
     published = datetime(2021, 9, 1, 6, tzinfo=UTC) + timedelta(
-        minutes=97 * (n % 100_000) + rng.randint(0, 90))
+        minutes=97 * (n % 100_000) + rng.randint(0, 90)
+    )
     caption = fmt(rng.choice(topic.captions)) if rng.random() < 0.7 else None
-    return Story(n=n, topic=topic.name, section=topic.section, outlet=slots["outlet"],
-                 title=slots["title"], dek=fmt(rng.choice(topic.deks)), author=_name(rng),
-                 published=published, caption=caption, paragraphs=tuple(paragraphs))
+    return Story(
+        n=n,
+        topic=topic.name,
+        section=topic.section,
+        outlet=slots["outlet"],
+        title=slots["title"],
+        dek=fmt(rng.choice(topic.deks)),
+        author=_name(rng),
+        published=published,
+        caption=caption,
+        paragraphs=tuple(paragraphs),
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1292,14 +1790,20 @@ def render_article(n: int, base_url: str) -> str:
     )
     body = [f"<p>{_e(p)}</p>" for p in s.paragraphs]
     # An inline "read more" box and an ad slot inside the article, as real news sites have.
-    body.insert(min(3, len(body)), (
-        f'<aside class="inline-related"><strong>Read more:</strong> '
-        f'<a href="{base_url}/generated/article/{n + 3}.html">{_e(headline(n + 3))}</a></aside>'))
+    body.insert(
+        min(3, len(body)),
+        (
+            f'<aside class="inline-related"><strong>Read more:</strong> '
+            f'<a href="{base_url}/generated/article/{n + 3}.html">{_e(headline(n + 3))}</a></aside>'
+        ),
+    )
     body.insert(min(7, len(body)), '<div class="ad-slot" aria-hidden="true">Advertisement</div>')
     figure = ""
     if s.caption:
-        figure = (f'<figure class="lead-image"><img src="{base_url}/generated/img/story-{n}.svg" '
-                  f'alt="" width="800" height="450"><figcaption>{_e(s.caption)}</figcaption></figure>')
+        figure = (
+            f'<figure class="lead-image"><img src="{base_url}/generated/img/story-{n}.svg" '
+            f'alt="" width="800" height="450"><figcaption>{_e(s.caption)}</figcaption></figure>'
+        )
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -1382,8 +1886,10 @@ def render_feed(base_url: str, start: int, count: int) -> str:
 
 def status_page(code: int, phrase: str) -> str:
     """Tiny HTML body for error and ``/status/<code>`` responses."""
-    return (f"<!DOCTYPE html>\n<html><head><title>{code} {_e(phrase)}</title></head>"
-            f"<body><h1>{code} {_e(phrase)}</h1></body></html>\n")
+    return (
+        f"<!DOCTYPE html>\n<html><head><title>{code} {_e(phrase)}</title></head>"
+        f"<body><h1>{code} {_e(phrase)}</h1></body></html>\n"
+    )
 
 
 PLACEHOLDER_SVG = (
@@ -1392,8 +1898,10 @@ PLACEHOLDER_SVG = (
     'font-size="28" text-anchor="middle" fill="#5b6270">photo</text></svg>\n'
 )
 
-_BIG_HEAD = (b'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Oversized page</title>'
-             b"</head><body><article><h1>Oversized page</h1>\n")
+_BIG_HEAD = (
+    b'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Oversized page</title>'
+    b"</head><body><article><h1>Oversized page</h1>\n"
+)
 _BIG_TAIL = b"</article></body></html>\n"
 _BIG_LINE = "<p>Filler paragraph {:09d}: this page exists to test the fetcher's size cap.</p>\n"
 

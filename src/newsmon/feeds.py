@@ -39,7 +39,9 @@ def parse_feed(content: bytes, feed: FeedConfig, base_url: str, headers: dict[st
     )
     if not parsed.entries and (parsed.bozo or not parsed.version):
         reason = parsed.get("bozo_exception")
-        raise FetchError(feed.url, f"not a feed ({type(reason).__name__ if reason else 'no RSS/Atom root'}: {reason})")
+        raise FetchError(
+            feed.url, f"not a feed ({type(reason).__name__ if reason else 'no RSS/Atom root'}: {reason})"
+        )
     entries: list[FeedEntry] = []
     for item in parsed.entries[: feed.max_entries]:
         link = item.get("link") or ""

@@ -107,7 +107,9 @@ class Fetcher:
                         raise FetchError(url, f"HTTP {response.status_code}")
                     declared = response.headers.get("content-length")
                     if declared and declared.isdigit() and int(declared) > max_bytes:
-                        raise FetchError(url, f"too large: {int(declared)} bytes declared, cap is {max_bytes}")
+                        raise FetchError(
+                            url, f"too large: {int(declared)} bytes declared, cap is {max_bytes}"
+                        )
                     chunks: list[bytes] = []
                     size = 0
                     for chunk in response.iter_bytes():

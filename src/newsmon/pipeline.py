@@ -28,8 +28,8 @@ from newsmon.settings import Settings
 from newsmon.similarity import fingerprint
 from newsmon.store import Known, Store
 from newsmon.summary import RunSummary
-from newsmon.taxonomy import load_taxonomy
 from newsmon.tagging import Tagger
+from newsmon.taxonomy import load_taxonomy
 from newsmon.urls import canonicalize, doc_id, domain
 
 log = logging.getLogger("newsmon.pipeline")
@@ -101,6 +101,7 @@ def build_article(fetched: Fetched, entry: FeedEntry, topics_path: Path) -> Arti
         fetched_at=fetched_at,
         language=ext.language,
         site_name=ext.site_name,
+        published_at_source=published_source,
         feed_published_at=_iso(entry.published_at),
         feed_updated_at=_iso(entry.updated_at),
         content_hash=content_hash(ext.body),
@@ -198,7 +199,9 @@ def _newer(entry: FeedEntry, known: Known) -> bool:
     return _iso(entry.updated_at) > known.feed_updated_at  # type: ignore[operator]
 
 
-def _fetch_pages(fetcher: Fetcher, entries: list[FeedEntry]) -> Iterator[tuple[FeedEntry, Fetched | FetchError]]:
+def _fetch_pages(
+    fetcher: Fetcher, entries: list[FeedEntry]
+) -> Iterator[tuple[FeedEntry, Fetched | FetchError]]:
     def get(entry: FeedEntry) -> Fetched:
         fetched = fetcher.get(entry.link, max_bytes=fetcher.settings.max_page_bytes, accept=PAGE_ACCEPT)
         kind = fetched.content_type
@@ -287,7 +290,9 @@ def _collect_articles(
     return articles
 
 
-def _index(store: Store, articles: list[Article], known: dict[str, Known], summary: RunSummary, settings: Settings) -> None:
+def _index(
+    store: Store, articles: list[Article], known: dict[str, Known], summary: RunSummary, settings: Settings
+) -> None:
     """Write new and updated articles. `known` holds the stored articles of the feed links' ids."""
     chosen: dict[str, Article] = {}
     for art in articles:
@@ -399,7 +404,12 @@ def alert_pass(settings: Settings, summary: dict[str, Any], smtp: Any = None) ->
 
 
 def record_pass(
-    settings: Settings, summary_dict: dict[str, Any], alerts: dict[str, Any], mode: str, started_at: str, run_id: str
+    settings: Settings,
+    summary_dict: dict[str, Any],
+    alerts: dict[str, Any],
+    mode: str,
+    started_at: str,
+    run_id: str,
 ) -> RunSummary:
     """The run's summary: logged, stored in ${prefix}runs, returned."""
     summary = RunSummary().merge(summary_dict)
@@ -408,11 +418,15 @@ def record_pass(
     summary.alerts_failed = int(alerts.get("failed", 0))
     finished = now_iso()
     summary.duration_s = (
-        datetime.fromisoformat(finished.replace("Z", "+00:00")) - datetime.fromisoformat(started_at.replace("Z", "+00:00"))
+        datetime.fromisoformat(finished.replace("Z", "+00:00"))
+        - datetime.fromisoformat(started_at.replace("Z", "+00:00"))
     ).total_seconds()
     store = connect(settings)
     try:
-        store.record_run(summary.to_contract() | {"@timestamp": started_at, "finished_at": finished, "run_id": run_id, "mode": mode})
+        store.record_run(
+            summary.to_contract()
+            | {"@timestamp": started_at, "finished_at": finished, "run_id": run_id, "mode": mode}
+        )
     finally:
         store.close()
     log.info("run summary:\n%s", summary.render(f"newsmon {mode} pass {run_id}"))

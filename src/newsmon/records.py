@@ -35,6 +35,7 @@ class Article:
     fetched_at: str
     language: str | None
     site_name: str | None = None
+    published_at_source: str | None = None  # page, feed or fetched: where published_at came from
     feed_published_at: str | None = None
     feed_updated_at: str | None = None
     content_hash: str = ""

@@ -57,7 +57,10 @@ def search(
             size=size,
             source_excludes=["body", "topic_evidence", "extraction"],
             highlight={
-                "fields": {"title": {"number_of_fragments": 0}, "body": {"fragment_size": 160, "number_of_fragments": 2}},
+                "fields": {
+                    "title": {"number_of_fragments": 0},
+                    "body": {"fragment_size": 160, "number_of_fragments": 2},
+                },
                 "pre_tags": ["**"],
                 "post_tags": ["**"],
             },
@@ -99,7 +102,9 @@ def render(result: dict[str, Any]) -> str:
     lines = [f"{result['total']} match(es)"]
     for n, hit in enumerate(result["hits"], 1):
         topics = ", ".join(hit["topics"]) or "no topic"
-        carried = f"  (carried by {hit['cluster_size']} outlets)" if (hit.get("cluster_size") or 1) > 1 else ""
+        carried = (
+            f"  (carried by {hit['cluster_size']} outlets)" if (hit.get("cluster_size") or 1) > 1 else ""
+        )
         lines.append(f"{n:>2}. {hit['title']}{carried}")
         lines.append(f"    {hit['source']} | {hit['published_at']} | {hit['language']} | {topics}")
         lines.append(f"    {hit['url']}")

@@ -113,7 +113,9 @@ class Store:
                 done["alias"] = f"{self.alias} -> {self.first_index} (alias added)"
         if not self.es.indices.exists(index=self.runs_index):
             try:
-                self.es.indices.create(index=self.runs_index, **resource_json("runs-mapping.json", self.prefix))
+                self.es.indices.create(
+                    index=self.runs_index, **resource_json("runs-mapping.json", self.prefix)
+                )
             except ApiError as exc:
                 if "resource_already_exists" not in str(exc):
                     raise
@@ -146,7 +148,9 @@ class Store:
 
     # -- writing ----------------------------------------------------------------------------
 
-    def index_articles(self, articles: list[Article], replace: dict[str, Known], chunk_size: int = 200) -> IndexResult:
+    def index_articles(
+        self, articles: list[Article], replace: dict[str, Known], chunk_size: int = 200
+    ) -> IndexResult:
         """New articles with `create` (a conflict means another copy won the race: counted, not an
         error); articles in `replace` overwrite their stored document in the index that holds it."""
         result = IndexResult()
@@ -161,7 +165,12 @@ class Store:
                     yield {"_op_type": "create", "_index": self.alias, "_id": art.id, "_source": doc}
 
         for ok, item in streaming_bulk(
-            self.es, actions(), chunk_size=chunk_size, raise_on_error=False, raise_on_exception=False, max_retries=3
+            self.es,
+            actions(),
+            chunk_size=chunk_size,
+            raise_on_error=False,
+            raise_on_exception=False,
+            max_retries=3,
         ):
             op, info = next(iter(item.items()))
             if ok:
@@ -182,7 +191,9 @@ class Store:
         resp = self.es.search(index=self.alias, query={"ids": {"values": ids}}, source=fields, size=len(ids))
         return list(resp["hits"]["hits"])
 
-    def by_field(self, name: str, values: list[str], fields: list[str], size: int = 10_000) -> list[dict[str, Any]]:
+    def by_field(
+        self, name: str, values: list[str], fields: list[str], size: int = 10_000
+    ) -> list[dict[str, Any]]:
         if not values:
             return []
         resp = self.es.search(index=self.alias, query={"terms": {name: values}}, source=fields, size=size)

@@ -1,23 +1,116 @@
-"""The topic taxonomy of config/topics.yaml, validated on load."""
+"""The topic taxonomy of config/topics.yaml, validated on load.
+
+A topic holds term groups. A group is one concept (say, the NPT) with its weight, its options and
+its wording in each language (``en: [...]``, ``ru: [...]``); all its terms count as the same
+concept, so a story that says "NPT" and "ДНЯО" is not scored twice for one idea. The single-term
+form ``{term: ..., weight: ..., lang: ...}`` is accepted too.
+
+Errors name the file, the key path and the topic or entity at fault, e.g.
+``config/topics.yaml: topics[3].terms[2].weight (topic arms_control.nuclear_testing): ...``.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from newsmon.config import read_yaml, validate
+from newsmon.config import read_yaml
+from newsmon.errors import ConfigError
 
 ROOT = "arms_control"
+ANY_LANGUAGE = "any"  # group key for forms used in every language (names, some acronyms)
+
+_LANG = re.compile(r"^[a-z]{2}$")
+_SUBTOPIC = re.compile(rf"^{ROOT}\.[a-z][a-z0-9_]*$")
+# A wildcard ends a word ("ядерн*" = any word that starts so); a stem under 3 letters would match
+# too much to be a term.
+_WILDCARD_MISUSE = re.compile(r"\*\S|(?:^|\s)\S{0,2}\*")
+
+M = TypeVar("M", bound=BaseModel)
 
 
-class Term(BaseModel):
+def check_term(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("a term must not be empty")
+    if _WILDCARD_MISUSE.search(value):
+        raise ValueError(f"{value!r}: '*' may only end a word of at least 3 letters")
+    if not any(ch.isalnum() for ch in value):
+        raise ValueError(f"{value!r}: a term needs at least one letter or digit")
+    return value
+
+
+class Context(BaseModel):
+    """The term counts only when one of `near` occurs within `window` characters of it."""
+
     model_config = ConfigDict(extra="forbid")
 
-    term: str = Field(min_length=1)
-    weight: float = Field(1.0, gt=0, le=10)
-    case_sensitive: bool = False
+    near: list[str] = Field(min_length=1)
+    window: int = Field(300, ge=20, le=5000)
+
+    @field_validator("near")
+    @classmethod
+    def _terms(cls, value: list[str]) -> list[str]:
+        return [check_term(v) for v in value]
+
+
+class TermGroup(BaseModel):
+    """One concept: weight, options, its terms per language (two-letter keys, or `any`) and its
+    acronyms (matched only in the case written, in any language)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    term: str | None = None
     lang: str | None = None
+    weight: float = Field(1.0, gt=0, le=10)
+    case_sensitive: bool = False  # for every term of the group, not only `acronyms`
+    acronyms: list[str] = Field(default_factory=list)
+    context: Context | None = None
+
+    @model_validator(mode="after")
+    def _languages(self) -> TermGroup:
+        for key, value in (self.model_extra or {}).items():
+            if key != ANY_LANGUAGE and not _LANG.match(key):
+                raise ValueError(
+                    f"unknown key {key!r} (expected term, lang, weight, case_sensitive, acronyms, "
+                    f"context, a two-letter language code or '{ANY_LANGUAGE}')"
+                )
+            if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+                raise ValueError(f"{key}: expected a non-empty list of terms")
+            (self.model_extra or {})[key] = [check_term(v) for v in value]
+        if self.term is not None:
+            self.term = check_term(self.term)
+        self.acronyms = [check_term(a) for a in self.acronyms]
+        if self.lang is not None and not _LANG.match(self.lang):
+            raise ValueError(f"lang {self.lang!r}: expected a two-letter language code")
+        if not self.terms():
+            raise ValueError("a term group needs `term`, `acronyms` or at least one language list")
+        return self
+
+    def terms(self) -> list[tuple[str | None, str, bool]]:
+        """(language, term, case-sensitive); language None for `any`, acronyms and a bare `term`."""
+        out: list[tuple[str | None, str, bool]] = []
+        if self.term is not None:
+            out.append((self.lang, self.term, self.case_sensitive))
+        for key, values in (self.model_extra or {}).items():
+            out += [(None if key == ANY_LANGUAGE else key, v, self.case_sensitive) for v in values]
+        out += [(None, a, True) for a in self.acronyms]
+        return out
+
+    @property
+    def label(self) -> str:
+        return self.terms()[0][1]
 
 
 class Topic(BaseModel):
@@ -26,21 +119,29 @@ class Topic(BaseModel):
     id: str
     name: str
     threshold: float | None = Field(None, gt=0)
-    terms: list[Term] = Field(default_factory=list)
+    terms: list[TermGroup] = Field(default_factory=list)
 
     @field_validator("id")
     @classmethod
     def _id_shape(cls, value: str) -> str:
-        if value != ROOT and not value.startswith(ROOT + "."):
-            raise ValueError(f"topic ids are '{ROOT}' or '{ROOT}.<subtopic>'")
+        if value != ROOT and not _SUBTOPIC.match(value):
+            raise ValueError(f"topic ids are '{ROOT}' or '{ROOT}.<subtopic>' (lowercase, digits, '_')")
         return value
 
 
 class Defaults(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    threshold: float = Field(4.0, gt=0)
+    threshold: float = Field(8.0, gt=0)
+    # The root is also tagged when the evidence of all topics together reaches this, so several
+    # weaker cues from different areas can make a story ours.
+    combined_threshold: float = Field(16.0, gt=0)
     title_boost: float = Field(2.0, ge=1)
+    lead_boost: float = Field(1.5, ge=1)
+    lead_chars: int = Field(500, ge=0)  # the lead: this many characters, at most a third of the body
+    # Body scores of stories longer than this are scaled by sqrt(length_ref_chars / length): a long
+    # story has more room for passing mentions. 0 turns it off.
+    length_ref_chars: int = Field(3000, ge=0)
 
 
 class Taxonomy(BaseModel):
@@ -48,7 +149,19 @@ class Taxonomy(BaseModel):
 
     version: int = 1
     defaults: Defaults = Field(default_factory=Defaults)
+    # Every topic must have terms in each of these languages (checked on load).
+    languages: list[str] = Field(default_factory=list)
+    # Phrases that cancel any term or entity match they overlap ("nuclear family", "open arms").
+    exclusions: list[str] = Field(default_factory=list)
+    # The entity catalog, relative to this file; loaded by load_taxonomy.
+    entities_file: str | None = None
     topics: list[Topic]
+    _entities: Any = PrivateAttr(default=None)
+
+    @field_validator("exclusions")
+    @classmethod
+    def _exclusions(cls, value: list[str]) -> list[str]:
+        return [check_term(v) for v in value]
 
     @model_validator(mode="after")
     def _structure(self) -> Taxonomy:
@@ -58,11 +171,64 @@ class Taxonomy(BaseModel):
             raise ValueError(f"topic ids appear more than once: {sorted(dupes)}")
         if ROOT not in ids:
             raise ValueError(f"the root topic '{ROOT}' is missing")
+        problems = []
+        for topic in self.topics:
+            have = {lang for group in topic.terms for lang, _, _ in group.terms()}
+            missing = [lang for lang in self.languages if lang not in have]
+            if missing:
+                problems.append(f"topic {topic.id}: no terms in {', '.join(missing)}")
+            seen: dict[tuple[bool, str], int] = {}
+            for n, group in enumerate(topic.terms):
+                for _, term, cased in group.terms():
+                    key = (cased, term if cased else term.casefold())
+                    if key in seen and seen[key] != n:
+                        problems.append(
+                            f"topic {topic.id}: term {term!r} is in terms[{seen[key]}] and terms[{n}]"
+                        )
+                    seen[key] = n
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     def threshold(self, topic: Topic) -> float:
         return topic.threshold if topic.threshold is not None else self.defaults.threshold
 
+    @property
+    def entities(self) -> Any:
+        """The EntityCatalog named by `entities_file`, or None."""
+        return self._entities
+
+
+def validate_named(model: type[M], data: Any, path: Path, list_key: str, item: str) -> M:
+    """Validate `data`; each error names the file, the key path and the item of `list_key` by id."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        items = data.get(list_key) if isinstance(data, dict) else None
+        lines = []
+        for err in exc.errors():
+            loc = err["loc"]
+            where = _loc(loc)
+            if len(loc) >= 2 and loc[0] == list_key and isinstance(loc[1], int) and isinstance(items, list):
+                entry = items[loc[1]] if loc[1] < len(items) else None
+                if isinstance(entry, dict) and entry.get("id"):
+                    where += f" ({item} {entry['id']})"
+            lines.append(f"{path}: {where}: {err['msg']}")
+        raise ConfigError("\n".join(lines)) from None
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
 
 def load_taxonomy(path: Path) -> Taxonomy:
-    return validate(Taxonomy, read_yaml(path), path)
+    taxonomy = validate_named(Taxonomy, read_yaml(path), path, "topics", "topic")
+    if taxonomy.entities_file:
+        from newsmon.entities import load_entities
+
+        topic_ids = {t.id for t in taxonomy.topics}
+        taxonomy._entities = load_entities(path.parent / taxonomy.entities_file, topic_ids)
+    return taxonomy

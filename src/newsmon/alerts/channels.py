@@ -195,9 +195,9 @@ def _with_prefix(message: Message, prefix: str) -> Message:
 
 
 def _send_log(message: Message) -> str:
-    logger.info("%s\n%s", message.subject, message.text)
-    # Also on stdout: the demo and `newsmon` runs show the alert even without logging configured.
-    print(f"{message.subject}\n{message.text}\n", flush=True)
+    # The run's log only (stderr for the CLI, the task log in Airflow): stdout belongs to the
+    # commands' own output, such as the single JSON object of `newsmon run --json`.
+    logger.info("alert: %s\n%s", message.subject, message.text)
     return "logged"
 
 

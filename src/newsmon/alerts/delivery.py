@@ -46,7 +46,9 @@ def _try(
             return True, send(channel, message, events, smtp=smtp), attempt
         except DeliveryError as exc:
             last = str(exc)
-            log.warning("alert delivery via %s failed (try %d/%d): %s", channel.id, attempt, len(delays) + 1, last)
+            log.warning(
+                "alert delivery via %s failed (try %d/%d): %s", channel.id, attempt, len(delays) + 1, last
+            )
             if getattr(exc, "permanent", False):  # a missing setting or a 4xx: retrying now cannot help
                 return False, last, attempt
             if attempt <= len(delays):
@@ -85,8 +87,12 @@ def _deliver(
         event["deliveries"] = list(records.values())
         event["attempts"] = int(event.get("attempts", 0)) + 1
         event["status"] = "delivered" if all_ok else "failed"
-        event["last_error"] = None if all_ok else "; ".join(
-            f"{r['channel']}: {r['last_error']}" for r in records.values() if r["status"] != "delivered"
+        event["last_error"] = (
+            None
+            if all_ok
+            else "; ".join(
+                f"{r['channel']}: {r['last_error']}" for r in records.values() if r["status"] != "delivered"
+            )
         )
         if all_ok:
             event["delivered_at"] = ev.now_iso()
@@ -96,11 +102,16 @@ def _deliver(
 
 
 def deliver_instant(
-    store: Store, loaded: LoadedAlerts, smtp: SmtpSettings | None = None, sleep: Callable[[float], None] = time.sleep
+    store: Store,
+    loaded: LoadedAlerts,
+    smtp: SmtpSettings | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, int]:
     delivered = failed = 0
     for event in ev.undelivered(store, "instant"):
-        if _deliver(store, [event], instant_message(event), event.get("channels") or ["log"], loaded, smtp, sleep):
+        if _deliver(
+            store, [event], instant_message(event), event.get("channels") or ["log"], loaded, smtp, sleep
+        ):
             delivered += 1
         else:
             failed += 1
@@ -134,11 +145,15 @@ def send_digests(
         # nobody gets the same story twice.
         groups: dict[frozenset[str], list[dict[str, Any]]] = {}
         for event in pending:
-            done = frozenset(d["channel"] for d in event.get("deliveries", []) if d.get("status") == "delivered")
+            done = frozenset(
+                d["channel"] for d in event.get("deliveries", []) if d.get("status") == "delivered"
+            )
             groups.setdefault(done, []).append(event)
         all_ok = True
         for events in groups.values():
-            digest_id = hashlib.sha256(f"{rule['rule_id']}{now.isoformat()}{events[0]['id']}".encode()).hexdigest()[:16]
+            digest_id = hashlib.sha256(
+                f"{rule['rule_id']}{now.isoformat()}{events[0]['id']}".encode()
+            ).hexdigest()[:16]
             message = digest_message(rule, events)
             channels = rule.get("channels") or ["log"]
             ok = _deliver(store, events, message, channels, loaded, smtp, sleep, {"digest_id": digest_id})
@@ -149,7 +164,10 @@ def send_digests(
         if not all_ok:
             continue  # the schedule stays due: the next run tries again
         store.es.update(
-            index=rules_index(store), id=rule["rule_id"], doc={"last_digest_at": now.isoformat()}, refresh="wait_for"
+            index=rules_index(store),
+            id=rule["rule_id"],
+            doc={"last_digest_at": now.isoformat()},
+            refresh="wait_for",
         )
     ev.refresh(store)
     return {"digests_sent": sent, "digest_stories": stories, "digests_failed": failed}

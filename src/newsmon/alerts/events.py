@@ -62,7 +62,9 @@ def _matched_terms(highlights: list[str]) -> list[str]:
     return terms
 
 
-def record_matches(store: Store, matches: list[Match], channels_of: dict[str, list[str]]) -> list[dict[str, Any]]:
+def record_matches(
+    store: Store, matches: list[Match], channels_of: dict[str, list[str]]
+) -> list[dict[str, Any]]:
     """Write an event for each match not yet alerted for its story; returns the new events."""
     ensure_events_index(store)
     if not matches:
@@ -116,7 +118,9 @@ def record_matches(store: Store, matches: list[Match], channels_of: dict[str, li
             }
         )
     created: list[dict[str, Any]] = []
-    actions = ({"_op_type": "create", "_index": events_index(store), "_id": d["id"], "_source": d} for d in docs)
+    actions = (
+        {"_op_type": "create", "_index": events_index(store), "_id": d["id"], "_source": d} for d in docs
+    )
     by_id = {d["id"]: d for d in docs}
     for ok, item in streaming_bulk(store.es, actions, raise_on_error=False):
         info = next(iter(item.values()))
@@ -143,7 +147,10 @@ def undelivered(store: Store, mode: str, rule_id: str | None = None) -> list[dic
     if rule_id:
         filters.append({"term": {"rule_id": rule_id}})
     resp = store.es.search(
-        index=events_index(store), size=10_000, query={"bool": {"filter": filters}}, sort=[{"created_at": "asc"}]
+        index=events_index(store),
+        size=10_000,
+        query={"bool": {"filter": filters}},
+        sort=[{"created_at": "asc"}],
     )
     return [h["_source"] | {"id": h["_id"]} for h in resp["hits"]["hits"]]
 

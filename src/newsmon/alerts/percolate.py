@@ -61,7 +61,10 @@ class _TermPicker:
     def freq(self, token: str) -> int:
         if token not in self.df:
             self.df[token] = int(
-                self.store.es.count(index=self.store.alias, query={"multi_match": {"query": token, "fields": list(TEXT_FIELDS)}})["count"]
+                self.store.es.count(
+                    index=self.store.alias,
+                    query={"multi_match": {"query": token, "fields": list(TEXT_FIELDS)}},
+                )["count"]
             )
         return self.df[token]
 
@@ -75,9 +78,9 @@ class _TermPicker:
 
     def cost(self, alternatives: list[tuple[str | None, str]]) -> float:
         total = 0.0
-        for field, text in alternatives:
-            term = self.term(field, text)
-            total += float("inf") if term is None else (self.freq(term) if field is None else 0)
+        for fld, text in alternatives:
+            term = self.term(fld, text)
+            total += float("inf") if term is None else (self.freq(term) if fld is None else 0)
         return total + len(alternatives) * 1e-3
 
 
@@ -119,7 +122,9 @@ def sync_rules(store: Store, loaded: LoadedAlerts, source: str = "alerts.yaml") 
     result = SyncResult(errors=list(loaded.errors))
     stored = {
         h["_id"]: h["_source"]
-        for h in store.es.search(index=index, size=10_000, source=["definition_hash"], query={"match_all": {}})["hits"]["hits"]
+        for h in store.es.search(
+            index=index, size=10_000, source=["definition_hash"], query={"match_all": {}}
+        )["hits"]["hits"]
     }
     keep: set[str] = set()
     now = datetime.now(UTC).isoformat()
@@ -152,7 +157,9 @@ def sync_rules(store: Store, loaded: LoadedAlerts, source: str = "alerts.yaml") 
 
 def stored_rules(store: Store) -> list[dict[str, Any]]:
     ensure_rules_index(store)
-    hits = store.es.search(index=rules_index(store), size=10_000, query={"term": {"enabled": True}})["hits"]["hits"]
+    hits = store.es.search(index=rules_index(store), size=10_000, query={"term": {"enabled": True}})["hits"][
+        "hits"
+    ]
     return [h["_source"] for h in hits]
 
 
@@ -181,7 +188,9 @@ def story_terms(store: Store, hits: list[dict[str, Any]]) -> dict[str, set[str]]
     if not hits:
         return out
     docs = [{"_index": h["_index"], "_id": h["_id"], "fields": list(TEXT_FIELDS)} for h in hits]
-    resp = store.es.mtermvectors(docs=docs, term_statistics=False, field_statistics=False, positions=False, offsets=False)
+    resp = store.es.mtermvectors(
+        docs=docs, term_statistics=False, field_statistics=False, positions=False, offsets=False
+    )
     for doc in resp["docs"]:
         terms: set[str] = set()
         for fld in (doc.get("term_vectors") or {}).values():
@@ -210,7 +219,18 @@ def percolate(store: Store, story_ids: list[str], rules: list[dict[str, Any]] | 
     if not rules:
         return []
     store.refresh()  # the stories were just indexed
-    fields = ["title", "url", "source", "source_domain", "published_at", "topics", "language", "outlets", "cluster_size", "duplicate_of"]
+    fields = [
+        "title",
+        "url",
+        "source",
+        "source_domain",
+        "published_at",
+        "topics",
+        "language",
+        "outlets",
+        "cluster_size",
+        "duplicate_of",
+    ]
     hits = store.get_many(story_ids, fields)
     terms = story_terms(store, hits)
     by_term: dict[str, list[int]] = defaultdict(list)

@@ -124,7 +124,9 @@ def load_alerts(path: Path) -> LoadedAlerts:
             continue
         missing = [c for c in rule.channels if c not in channels]
         if missing:
-            errors.append(f"{path}: {where}: channels: unknown channel(s) {missing} (defined: {sorted(channels)})")
+            errors.append(
+                f"{path}: {where}: channels: unknown channel(s) {missing} (defined: {sorted(channels)})"
+            )
             continue
         seen.add(rule.id)
         rules.append(rule)

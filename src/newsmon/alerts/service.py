@@ -38,7 +38,9 @@ def new_stories(store: Store, ids: list[str]) -> list[str]:
     return [h["_id"] for h in store.get_many(ids, ["duplicate_of"]) if not h["_source"].get("duplicate_of")]
 
 
-def run_alerts(store: Store, settings: Settings, story_ids: list[str], smtp: SmtpSettings | None = None) -> dict[str, Any]:
+def run_alerts(
+    store: Store, settings: Settings, story_ids: list[str], smtp: SmtpSettings | None = None
+) -> dict[str, Any]:
     """Match the new stories against the stored rules, write events, deliver instant alerts."""
     loaded = load(settings)
     smtp = smtp or smtp_settings_from_env()
@@ -49,5 +51,7 @@ def run_alerts(store: Store, settings: Settings, story_ids: list[str], smtp: Smt
     return {"alerts_fired": len(created), "stories_checked": len(stories), **delivery}
 
 
-def run_digests(store: Store, settings: Settings, smtp: SmtpSettings | None = None, force: bool = False) -> dict[str, int]:
+def run_digests(
+    store: Store, settings: Settings, smtp: SmtpSettings | None = None, force: bool = False
+) -> dict[str, int]:
     return send_digests(store, load(settings), smtp or smtp_settings_from_env(), force=force)

@@ -31,7 +31,15 @@ from luqum.tree import (
     Word,
 )
 
-KEYWORD_FIELDS = {"topics", "source", "source_domain", "language", "authors.keyword", "title.keyword", "outlets"}
+KEYWORD_FIELDS = {
+    "topics",
+    "source",
+    "source_domain",
+    "language",
+    "authors.keyword",
+    "title.keyword",
+    "outlets",
+}
 
 # A requirement: a list of alternatives (field or None for text, text to analyze); None = unknown.
 Requirement = list[tuple[str | None, str]] | None

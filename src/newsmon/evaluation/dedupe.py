@@ -21,7 +21,9 @@ MUST_NOT = {"same_event_independent", "boilerplate_false_positive"}
 
 
 def evaluate(eval_dir: Path) -> Report:
-    rows = [json.loads(line) for line in (eval_dir / "dedupe" / "pairs.jsonl").read_text().splitlines() if line]
+    rows = [
+        json.loads(line) for line in (eval_dir / "dedupe" / "pairs.jsonl").read_text().splitlines() if line
+    ]
     texts: dict[str, tuple[str, str]] = {}
     for row in rows:
         for side in ("a", "b"):
@@ -56,6 +58,10 @@ def evaluate(eval_dir: Path) -> Report:
     ]
     return Report(
         area="dedupe",
-        metrics={"must_join_recall": join_rate, "must_not_apart": apart_rate, "wrong_joins": float(n_not - apart_ok)},
+        metrics={
+            "must_join_recall": join_rate,
+            "must_not_apart": apart_rate,
+            "wrong_joins": float(n_not - apart_ok),
+        },
         lines=head + lines,
     )
