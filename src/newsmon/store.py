@@ -212,7 +212,7 @@ class Store:
 
     def record_run(self, summary: dict[str, Any]) -> None:
         try:
-            self.es.index(index=self.runs_index, document=summary, refresh="wait_for")
+            self.es.index(index=self.runs_index, document=summary, refresh=True)
         except (ApiError, TransportError) as exc:
             log.warning("could not record the run summary in %s: %s", self.runs_index, exc)
 
