@@ -37,7 +37,9 @@ def _site(root: Path, pages: int, feeds: int) -> list[str]:
         (root / "article" / f"{n}.html").write_text(html, encoding="utf-8")
         paths.append(f"/article/{n}.html")
     for i in range(feeds):
-        xml = render_feed(BASE, i * per_feed + 1, per_feed).replace(f"{BASE}/generated/article/", f"{BASE}/article/")
+        xml = render_feed(BASE, i * per_feed + 1, per_feed).replace(
+            f"{BASE}/generated/article/", f"{BASE}/article/"
+        )
         (root / f"feed-{i}.xml").write_text(xml, encoding="utf-8")
     return paths
 
