@@ -70,7 +70,8 @@ class RunSummary:
             f"  entries    {self.entries_seen} seen, {self.already_indexed} already indexed",
             f"  articles   {self.articles_new} new, {self.articles_updated} updated, "
             f"{self.not_articles} not articles, {self.indexed} indexed",
-            f"  stories    {self.tagged} tagged with a topic, {self.duplicates} copies of stories already seen",
+            f"  stories    {self.tagged} tagged with a topic, {self.duplicates} "
+            f"cop{'y' if self.duplicates == 1 else 'ies'} of stories seen before",
             f"  alerts     {self.alerts_fired} fired, {self.alerts_delivered} delivered, "
             f"{self.alerts_failed} failed (retried next run)",
         ]
