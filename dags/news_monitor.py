@@ -65,19 +65,27 @@ def news_monitor():
         summary = run_batch(feed_ids, task_settings())
         return summary.to_dict()
 
-    @task
+    # all_done: the batches that succeeded are clustered and alerted on even when another failed;
+    # articles of failed runs stay flagged in Elasticsearch and are picked up by the next pass.
+    @task(trigger_rule="all_done")
     def cluster(results) -> dict:
         from newsmon.airflow_support import task_settings
         from newsmon.pipeline import cluster_pass
 
-        return cluster_pass(task_settings(), [results[i] for i in range(len(results))])
+        batches = []
+        for i in range(len(results)):
+            try:
+                batches.append(results[i])
+            except Exception:  # a failed batch left no counts; its articles are still flagged
+                continue
+        return cluster_pass(task_settings(), [b for b in batches if b])
 
-    @task
-    def alert(summary: dict) -> dict:
+    @task(trigger_rule="all_done")
+    def alert() -> dict:
         from newsmon.airflow_support import task_settings, task_smtp
         from newsmon.pipeline import alert_pass
 
-        return alert_pass(task_settings(), summary, smtp=task_smtp())
+        return alert_pass(task_settings(), {}, smtp=task_smtp())
 
     @task(outlets=[ARTICLES])
     def summarize(summary: dict, alerts: dict, **context) -> dict:
@@ -96,7 +104,9 @@ def news_monitor():
         return result.to_contract()
 
     merged = cluster(process_batch.expand(feed_ids=prepare()))
-    summarize(merged, alert(merged))
+    alerts = alert()
+    merged >> alerts
+    summarize(merged, alerts)
 
 
 news_monitor()

@@ -371,3 +371,16 @@ def test_log_channel_logs_and_leaves_stdout_alone(capsys, caplog):
 def test_channel_config_validation(raw, problem):
     with pytest.raises(ValidationError, match=problem):
         ChannelConfig.model_validate(raw)
+
+
+def test_an_unexpected_channel_error_is_a_failed_try_not_a_crash(monkeypatch):
+    import newsmon.alerts.delivery as delivery
+
+    def boom(*args, **kwargs):
+        raise UnicodeEncodeError("latin-1", "ü", 0, 1, "ordinal not in range")
+
+    monkeypatch.setattr(delivery, "send", boom)
+    ok, note, attempts = delivery._try(
+        ChannelConfig(id="log", type="log"), instant_message(event()), [event()], None, lambda s: None
+    )
+    assert not ok and attempts == 1 and "UnicodeEncodeError" in note

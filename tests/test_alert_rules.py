@@ -78,8 +78,11 @@ def test_missing_file_means_no_rules(tmp_path):
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ('Riabkov OR "strategic stability"', [(None, "Riabkov"), (None, "strategic stability")]),
+        ('Riabkov OR "strategic stability"', [(None, "Riabkov"), (None, '"strategic stability"')]),
         ("Riabkov AND NOT sports", [(None, "Riabkov")]),
+        ('title:"New START" AND entities.name:Ryabkov', [(None, '"New START"')]),
+        ('entities.name:"Sergei Ryabkov"', None),  # a field the candidate step cannot see
+        ("title.keyword:Geneva OR Riabkov", None),
         ('+Riabkov +"arms control" Sherman', [(None, "Riabkov")]),
         ("topics:arms_control.nonproliferation", [("topics", "arms_control.nonproliferation")]),
         ("NPT TNP", [(None, "NPT"), (None, "TNP")]),

@@ -243,3 +243,30 @@ rules:
     ]
     listed = subprocess.run(cli + ["list"], env=env, capture_output=True, text=True)
     assert "broken" in listed.stdout and "Lucene" in listed.stdout
+
+
+def test_a_pass_that_died_after_indexing_is_finished_by_the_next(
+    site, settings_for, tmp_path, webhook, monkeypatch
+):
+    from newsmon import pipeline
+
+    monkeypatch.setenv("NEWSMON_TEST_HOOK", webhook.url)
+    monkeypatch.setenv("NEWSMON_ALERTS_FILE", str(rules_file(tmp_path, """
+channels:
+  - {id: hook, type: webhook, url_env: NEWSMON_TEST_HOOK}
+rules:
+  - {id: watch, name: Watch, query: Riabkov, channels: [hook]}
+""")))  # fmt: skip
+    settings = settings_for(DEMO % {"base": site.base_url})
+    batches = pipeline.prepare(settings)
+    first = pipeline.run_batch([i for b in batches for i in b], settings)
+    assert first.articles_new == 6  # indexed; then the pass died before clustering and alerting
+    assert webhook.received == []
+    later = run_pass(settings)
+    assert later.articles_new == 0 and later.duplicates == 1 and later.alerts_fired == 1
+    assert len(webhook.received) == 1
+    store = Store.from_settings(settings)
+    try:
+        assert store.pending("pending_cluster") == [] and store.pending("pending_alert") == []
+    finally:
+        store.close()

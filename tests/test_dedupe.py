@@ -153,3 +153,37 @@ def test_outlet_boilerplate_in_elasticsearch_does_not_join(store):
     store.index_articles(stories, {})
     cluster_stories(store, [a.id for a in stories])
     assert all(dup is None for dup, _size, _o in _state(store).values())
+
+
+@pytest.mark.integration
+def test_two_new_copies_joining_different_members_of_one_stored_story_make_one_cluster(store):
+    # A stored story as earlier runs left it: leader L with copies c1 and c2, whose texts differ
+    # enough that a new copy of c1 is not a copy of c2 (think of two differently edited versions).
+    town = "\n".join(p[0] for p in FIX["outlet_stories"])
+    stored = [
+        _article("L", town, "wire.example", "2026-11-20T08:00:00Z"),
+        _article("c1", INDEPENDENT, "daily.example", "2026-11-20T09:00:00Z"),
+        _article("c2", WIRE, "paper.example", "2026-11-20T10:00:00Z"),
+    ]
+    for art in stored:
+        art.cluster_size = 3
+        art.duplicate_of = None if art.id == "L" else "L"
+    store.index_articles(stored, {})
+    # Two new exact copies, one of each copy; n1 was published before everything else.
+    store.index_articles(
+        [
+            _article("n1", INDEPENDENT, "early.example", "2026-11-19T08:00:00Z"),
+            _article("n2", WIRE, "late.example", "2026-11-21T08:00:00Z"),
+        ],
+        {},
+    )
+    cluster_stories(store, ["n1", "n2"])
+    state = _state(store)
+    assert [i for i, (dup, _size, _o) in state.items() if dup is None] == ["n1"]
+    assert {dup for i, (dup, _s, _o) in state.items() if i != "n1"} == {"n1"}
+    assert {size for _d, size, _o in state.values()} == {5}
+
+
+def test_empty_bodies_are_not_copies_of_each_other():
+    docs = [make_doc(x, "", source=f"{x}.example") for x in "abc"]
+    assert cluster_docs(docs) == [["a"], ["b"], ["c"]]

@@ -61,3 +61,20 @@ def test_byte_cap(site):
             len(fetcher.get(f"{site.base_url}/generated/big.html?bytes=50000", max_bytes=100_000).content)
             > 40_000
         )
+
+
+def test_the_connected_address_is_checked_too(site, monkeypatch):
+    # As if DNS had answered with a public address when checked and loopback when connected.
+    import newsmon.fetching as fetching
+
+    monkeypatch.setattr(fetching, "check_destination", lambda url, allow_private: None)
+    with (
+        Fetcher(load_settings({})) as fetcher,
+        pytest.raises(FetchError, match="connected to non-public address"),
+    ):
+        fetcher.get(f"{site.base_url}/outlet/rss.xml", max_bytes=1_000_000)
+
+
+def test_a_body_that_takes_too_long_is_cut_off(site):
+    with Fetcher(allowed(total_timeout=1e-6)) as fetcher, pytest.raises(FetchError, match="too slow"):
+        fetcher.get(f"{site.base_url}/generated/big.html?bytes=2000000", max_bytes=3_000_000)

@@ -20,11 +20,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from newsmon.extract import content_hash
 from newsmon.similarity import BOILERPLATE_MIN_DOCS, NEAR_DUPLICATE_JACCARD, fingerprint, jaccard, shingles
 from newsmon.store import Store
 
 log = logging.getLogger(__name__)
 
+EMPTY_HASH = content_hash("")  # bodies without a word are not copies of one another
 WINDOW_DAYS = int(os.environ.get("NEWSMON_DEDUPE_WINDOW_DAYS", "30"))
 MAX_CANDIDATES = 25
 _FIELDS = [
@@ -43,6 +45,7 @@ class Doc:
     bands: list[str] = field(default_factory=list)
     published_at: str | None = None
     fetched_at: str | None = None
+    duplicate_of: str | None = None
 
     def order(self) -> tuple[str, str, str]:
         return (self.published_at or "9999", self.fetched_at or "9999", self.id)
@@ -76,7 +79,7 @@ def is_copy(
 ) -> tuple[bool, float]:
     """The one rule, for the pipeline and `newsmon similar` alike. `cache` keeps each document's
     shingles across the pairs of one clustering round."""
-    if a.content_hash and a.content_hash == b.content_hash:
+    if a.content_hash and a.content_hash == b.content_hash and a.content_hash != EMPTY_HASH:
         return True, 1.0
     skip = frozenset(
         {h for h in a.paragraphs if boilerplate_count(a.source, h) >= BOILERPLATE_MIN_DOCS}
@@ -98,8 +101,6 @@ def is_copy(
 
 
 def make_doc(id: str, body: str, source: str | None = None, **extra: Any) -> Doc:
-    from newsmon.extract import content_hash
-
     fp = fingerprint(body)
     return Doc(
         id=id, body=body, source=source or f"(own:{id})", content_hash=content_hash(body),
@@ -137,19 +138,25 @@ def _doc(hit: dict[str, Any]) -> Doc:
         id=hit["_id"], body=src.get("body") or "", source=src.get("source_domain") or "",
         content_hash=src.get("content_hash") or "", paragraphs=src.get("para_hashes") or [],
         bands=src.get("lsh_bands") or [], published_at=src.get("published_at"), fetched_at=src.get("fetched_at"),
+        duplicate_of=src.get("duplicate_of"),
     )  # fmt: skip
 
 
 def _candidate_query(doc: Doc) -> dict[str, Any]:
+    # Scored by how many bands a candidate shares (one point each), so the MAX_CANDIDATES kept are
+    # the likeliest copies, not the first stories in index order that share a single band.
     near = {
         "bool": {
-            "filter": [
-                {"terms": {"lsh_bands": doc.bands}},
-                {"range": {"fetched_at": {"gte": f"now-{WINDOW_DAYS}d"}}},
-            ]
+            "should": [{"constant_score": {"filter": {"term": {"lsh_bands": b}}}} for b in doc.bands],
+            "minimum_should_match": 1,
+            "filter": [{"range": {"fetched_at": {"gte": f"now-{WINDOW_DAYS}d"}}}],
         }
     }
-    should: list[dict[str, Any]] = [{"term": {"content_hash": doc.content_hash}}] if doc.content_hash else []
+    should: list[dict[str, Any]] = (
+        [{"constant_score": {"filter": {"term": {"content_hash": doc.content_hash}}, "boost": 100}}]
+        if doc.content_hash and doc.content_hash != EMPTY_HASH
+        else []
+    )
     if doc.bands:
         should.append(near)
     return {
@@ -218,6 +225,11 @@ def cluster_stories(store: Store, new_ids: list[str]) -> dict[str, int]:
         for c in candidates[d.id]:
             if is_copy(d, docs[c], boilerplate, cache)[0]:
                 union.join(d.id, c)
+    # A stored copy brings its whole cluster: two new copies that each join a different member of
+    # one stored story must end in one group, or each group would crown a leader of its own.
+    for d in docs.values():
+        if d.duplicate_of and d.id in union.parent:
+            union.join(d.id, d.duplicate_of)
     return _write_clusters(store, union.groups(), set(new_ids))
 
 

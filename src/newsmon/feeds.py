@@ -50,8 +50,12 @@ def parse_feed(content: bytes, feed: FeedConfig, base_url: str, headers: dict[st
         if not link:
             log.warning("feed %s: entry %r has no link; skipped", feed.id, item.get("title"))
             continue
-        link = urljoin(base_url, link)
-        canonical = canonicalize(link)
+        try:
+            link = urljoin(base_url, link)
+            canonical = canonicalize(link)
+        except ValueError as exc:  # e.g. "http://[broken/x": one bad entry must not cost the feed
+            log.warning("feed %s: entry %r has a malformed link (%s); skipped", feed.id, link, exc)
+            continue
         entries.append(
             FeedEntry(
                 feed_id=feed.id,

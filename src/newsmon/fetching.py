@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import time
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -90,6 +91,16 @@ class Fetcher:
     def close(self) -> None:
         self._client.close()
 
+    def _check_peer(self, url: str, response: httpx.Response) -> None:
+        """The address actually connected to must pass the guard too: a host may resolve to a
+        public address when checked and to an internal one when connected (DNS rebinding)."""
+        if self.settings.allow_private_networks:
+            return
+        stream = response.extensions.get("network_stream")
+        peer = stream.get_extra_info("server_addr") if stream is not None else None
+        if peer and not _is_public(str(peer[0])):
+            raise FetchError(url, f"refused: connected to non-public address {peer[0]}")
+
     def get(self, url: str, *, max_bytes: int, accept: str | None = None) -> Fetched:
         current = url
         for _ in range(self.settings.max_redirects + 1):
@@ -97,6 +108,7 @@ class Fetcher:
             headers = {"Accept": accept} if accept else None
             try:
                 with self._client.stream("GET", current, headers=headers) as response:
+                    self._check_peer(url, response)
                     if response.is_redirect:
                         location = response.headers.get("location")
                         if not location:
@@ -112,10 +124,17 @@ class Fetcher:
                         )
                     chunks: list[bytes] = []
                     size = 0
+                    # The read timeout bounds each read; a server that trickles a byte at a time
+                    # must not hold a batch for hours, so the whole body has a deadline too.
+                    deadline = time.monotonic() + self.settings.total_timeout
                     for chunk in response.iter_bytes():
                         size += len(chunk)
                         if size > max_bytes:
                             raise FetchError(url, f"too large: more than {max_bytes} bytes (the cap)")
+                        if time.monotonic() > deadline:
+                            raise FetchError(
+                                url, f"too slow: body not complete in {self.settings.total_timeout:.0f} s"
+                            )
                         chunks.append(chunk)
                     return Fetched(
                         url=url,

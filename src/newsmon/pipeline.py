@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -268,18 +269,31 @@ def _collect_articles(
     topics_path = settings.topics_path
     _tagger(topics_path)  # load and validate the taxonomy once, before any page is fetched
     pool = _extraction_pool(settings, len(todo))
-    pending: list[Future[tuple[str, Article | str]]] = []
+    pending: list[tuple[Future[tuple[str, Article | str]], Fetched, FeedEntry]] = []
+
+    def submit(got: Fetched, entry: FeedEntry) -> Future[tuple[str, Article | str]]:
+        nonlocal pool
+        try:
+            return pool.submit(_worker, got, entry, topics_path)
+        except BrokenProcessPool:
+            pool = _Inline()  # a worker died (memory, a crash in a parser): go on in this process
+            return pool.submit(_worker, got, entry, topics_path)
+
     try:
         for n, (entry, got) in enumerate(_fetch_pages(fetcher, todo), 1):
             if isinstance(got, FetchError):
                 summary.errors.append({"url": entry.link, "error": got.reason})
                 log.warning("page %s: %s", entry.link, got.reason)
             else:
-                pending.append(pool.submit(_worker, got, entry, topics_path))
+                pending.append((submit(got, entry), got, entry))
             if n % 50 == 0:
                 log.info("pages: %d/%d fetched", n, len(todo))
-        for fut in pending:
-            link, result = fut.result()
+        for fut, got, entry in pending:
+            try:
+                link, result = fut.result()
+            except BrokenProcessPool:
+                log.error("extraction worker died; %s extracted in this process instead", entry.link)
+                link, result = _worker(got, entry, topics_path)
             if isinstance(result, str):
                 summary.not_articles += 1
                 summary.errors.append({"url": link, "error": result})
@@ -307,6 +321,7 @@ def _index(
     by_page = store.known([i for i in chosen if i not in known])
     replace: dict[str, Known] = {}
     to_write: list[Article] = []
+    seen_as: list[tuple[Known, list[str]]] = []
     for art in chosen.values():
         entry_id = doc_id(canonicalize(art.url))
         stored = known.get(entry_id)
@@ -317,11 +332,23 @@ def _index(
             replace[art.id] = stored
         elif art.id in by_page:
             summary.already_indexed += 1
+            seen_as.append((by_page[art.id], art.url_ids))
             continue
         to_write.append(art)
-    if not to_write:
+    result = store.index_articles(to_write, replace, chunk_size=settings.bulk_chunk) if to_write else None
+    if result is not None and result.conflicts:  # another batch stored it first under the same id
+        now_known = store.known(result.conflicts)
+        seen_as += [(now_known[a.id], a.url_ids) for a in to_write if a.id in now_known]
+    # Remember the new URL forms of stored articles, so that the next pass skips them unfetched.
+    additions = [
+        (k.index, k.id, {"url_ids": sorted(set(k.url_ids) | set(ids))})
+        for k, ids in seen_as
+        if not set(ids) <= set(k.url_ids)
+    ]
+    if additions:
+        store.bulk_update(additions)
+    if result is None:
         return
-    result = store.index_articles(to_write, replace, chunk_size=settings.bulk_chunk)
     created, updated = set(result.created), set(result.updated)
     summary.articles_new += len(created)
     summary.articles_updated += len(updated)
@@ -329,7 +356,8 @@ def _index(
     summary.indexed += len(created) + len(updated)
     summary.new_ids.extend(sorted(created))
     summary.updated_ids.extend(sorted(updated))
-    summary.errors.extend(result.errors)
+    url_of = {a.id: a.url for a in to_write}
+    summary.errors.extend({"url": url_of.get(e["url"], e["url"]), "error": e["error"]} for e in result.errors)
     for art in to_write:
         if art.id not in created and art.id not in updated:
             continue
@@ -380,25 +408,39 @@ def prepare(settings: Settings) -> list[list[str]]:
 
 
 def cluster_pass(settings: Settings, batches: list[dict[str, Any]]) -> dict[str, Any]:
-    """Merge the batches' counts and join story clusters across all of them."""
+    """Merge the batches' counts and join story clusters for every article still waiting for it.
+
+    The waiting articles are found in Elasticsearch (`pending_cluster`), not only in this run's
+    ids: articles of a batch whose run failed later, or of a task killed after indexing, are
+    clustered by the next pass instead of never.
+    """
     summary = RunSummary()
     for batch in batches:
         summary.merge(batch)
     store = connect(settings)
     try:
-        summary.duplicates = cluster_stories(store, summary.new_ids + summary.updated_ids)["duplicates"]
+        waiting = store.pending("pending_cluster")
+        ids = sorted(set(summary.new_ids + summary.updated_ids) | set(waiting))
+        if len(waiting) > len(summary.new_ids) + len(summary.updated_ids):
+            log.info("clustering %d article(s), some left waiting by earlier passes", len(ids))
+        summary.duplicates = cluster_stories(store, ids)["duplicates"]
+        store.clear_pending(ids, "pending_cluster")
     finally:
         store.close()
     return summary.to_dict()
 
 
 def alert_pass(settings: Settings, summary: dict[str, Any], smtp: Any = None) -> dict[str, Any]:
-    """Match the pass's new stories against the alert rules and deliver instant alerts."""
+    """Match the stories waiting for it (`pending_alert`, already clustered) against the alert
+    rules, and deliver instant alerts."""
     from newsmon.alerts.service import run_alerts
 
     store = connect(settings)
     try:
-        return run_alerts(store, settings, summary.get("new_ids", []), smtp=smtp)
+        waiting = store.pending("pending_alert", unless="pending_cluster")
+        result = run_alerts(store, settings, waiting, smtp=smtp)
+        store.clear_pending(waiting, "pending_alert")
+        return result
     finally:
         store.close()
 

@@ -50,6 +50,9 @@ class Article:
     cluster_size: int = 1
     outlets: list[str] = field(default_factory=list)
     url_ids: list[str] = field(default_factory=list)
+    # Work still to do on the stored article; cleared by the cluster and alert steps.
+    pending_cluster: bool = True
+    pending_alert: bool = True
     para_hashes: list[str] = field(default_factory=list)
     lsh_bands: list[str] = field(default_factory=list)
 

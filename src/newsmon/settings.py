@@ -26,6 +26,7 @@ class Settings(BaseModel):
     user_agent: str = DEFAULT_USER_AGENT
     connect_timeout: float = Field(10.0, gt=0)
     read_timeout: float = Field(20.0, gt=0)
+    total_timeout: float = Field(120.0, gt=0)  # whole body of one feed or page
     max_feed_bytes: int = Field(5_000_000, gt=0)
     max_page_bytes: int = Field(3_000_000, gt=0)
     max_redirects: int = Field(5, ge=0)

@@ -210,6 +210,24 @@ class Store:
                 log.error("cluster update failed: %s", item)
         return done
 
+    def pending(self, flag: str, unless: str | None = None, limit: int = 10_000) -> list[str]:
+        """Ids of articles whose `flag` is still set (and, with `unless`, whose other flag is not)."""
+        self.refresh()
+        query: dict[str, Any] = {"bool": {"filter": [{"term": {flag: True}}]}}
+        if unless:
+            query["bool"]["must_not"] = [{"term": {unless: True}}]
+        resp = self.es.search(
+            index=self.alias, query=query, source=False, size=limit, sort=[{"fetched_at": "asc"}]
+        )
+        return [h["_id"] for h in resp["hits"]["hits"]]
+
+    def clear_pending(self, ids: list[str], flag: str) -> None:
+        if not ids:
+            return
+        hits = self.get_many(ids, [flag])
+        self.bulk_update([(h["_index"], h["_id"], {flag: False}) for h in hits if h["_source"].get(flag)])
+        self.refresh()
+
     def record_run(self, summary: dict[str, Any]) -> None:
         try:
             self.es.index(index=self.runs_index, document=summary, refresh=True)

@@ -53,6 +53,10 @@ def _try(
                 return False, last, attempt
             if attempt <= len(delays):
                 sleep(delays[attempt - 1])
+        except Exception as exc:  # a bug or an odd setting in a channel must not stop the others
+            last = f"channel {channel.id}: {type(exc).__name__} (unexpected; see the log)"
+            log.exception("alert delivery via %s failed unexpectedly", channel.id)
+            return False, last, attempt
     return False, last, len(delays) + 1
 
 

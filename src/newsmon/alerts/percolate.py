@@ -68,19 +68,23 @@ class _TermPicker:
             )
         return self.df[token]
 
-    def term(self, field: str | None, text: str) -> str | None:
+    def terms(self, field: str | None, text: str) -> list[str] | None:
+        """The index terms one alternative stands for; None when it cannot be required."""
         if field is not None:
-            return f"{field}={text}"
-        tokens = _analyze(self.store, text)
-        if not tokens:  # e.g. only punctuation: cannot be required
+            return [f"{field}={text}"]
+        phrase = text.startswith('"')
+        tokens = _analyze(self.store, text.strip('"'))
+        if not tokens:  # e.g. only punctuation
             return None
-        return min(tokens, key=lambda t: (self.freq(t), -len(t)))
+        if phrase:  # all its words must occur: the rarest one is enough to require
+            return [min(tokens, key=lambda t: (self.freq(t), -len(t)))]
+        return sorted(set(tokens))  # a word analyzed into several tokens matches any of them
 
     def cost(self, alternatives: list[tuple[str | None, str]]) -> float:
         total = 0.0
         for fld, text in alternatives:
-            term = self.term(fld, text)
-            total += float("inf") if term is None else (self.freq(term) if fld is None else 0)
+            terms = self.terms(fld, text)
+            total += float("inf") if terms is None else sum(self.freq(t) for t in terms if fld is None)
         return total + len(alternatives) * 1e-3
 
 
@@ -92,10 +96,10 @@ def rule_terms(store: Store, rule: AlertRule, picker: _TermPicker | None = None)
         return [ANY]
     terms: set[str] = set()
     for fld, text in req:
-        term = picker.term(fld, text)
-        if term is None:
+        found = picker.terms(fld, text)
+        if found is None:
             return [ANY]
-        terms.add(term)
+        terms.update(found)
     return sorted(terms)
 
 

@@ -31,15 +31,11 @@ from luqum.tree import (
     Word,
 )
 
-KEYWORD_FIELDS = {
-    "topics",
-    "source",
-    "source_domain",
-    "language",
-    "authors.keyword",
-    "title.keyword",
-    "outlets",
-}
+# Fields whose terms the candidate step knows for each story: the text fields searched by default
+# (a Word in them is text), and keyword fields compared whole. A query on any other field (say
+# `entities.name:…` or `title.keyword:…`) gives no requirement: its rule is tried on every story.
+TEXT_FIELDS = {None, "title", "body", "summary", "authors"}
+KEYWORD_FIELDS = {"topics", "source", "source_domain", "language", "outlets"}
 
 # A requirement: a list of alternatives (field or None for text, text to analyze); None = unknown.
 Requirement = list[tuple[str | None, str]] | None
@@ -65,13 +61,17 @@ def _req(node: object, field: str | None, cost: Cost) -> Requirement | str:
         return _req(node.expr, node.name, cost)
     if isinstance(node, (Group, FieldGroup, Boost)):
         return _req(node.expr if not isinstance(node, Boost) else node.children[0], field, cost)
-    if isinstance(node, Word):
+    if isinstance(node, (Word, Phrase)):
         text = node.value
-        if text in ("*", "?") or any(c in text for c in "*?") or field == "_exists_":
+        if isinstance(node, Word) and (any(c in text for c in "*?") or field == "_exists_"):
             return None
-        return [(field if field in KEYWORD_FIELDS else None, text)]
-    if isinstance(node, Phrase):
-        return [(field if field in KEYWORD_FIELDS else None, node.value.strip('"'))]
+        if field in KEYWORD_FIELDS:
+            return [(field, text.strip('"'))]
+        if field in TEXT_FIELDS:
+            # A phrase keeps its quotes: any one of its words is required. A word that analyzes
+            # to several tokens ("New-START") matches any of them, so all become alternatives.
+            return [(None, text)]
+        return None
     if isinstance(node, Proximity):
         return _req(node.term, field, cost)
     if isinstance(node, (Fuzzy, Range, Regex)):
