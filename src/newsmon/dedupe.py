@@ -175,21 +175,32 @@ class _BoilerplateCounts:
         wanted: dict[str, set[str]] = defaultdict(set)
         for d in docs:
             wanted[d.source].update(h for h in d.paragraphs if (d.source, h) not in self.counts)
-        for source, hashes in wanted.items():
-            if not hashes:
-                continue
-            resp = self.store.es.search(
-                index=self.store.alias,
-                size=0,
-                query={"term": {"source_domain": source}},
-                aggs={
-                    "p": {"terms": {"field": "para_hashes", "include": sorted(hashes), "size": len(hashes)}}
-                },
-            )
-            for h in hashes:
-                self.counts[(source, h)] = 0
-            for bucket in resp["aggregations"]["p"]["buckets"]:
-                self.counts[(source, bucket["key"])] = bucket["doc_count"]
+        sources = [(source, sorted(hashes)) for source, hashes in wanted.items() if hashes]
+        for start in range(0, len(sources), 100):
+            chunk = sources[start : start + 100]
+            body: list[dict[str, Any]] = []
+            for source, hashes in chunk:
+                # map: count from the outlet's own documents; global ordinals of a field with a
+                # million distinct hashes would be rebuilt after every refresh.
+                agg = {
+                    "terms": {
+                        "field": "para_hashes",
+                        "include": hashes,
+                        "size": len(hashes),
+                        "execution_hint": "map",
+                    }
+                }
+                body += [
+                    {"index": self.store.alias},
+                    {"size": 0, "query": {"term": {"source_domain": source}}, "aggs": {"p": agg}},
+                ]
+            for (source, hashes), resp in zip(
+                chunk, self.store.es.msearch(searches=body)["responses"], strict=True
+            ):
+                for h in hashes:
+                    self.counts[(source, h)] = 0
+                for bucket in resp.get("aggregations", {}).get("p", {}).get("buckets", []):
+                    self.counts[(source, bucket["key"])] = bucket["doc_count"]
 
     def __call__(self, source: str, h: str) -> int:
         return self.counts.get((source, h), 0)
