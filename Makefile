@@ -46,11 +46,11 @@ stop: es-stop ## Stop what demo left running
 bench: venv ## Throughput benchmarks on loopback (prints measured ratios)
 	scripts/bench
 
-eval: venv ## Quality on ../shared/eval; fails when a floor in eval/floors.json is crossed
+eval: venv ## Quality on ../shared/eval; fails when a floor in eval/floors/*.json is crossed
 	$(VENV)/bin/python scripts/evaluate.py
 
 lint: venv ## ruff
-	$(VENV)/bin/ruff check src tests dags scripts
+	$(VENV)/bin/ruff check src tests dags scripts bench plugins
 
 lock: ## Re-make constraints.txt from a fresh resolve (needs the registry)
 	scripts/lock

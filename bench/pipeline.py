@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import trafilatura
 
-from newsmon import pipeline
+from newsmon import passes, pipeline
 from newsmon.devsite_text import render_article, render_feed
 from newsmon.settings import load_settings
 from newsmon.store import make_client
@@ -77,17 +77,17 @@ def bench_pipeline(pages: int, feeds: int) -> dict[str, float]:
             try:
                 start = time.perf_counter()
                 t = time.perf_counter()
-                batches = pipeline.prepare(settings)
+                batches = passes.prepare(settings)
                 phases["prepare"] = time.perf_counter() - t
                 t = time.perf_counter()
                 batch = pipeline.run_batch([i for b in batches for i in b], settings).to_dict()
                 phases["fetch, extract, tag, index"] = time.perf_counter() - t
                 t = time.perf_counter()
-                merged = pipeline.cluster_pass(settings, [batch])
+                merged = passes.cluster_pass(settings, [batch])
                 phases["story clusters"] = time.perf_counter() - t
                 t = time.perf_counter()
-                alerts = pipeline.alert_pass(settings, merged)
-                summary = pipeline.record_pass(settings, merged, alerts, "bench", pipeline.now_iso(), prefix)
+                alerts = passes.alert_pass(settings, merged)
+                summary = passes.record_pass(settings, merged, alerts, "bench", pipeline.now_iso(), prefix)
                 phases["alerts and summary"] = time.perf_counter() - t
                 pipe_s = time.perf_counter() - start
             finally:

@@ -37,7 +37,7 @@ def news_alert_digest():
     def send_digests() -> dict:
         from newsmon.airflow_support import task_settings, task_smtp
         from newsmon.alerts.service import run_digests
-        from newsmon.pipeline import connect
+        from newsmon.passes import connect
 
         settings = task_settings()
         store = connect(settings)

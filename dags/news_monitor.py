@@ -53,7 +53,7 @@ def news_monitor():
     @task
     def prepare() -> list[list[str]]:
         from newsmon.airflow_support import task_settings
-        from newsmon.pipeline import prepare as plan
+        from newsmon.passes import prepare as plan
 
         return plan(task_settings())
 
@@ -70,7 +70,7 @@ def news_monitor():
     @task(trigger_rule="all_done")
     def cluster(results) -> dict:
         from newsmon.airflow_support import task_settings
-        from newsmon.pipeline import cluster_pass
+        from newsmon.passes import cluster_pass
 
         batches = []
         for i in range(len(results)):
@@ -83,14 +83,14 @@ def news_monitor():
     @task(trigger_rule="all_done")
     def alert() -> dict:
         from newsmon.airflow_support import task_settings, task_smtp
-        from newsmon.pipeline import alert_pass
+        from newsmon.passes import alert_pass
 
         return alert_pass(task_settings(), {}, smtp=task_smtp())
 
     @task(outlets=[ARTICLES])
     def summarize(summary: dict, alerts: dict, **context) -> dict:
         from newsmon.airflow_support import task_settings
-        from newsmon.pipeline import record_pass
+        from newsmon.passes import record_pass
 
         dag_run = context["dag_run"]
         started = (dag_run.start_date or pendulum.now("UTC")).isoformat().replace("+00:00", "Z")

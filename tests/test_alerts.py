@@ -16,7 +16,7 @@ from newsmon.alerts.channels import SmtpSettings
 from newsmon.alerts.delivery import deliver_instant, send_digests
 from newsmon.alerts.percolate import percolate, sync_rules
 from newsmon.alerts.rules import load_alerts
-from newsmon.pipeline import run_pass
+from newsmon.passes import run_pass
 from newsmon.records import Article
 from newsmon.settings import load_settings
 from newsmon.store import Store, make_client
@@ -248,7 +248,7 @@ rules:
 def test_a_pass_that_died_after_indexing_is_finished_by_the_next(
     site, settings_for, tmp_path, webhook, monkeypatch
 ):
-    from newsmon import pipeline
+    from newsmon import passes, pipeline
 
     monkeypatch.setenv("NEWSMON_TEST_HOOK", webhook.url)
     monkeypatch.setenv("NEWSMON_ALERTS_FILE", str(rules_file(tmp_path, """
@@ -258,7 +258,7 @@ rules:
   - {id: watch, name: Watch, query: Riabkov, channels: [hook]}
 """)))  # fmt: skip
     settings = settings_for(DEMO % {"base": site.base_url})
-    batches = pipeline.prepare(settings)
+    batches = passes.prepare(settings)
     first = pipeline.run_batch([i for b in batches for i in b], settings)
     assert first.articles_new == 6  # indexed; then the pass died before clustering and alerting
     assert webhook.received == []

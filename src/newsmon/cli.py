@@ -29,7 +29,7 @@ def _log_setup(verbose: int, quiet: bool) -> None:
 
 def cmd_setup(args: argparse.Namespace) -> int:
     from newsmon.alerts.service import sync
-    from newsmon.pipeline import connect
+    from newsmon.passes import connect
 
     settings = _settings(args)
     store = connect(settings)
@@ -59,7 +59,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     from newsmon.alerts.channels import smtp_settings_from_env
     from newsmon.alerts.delivery import deliver_instant
     from newsmon.alerts.service import load, run_digests, sync
-    from newsmon.pipeline import connect
+    from newsmon.passes import connect
 
     settings = _settings(args)
     action = args.alerts_command
@@ -158,7 +158,7 @@ def _print_history(events: list[dict[str, Any]]) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from newsmon.pipeline import run_pass
+    from newsmon.passes import run_pass
 
     summary = run_pass(_settings(args))
     if args.json:
