@@ -25,6 +25,8 @@ def _log_setup(verbose: int, quiet: bool) -> None:
     )
     for noisy in ("elastic_transport", "httpx", "httpcore", "trafilatura", "htmldate", "courlan"):
         logging.getLogger(noisy).setLevel(logging.WARNING if not verbose else logging.INFO)
+    # The client logs each retry with a traceback; newsmon reports the outcome in one line itself.
+    logging.getLogger("elastic_transport").setLevel(logging.INFO if verbose else logging.CRITICAL)
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
