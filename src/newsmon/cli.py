@@ -235,15 +235,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
         title, _, body = text.partition("\n")
         print(_explain(tagger.tag(title, body)))
         return 0
-    for n, line in enumerate(sys.stdin, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-            if not isinstance(record, dict):
-                raise ValueError("not a JSON object")
-        except ValueError as exc:
-            raise NewsmonError(f"stdin line {n}: not a JSON object ({exc})") from None
+    for _n, record in _json_lines(sys.stdin):
         result = tagger.tag(record.get("title"), record.get("body"))
         record["topics"] = result.topics
         record["topic_scores"] = result.scores
@@ -251,6 +243,20 @@ def cmd_tag(args: argparse.Namespace) -> int:
         record["entities"] = result.entities
         print(json.dumps(record, ensure_ascii=False))
     return 0
+
+
+def _json_lines(stream: Any) -> Any:
+    """(line number, object) of each non-empty line; a line that is not a JSON object is an error."""
+    for n, line in enumerate(stream, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            raise NewsmonError(f"stdin line {n}: not JSON ({exc})") from None
+        if not isinstance(record, dict):
+            raise NewsmonError(f"stdin line {n}: not a JSON object")
+        yield n, record
 
 
 def _explain(result: Any) -> str:
@@ -278,13 +284,8 @@ def cmd_similar(args: argparse.Namespace) -> int:
 
     docs = []
     seen: set[str] = set()
-    for n, line in enumerate(sys.stdin, 1):
-        if not line.strip():
-            continue
+    for n, record in _json_lines(sys.stdin):
         try:
-            record = json.loads(line)
-            if not isinstance(record, dict):
-                raise ValueError("not a JSON object")
             doc_id, body = str(record["id"]), record["body"]
             if not isinstance(body, str):
                 raise ValueError("body is not a string")

@@ -111,16 +111,19 @@ class Store:
                     raise
                 self.es.indices.put_alias(index=self.first_index, name=self.alias, is_write_index=True)
                 done["alias"] = f"{self.alias} -> {self.first_index} (alias added)"
-        if not self.es.indices.exists(index=self.runs_index):
-            try:
-                self.es.indices.create(
-                    index=self.runs_index, **resource_json("runs-mapping.json", self.prefix)
-                )
-            except ApiError as exc:
-                if "resource_already_exists" not in str(exc):
-                    raise
+        self.ensure_index(self.runs_index, "runs-mapping.json")
         done["runs"] = self.runs_index
         return done
+
+    def ensure_index(self, name: str, resource: str) -> None:
+        """Create index `name` from a packaged settings-and-mappings file unless it exists."""
+        if self.es.indices.exists(index=name):
+            return
+        try:
+            self.es.indices.create(index=name, **resource_json(resource, self.prefix))
+        except ApiError as exc:
+            if "resource_already_exists" not in str(exc):  # another process was quicker
+                raise
 
     def is_set_up(self) -> bool:
         return bool(self.es.indices.exists_alias(name=self.alias))

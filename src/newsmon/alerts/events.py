@@ -14,11 +14,10 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
-from elasticsearch import ApiError
 from elasticsearch.helpers import streaming_bulk
 
 from newsmon.alerts.percolate import Match
-from newsmon.store import Store, resource_json
+from newsmon.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +27,7 @@ def events_index(store: Store) -> str:
 
 
 def ensure_events_index(store: Store) -> None:
-    name = events_index(store)
-    if not store.es.indices.exists(index=name):
-        try:
-            store.es.indices.create(index=name, **resource_json("alert-events-mapping.json", store.prefix))
-        except ApiError as exc:
-            if "resource_already_exists" not in str(exc):
-                raise
+    store.ensure_index(events_index(store), "alert-events-mapping.json")
 
 
 def event_id(rule_id: str, story_id: str) -> str:

@@ -17,12 +17,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from elasticsearch import ApiError
-
 from newsmon.alerts.rules import AlertRule, LoadedAlerts
 from newsmon.alerts.terms import required_terms
 from newsmon.search import DEFAULT_FIELDS
-from newsmon.store import Store, resource_json
+from newsmon.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +34,7 @@ def rules_index(store: Store) -> str:
 
 
 def ensure_rules_index(store: Store) -> None:
-    name = rules_index(store)
-    if not store.es.indices.exists(index=name):
-        try:
-            store.es.indices.create(index=name, **resource_json("alert-rules-mapping.json", store.prefix))
-        except ApiError as exc:
-            if "resource_already_exists" not in str(exc):
-                raise
+    store.ensure_index(rules_index(store), "alert-rules-mapping.json")
 
 
 def _analyze(store: Store, text: str) -> list[str]:
