@@ -68,10 +68,7 @@ def run() -> list[str]:
             best = min(_timed(store, ids) for _ in range(3))
             per_story[count] = best / len(ids)
     finally:
-        store.es.options(ignore_status=404).indices.delete(
-            index=f"{settings.index_prefix}*", expand_wildcards="all"
-        )
-        store.es.options(ignore_status=404).indices.delete_index_template(name=f"{settings.index_prefix}*")
+        store.drop_all()
         store.close()
     ratio = per_story[1000] / per_story[10]
     return [

@@ -94,10 +94,7 @@ def run() -> list[str]:
             _measure(store, f"warm{size}", base)  # the first queries after a bulk load warm caches
             results[size] = min(_measure(store, f"r{size}-{k}", base + 1_000 * (k + 1)) for k in range(5))
     finally:
-        store.es.options(ignore_status=404).indices.delete(
-            index=f"{settings.index_prefix}*", expand_wildcards="all"
-        )
-        store.es.options(ignore_status=404).indices.delete_index_template(name=f"{settings.index_prefix}*")
+        store.drop_all()
         store.close()
     ratio = results[100_000] / results[1_000]
     return [

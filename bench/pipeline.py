@@ -23,7 +23,7 @@ import trafilatura
 from newsmon import passes, pipeline
 from newsmon.devsite_text import render_article, render_feed
 from newsmon.settings import load_settings
-from newsmon.store import make_client
+from newsmon.store import Store
 
 BASE = "{{BASE}}"  # replaced by the serving process with its own address
 
@@ -91,10 +91,9 @@ def bench_pipeline(pages: int, feeds: int) -> dict[str, float]:
                 phases["alerts and summary"] = time.perf_counter() - t
                 pipe_s = time.perf_counter() - start
             finally:
-                es = make_client(settings)
-                es.options(ignore_status=404).indices.delete(index=f"{prefix}*", expand_wildcards="all")
-                es.options(ignore_status=404).indices.delete_index_template(name=f"{prefix}*")
-                es.close()
+                store = Store.from_settings(settings)
+                store.drop_all()
+                store.close()
         finally:
             server.terminate()
             server.wait(timeout=10)

@@ -51,14 +51,15 @@ def prefix(es_url: str) -> Iterator[str]:
     """A fresh index prefix per test; its indices and templates are deleted afterwards."""
     from elasticsearch import Elasticsearch
 
+    from newsmon.store import Store
+
     value = f"t{uuid.uuid4().hex[:10]}-"
     yield value
-    es = Elasticsearch(es_url)
+    store = Store(Elasticsearch(es_url), value, es_url)
     try:
-        es.options(ignore_status=404).indices.delete(index=f"{value}*", expand_wildcards="all")
-        es.options(ignore_status=404).indices.delete_index_template(name=f"{value}*")
+        store.drop_all()
     finally:
-        es.close()
+        store.close()
 
 
 @pytest.fixture(scope="session")

@@ -47,9 +47,6 @@ class Doc:
     fetched_at: str | None = None
     duplicate_of: str | None = None
 
-    def order(self) -> tuple[str, str, str]:
-        return (self.published_at or "9999", self.fetched_at or "9999", self.id)
-
 
 class _Union:
     def __init__(self) -> None:
@@ -276,7 +273,7 @@ def _write_clusters(store: Store, groups: list[list[str]], new: set[str]) -> dic
             },
         )["hits"]["hits"]:
             members.setdefault(h["_id"], h)
-        ordered = sorted(members.values(), key=lambda h: _order(h))
+        ordered = sorted(members.values(), key=_order)
         leader = ordered[0]
         outlets = sorted({h["_source"].get("source_domain") or "" for h in ordered} - {""})
         size = len(ordered)

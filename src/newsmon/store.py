@@ -125,6 +125,12 @@ class Store:
             if "resource_already_exists" not in str(exc):  # another process was quicker
                 raise
 
+    def drop_all(self) -> None:
+        """Delete every index and template under this store's prefix (tests, benchmarks)."""
+        es = self.es.options(ignore_status=404)
+        es.indices.delete(index=f"{self.prefix}*", expand_wildcards="all")
+        es.indices.delete_index_template(name=f"{self.prefix}*")
+
     def is_set_up(self) -> bool:
         return bool(self.es.indices.exists_alias(name=self.alias))
 
