@@ -12,9 +12,10 @@ import random
 import time
 import uuid
 
+from devsite.text import generate_story
+
 from newsmon.alerts.percolate import percolate, sync_rules
 from newsmon.alerts.rules import LOG_CHANNEL, AlertRule, LoadedAlerts
-from newsmon.devsite_text import generate_story
 from newsmon.records import Article
 from newsmon.settings import load_settings
 from newsmon.store import Store, make_client
@@ -46,7 +47,7 @@ def _rules(n: int) -> list[AlertRule]:
 
 def run() -> list[str]:
     settings = load_settings(dict(os.environ, NEWSMON_INDEX_PREFIX=f"bench-{uuid.uuid4().hex[:8]}-"))
-    store = Store(make_client(settings), settings.index_prefix, settings.es_url)
+    store = Store(make_client(settings), settings.index_prefix, settings.es_url_shown)
     per_story: dict[int, float] = {}
     try:
         store.setup()

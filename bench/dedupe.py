@@ -14,10 +14,10 @@ import time
 import uuid
 from typing import Any
 
+from devsite.text import generate_story
 from elasticsearch.helpers import bulk
 
 from newsmon.dedupe import cluster_stories
-from newsmon.devsite_text import generate_story
 from newsmon.extract import content_hash
 from newsmon.records import Article
 from newsmon.settings import load_settings
@@ -75,7 +75,7 @@ def _measure(store: Store, run: str, base: int) -> float:
 
 def run() -> list[str]:
     settings = load_settings(dict(os.environ, NEWSMON_INDEX_PREFIX=f"bench-{uuid.uuid4().hex[:8]}-"))
-    store = Store(make_client(settings), settings.index_prefix, settings.es_url)
+    store = Store(make_client(settings), settings.index_prefix, settings.es_url_shown)
     rng = random.Random(5)
     try:
         store.setup()

@@ -19,9 +19,10 @@ from pathlib import Path
 
 import httpx
 import trafilatura
+from devsite.text import render_article, render_feed
 
-from newsmon import passes, pipeline
-from newsmon.devsite_text import render_article, render_feed
+from newsmon import run as newsmon_run
+from newsmon.clock import now_iso
 from newsmon.settings import load_settings
 from newsmon.store import Store
 
@@ -49,8 +50,8 @@ def bench_pipeline(pages: int, feeds: int) -> dict[str, float]:
         root = Path(tmp) / "site"
         paths = _site(root, pages, feeds)
         server = subprocess.Popen(
-            [sys.executable, "-m", "newsmon.devsite", str(root), "--port", "0"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            [sys.executable, "-m", "devsite", str(root), "--port", "0"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=Path(__file__).resolve().parents[1],
         )  # fmt: skip
         try:
             base = (server.stdout.readline() if server.stdout else "").strip()
@@ -77,17 +78,17 @@ def bench_pipeline(pages: int, feeds: int) -> dict[str, float]:
             try:
                 start = time.perf_counter()
                 t = time.perf_counter()
-                batches = passes.prepare(settings)
+                batches = newsmon_run.prepare(settings)
                 phases["prepare"] = time.perf_counter() - t
                 t = time.perf_counter()
-                batch = pipeline.run_batch([i for b in batches for i in b], settings).to_dict()
+                batch = newsmon_run.process_batch([i for b in batches for i in b], settings).to_dict()
                 phases["fetch, extract, tag, index"] = time.perf_counter() - t
                 t = time.perf_counter()
-                merged = passes.cluster_pass(settings, [batch])
+                merged = newsmon_run.cluster(settings, [batch])
                 phases["story clusters"] = time.perf_counter() - t
                 t = time.perf_counter()
-                alerts = passes.alert_pass(settings, merged)
-                summary = passes.record_pass(settings, merged, alerts, "bench", pipeline.now_iso(), prefix)
+                alerts = newsmon_run.alert(settings)
+                summary = newsmon_run.summarize(settings, merged, alerts, "bench", now_iso(), prefix)
                 phases["alerts and summary"] = time.perf_counter() - t
                 pipe_s = time.perf_counter() - start
             finally:

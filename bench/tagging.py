@@ -16,10 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from newsmon.devsite_text import render_article
+from devsite.text import render_article
+
 from newsmon.extract import extract_page
-from newsmon.tagging import Tagger
-from newsmon.taxonomy import Taxonomy, load_taxonomy
+from newsmon.tagging import Tagger, Taxonomy, load_taxonomy
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_PAGES = ROOT.parent / "shared" / "eval" / "extraction" / "html"

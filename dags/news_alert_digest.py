@@ -10,10 +10,10 @@ the environment variables named in `alerts.yaml`.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pendulum
 from airflow.sdk import dag, task
+
+from newsmon.airflow_support import RETRY_POLICY
 
 
 @dag(
@@ -22,29 +22,17 @@ from airflow.sdk import dag, task
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
-    default_args={
-        "owner": "newsmon",
-        "retries": 3,
-        "retry_delay": timedelta(seconds=30),
-        "retry_exponential_backoff": 2.0,
-        "max_retry_delay": timedelta(minutes=10),
-    },
+    default_args={"owner": "newsmon", **RETRY_POLICY},
     doc_md=__doc__,
     tags=["newsmon", "alerts"],
 )
 def news_alert_digest():
     @task
     def send_digests() -> dict:
+        from newsmon import run
         from newsmon.airflow_support import task_settings, task_smtp
-        from newsmon.alerts.service import run_digests
-        from newsmon.passes import connect
 
-        settings = task_settings()
-        store = connect(settings)
-        try:
-            return run_digests(store, settings, smtp=task_smtp())
-        finally:
-            store.close()
+        return run.send_digests(task_settings(), smtp=task_smtp())
 
     send_digests()
 

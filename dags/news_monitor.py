@@ -26,16 +26,10 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Asset, dag, task
 
-from newsmon.schedule import feeds_schedule
+from newsmon.airflow_support import RETRY_POLICY
+from newsmon.settings import feeds_schedule
 
 ARTICLES = Asset(name="newsmon_articles", uri="newsmon://articles")
-
-NETWORK_RETRIES = {
-    "retries": 3,
-    "retry_delay": timedelta(seconds=30),
-    "retry_exponential_backoff": 2.0,
-    "max_retry_delay": timedelta(minutes=10),
-}
 
 
 @dag(
@@ -44,7 +38,7 @@ NETWORK_RETRIES = {
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
-    default_args={"owner": "newsmon", **NETWORK_RETRIES},
+    default_args={"owner": "newsmon", **RETRY_POLICY},
     dagrun_timeout=timedelta(hours=1),
     doc_md=__doc__,
     tags=["newsmon", "arms-control"],
@@ -52,25 +46,24 @@ NETWORK_RETRIES = {
 def news_monitor():
     @task
     def prepare() -> list[list[str]]:
+        from newsmon import run
         from newsmon.airflow_support import task_settings
-        from newsmon.passes import prepare as plan
 
-        return plan(task_settings())
+        return run.prepare(task_settings())
 
     @task(max_active_tis_per_dagrun=2)
     def process_batch(feed_ids: list[str]) -> dict:
+        from newsmon import run
         from newsmon.airflow_support import task_settings
-        from newsmon.pipeline import run_batch
 
-        summary = run_batch(feed_ids, task_settings())
-        return summary.to_dict()
+        return run.process_batch(feed_ids, task_settings()).to_dict()
 
     # all_done: the batches that succeeded are clustered and alerted on even when another failed;
     # articles of failed runs stay flagged in Elasticsearch and are picked up by the next pass.
     @task(trigger_rule="all_done")
     def cluster(results) -> dict:
+        from newsmon import run
         from newsmon.airflow_support import task_settings
-        from newsmon.passes import cluster_pass
 
         batches = []
         for i in range(len(results)):
@@ -78,23 +71,23 @@ def news_monitor():
                 batches.append(results[i])
             except Exception:  # a failed batch left no counts; its articles are still flagged
                 continue
-        return cluster_pass(task_settings(), [b for b in batches if b])
+        return run.cluster(task_settings(), [b for b in batches if b])
 
     @task(trigger_rule="all_done")
     def alert() -> dict:
+        from newsmon import run
         from newsmon.airflow_support import task_settings, task_smtp
-        from newsmon.passes import alert_pass
 
-        return alert_pass(task_settings(), {}, smtp=task_smtp())
+        return run.alert(task_settings(), smtp=task_smtp())
 
     @task(outlets=[ARTICLES])
     def summarize(summary: dict, alerts: dict, **context) -> dict:
+        from newsmon import run
         from newsmon.airflow_support import task_settings
-        from newsmon.passes import record_pass
 
         dag_run = context["dag_run"]
         started = (dag_run.start_date or pendulum.now("UTC")).isoformat().replace("+00:00", "Z")
-        result = record_pass(task_settings(), summary, alerts, "airflow", started, dag_run.run_id)
+        result = run.summarize(task_settings(), summary, alerts, "airflow", started, dag_run.run_id)
         context["outlet_events"][ARTICLES].extra = {
             "indexed": result.indexed,
             "new": result.articles_new,

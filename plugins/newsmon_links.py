@@ -6,11 +6,11 @@ Set NEWSMON_KIBANA_PUBLIC_URL to the Kibana address users open in their browser
 
 from __future__ import annotations
 
-import os
-
 from airflow.plugins_manager import AirflowPlugin
 
-_KIBANA = os.environ.get("NEWSMON_KIBANA_PUBLIC_URL", "http://localhost:5601").rstrip("/")
+from newsmon.settings import load_settings
+
+_KIBANA = load_settings().kibana_public_url.rstrip("/")
 
 
 class NewsmonLinks(AirflowPlugin):

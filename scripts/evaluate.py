@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from newsmon.evaluation.common import check, load_floors  # noqa: E402
+from eval.common import check, load_floors  # noqa: E402
 
 AREAS = ("extraction", "topics", "dedupe")
 
@@ -31,9 +31,9 @@ def main() -> int:
     failures: list[str] = []
     for area in args.only or AREAS:
         try:
-            module = importlib.import_module(f"newsmon.evaluation.{area}")
+            module = importlib.import_module(f"eval.{area}")
         except ModuleNotFoundError as exc:
-            if exc.name != f"newsmon.evaluation.{area}":
+            if exc.name != f"eval.{area}":
                 raise
             print(f"== {area}: no evaluation yet")
             continue

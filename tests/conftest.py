@@ -64,7 +64,7 @@ def prefix(es_url: str) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def site() -> Iterator[object]:
-    from newsmon.devsite import DevSite
+    from devsite.server import DevSite
 
     with DevSite(SITE) as server:
         yield server

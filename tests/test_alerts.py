@@ -16,8 +16,8 @@ from newsmon.alerts.channels import SmtpSettings
 from newsmon.alerts.delivery import deliver_instant, send_digests
 from newsmon.alerts.percolate import percolate, sync_rules
 from newsmon.alerts.rules import load_alerts
-from newsmon.passes import run_pass
 from newsmon.records import Article
+from newsmon.run import run_pass
 from newsmon.settings import load_settings
 from newsmon.store import Store, make_client
 
@@ -248,7 +248,7 @@ rules:
 def test_a_pass_that_died_after_indexing_is_finished_by_the_next(
     site, settings_for, tmp_path, webhook, monkeypatch
 ):
-    from newsmon import passes, pipeline
+    from newsmon import run
 
     monkeypatch.setenv("NEWSMON_TEST_HOOK", webhook.url)
     monkeypatch.setenv("NEWSMON_ALERTS_FILE", str(rules_file(tmp_path, """
@@ -258,8 +258,8 @@ rules:
   - {id: watch, name: Watch, query: Riabkov, channels: [hook]}
 """)))  # fmt: skip
     settings = settings_for(DEMO % {"base": site.base_url})
-    batches = passes.prepare(settings)
-    first = pipeline.run_batch([i for b in batches for i in b], settings)
+    batches = run.prepare(settings)
+    first = run.process_batch([i for b in batches for i in b], settings)
     assert first.articles_new == 6  # indexed; then the pass died before clustering and alerting
     assert webhook.received == []
     later = run_pass(settings)

@@ -5,7 +5,7 @@ import pytest
 from newsmon.config import load_feeds
 from newsmon.errors import ConfigError
 from newsmon.settings import load_settings
-from newsmon.taxonomy import load_taxonomy
+from newsmon.tagging import load_taxonomy
 
 ROOT = Path(__file__).resolve().parents[1]
 

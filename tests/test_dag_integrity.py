@@ -29,7 +29,7 @@ BaseHook.get_connection = classmethod(refuse("BaseHook.get_connection"))
 before = set(sys.modules)
 from airflow.dag_processing.dagbag import DagBag
 bag = DagBag(dag_folder=sys.argv[1])
-heavy = sorted(m for m in ("trafilatura", "elasticsearch", "feedparser", "httpx", "newsmon.pipeline", "newsmon.passes", "pydantic_core")
+heavy = sorted(m for m in ("trafilatura", "elasticsearch", "feedparser", "httpx", "newsmon.run", "newsmon.articles", "newsmon.indexing", "newsmon.tagging", "pydantic_core")
                if m in sys.modules and m not in before and m != "httpx" and m != "pydantic_core")
 print(json.dumps({"errors": {k: str(v) for k, v in bag.import_errors.items()}, "dags": sorted(bag.dag_ids),
                   "calls": calls, "heavy": heavy}))

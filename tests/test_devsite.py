@@ -17,10 +17,9 @@ import httpx
 import pytest
 import trafilatura
 import yaml
+from devsite.server import DevSite
+from devsite.text import ARMS_CONTROL, TOPICS, generate_story, generated_topic
 from lxml import html as lxml_html
-
-from newsmon.devsite import DevSite
-from newsmon.devsite_text import ARMS_CONTROL, TOPICS, generate_story, generated_topic
 
 REPO = Path(__file__).resolve().parents[1]
 SITE = REPO / "examples" / "site"
@@ -378,8 +377,8 @@ def test_demo_feeds_config_matches_the_site(site: DevSite) -> None:
 
 
 def test_command_line_serves_until_interrupted() -> None:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
-    command = [sys.executable, "-m", "newsmon.devsite", str(SITE), "--port=0"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    command = [sys.executable, "-m", "devsite", str(SITE), "--port=0"]
     out, quiet = subprocess.PIPE, subprocess.DEVNULL
     with subprocess.Popen(command, stdout=out, stderr=quiet, env=env, text=True) as p:
         try:

@@ -2,10 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from newsmon.entities import EntityHit, collect, load_entities
 from newsmon.errors import ConfigError
-from newsmon.tagging import Tagger
-from newsmon.taxonomy import load_taxonomy
+from newsmon.tagging import Tagger, load_entities, load_taxonomy
+from newsmon.tagging.tagger import EntityHit, collect
 
 ROOT = Path(__file__).resolve().parents[1]
 

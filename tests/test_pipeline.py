@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import free_port
-from newsmon.passes import run_pass
+from newsmon.run import run_pass
 from newsmon.search import search
 from newsmon.store import Store
 

@@ -6,8 +6,8 @@ import pytest
 
 from newsmon.cli import main
 from newsmon.errors import ConfigError
-from newsmon.tagging import Tagger, normalize
-from newsmon.taxonomy import load_taxonomy
+from newsmon.tagging import Tagger, load_taxonomy
+from newsmon.tagging.matching import normalize
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT.parent / "shared" / "eval" / "seed" / "scraped-article.txt"

@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 import yaml
 
-from newsmon.tagging import Tagger
-from newsmon.taxonomy import load_taxonomy
+from newsmon.tagging import Tagger, load_taxonomy
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "tagging"

@@ -1,13 +1,24 @@
-"""The one package module that imports Airflow: settings for tasks, from the connection `newsmon_es`."""
+"""The one package module that imports Airflow (inside functions): settings and mail for tasks from the
+Airflow connections `newsmon_es` and `newsmon_smtp`, and the tasks' retry policy."""
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
-from newsmon.settings import Settings, load_settings
+from newsmon.settings import Settings, load_settings, workers_from_environment
 
 log = logging.getLogger(__name__)
+
+# The retry policy of every newsmon task (both DAGs): network faults pass, so try again with
+# exponential backoff (30 s doubling, at most 10 minutes). Plain values, cheap at DAG parse time.
+RETRY_POLICY: dict[str, Any] = {
+    "retries": 3,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=10),
+}
 
 ES_CONN_ID = "newsmon_es"
 
@@ -42,11 +53,9 @@ def task_settings() -> Settings:
     In Airflow the parallelism comes from mapped batches running side by side, so a task extracts
     in its own process (one worker) unless NEWSMON_WORKERS says otherwise.
     """
-    import os
-
     from airflow.sdk import Connection
 
-    workers = None if os.environ.get("NEWSMON_WORKERS") else 1
+    workers = None if workers_from_environment() else 1
     try:
         conn = Connection.get(ES_CONN_ID)
     except Exception as exc:  # AirflowNotFoundException, or no connection backend in this context
@@ -64,13 +73,13 @@ def task_smtp() -> Any:
     """SMTP settings for alert mail: the connection `newsmon_smtp` if defined, else NEWSMON_SMTP_*."""
     from airflow.sdk import Connection
 
-    from newsmon.alerts.channels import SmtpSettings, smtp_settings_from_env
+    from newsmon.settings import SmtpSettings
 
     try:
         conn = Connection.get(SMTP_CONN_ID)
     except Exception as exc:
         log.info("no Airflow connection %r (%s); using NEWSMON_SMTP_*", SMTP_CONN_ID, type(exc).__name__)
-        return smtp_settings_from_env()
+        return load_settings().smtp()
     extra = conn.extra_dejson if hasattr(conn, "extra_dejson") else {}
 
     def flag(name: str) -> bool:

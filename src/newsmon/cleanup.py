@@ -10,10 +10,11 @@ when the whole line has the debris shape.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+
+from newsmon.text import words
 
 # -- shapes ---------------------------------------------------------------------------------------
 
@@ -139,7 +140,6 @@ REPEAT_MIN_CHARS = 20  # for scripts without spaces between words
 # product lists, meal plans and embedded posts repeat rows further apart on purpose (a window over
 # the whole article cost recall on the extraction evaluation).
 
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)  # words without the underscore of "___" rules
 _BULLET = re.compile(r"^[-*•·–]\s+")
 
 
@@ -163,13 +163,8 @@ class Cleaned:
         return "cleanup removed " + ", ".join(f"{rule} {n}" for rule, n in sorted(shown.items()))
 
 
-def words(text: str) -> list[str]:
-    """Case-, accent-form- and punctuation-insensitive words: two renderings of a line compare equal."""
-    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
-
-
 def line_key(text: str) -> str:
-    return " ".join(words(_BULLET.sub("", text.strip())))
+    return " ".join(words(_BULLET.sub("", text.strip()), underscores=False))
 
 
 def link_keys(anchor_texts: Iterable[str]) -> set[str]:

@@ -31,7 +31,7 @@ def _log_setup(verbose: int, quiet: bool) -> None:
 
 def cmd_setup(args: argparse.Namespace) -> int:
     from newsmon.alerts.service import sync
-    from newsmon.passes import connect
+    from newsmon.run import connect
 
     settings = _settings(args)
     store = connect(settings)
@@ -43,7 +43,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
     for what, name in done.items():
         print(f"{what:<9} {name}")
     _print_sync(synced)
-    print(f"Elasticsearch at {settings.es_url} is set up (prefix {settings.index_prefix!r}).")
+    print(f"Elasticsearch at {settings.es_url_shown} is set up (prefix {settings.index_prefix!r}).")
     return 0
 
 
@@ -58,10 +58,9 @@ def _print_sync(result: Any) -> None:
 
 def cmd_alerts(args: argparse.Namespace) -> int:
     from newsmon.alerts import events as ev
-    from newsmon.alerts.channels import smtp_settings_from_env
     from newsmon.alerts.delivery import deliver_instant
     from newsmon.alerts.service import load, run_digests, sync
-    from newsmon.passes import connect
+    from newsmon.run import connect
 
     settings = _settings(args)
     action = args.alerts_command
@@ -94,7 +93,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
                 _print_history(events)
             return 0
         if action == "deliver":
-            print(json.dumps(deliver_instant(store, load(settings), smtp_settings_from_env())))
+            print(json.dumps(deliver_instant(store, load(settings), settings.smtp())))
             return 0
         if action == "digest":
             print(json.dumps(run_digests(store, settings, force=args.force)))
@@ -160,7 +159,7 @@ def _print_history(events: list[dict[str, Any]]) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from newsmon.passes import run_pass
+    from newsmon.run import run_pass
 
     summary = run_pass(_settings(args))
     if args.json:
@@ -225,8 +224,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 def cmd_tag(args: argparse.Namespace) -> int:
     from newsmon.settings import load_settings
-    from newsmon.tagging import Tagger
-    from newsmon.taxonomy import load_taxonomy
+    from newsmon.tagging import Tagger, load_taxonomy
 
     settings = load_settings()
     tagger = Tagger(load_taxonomy(Path(args.topics) if args.topics else settings.topics_path))
@@ -327,19 +325,18 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def cmd_kibana_import(args: argparse.Namespace) -> int:
-    import os
-
     from newsmon import kibana
 
     settings = _settings(args)
-    url = args.url or os.environ.get("NEWSMON_KIBANA_URL", "http://127.0.0.1:5601")
+    url = args.url or settings.kibana_url
     if args.wait:
         kibana.wait_for_kibana(url, timeout=args.wait)
+    password = settings.kibana_password or settings.es_password
     result = kibana.import_saved_objects(
         url,
-        username=os.environ.get("NEWSMON_KIBANA_USERNAME") or settings.es_username,
-        password=os.environ.get("NEWSMON_KIBANA_PASSWORD") or settings.es_password,
-        space=os.environ.get("NEWSMON_KIBANA_SPACE") or None,
+        username=settings.kibana_username or settings.es_username,
+        password=password.get_secret_value() if password else None,
+        space=settings.kibana_space,
         index_prefix=settings.index_prefix,
     )
     print(f"Kibana at {url}: {result}")

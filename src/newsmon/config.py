@@ -6,7 +6,6 @@ Every error names the file, the key path and what was expected, so a typo in fee
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from newsmon.errors import ConfigError
+from newsmon.settings import environment
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -27,7 +27,7 @@ def expand_env(value: str, where: str) -> str:
 
     def repl(match: re.Match[str]) -> str:
         name, default = match.group(1), match.group(2)
-        found = os.environ.get(name)
+        found = environment().get(name)
         if found:
             return found
         if default is not None:
@@ -48,19 +48,57 @@ def read_yaml(path: Path) -> Any:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
 
 
-def validate(model: type[M], data: Any, path: Path) -> M:
+def validation_problems(
+    exc: ValidationError,
+    path: Path,
+    *,
+    where: str = "",
+    label: str = "",
+    data: Any = None,
+    named: tuple[str, str] | None = None,
+) -> list[str]:
+    """One line per problem: ``<file>: <key path> (<item> <id>): <message>``.
+
+    The one formatter of validation errors for every config file. `where` prefixes the key path
+    (`rules[2]`) and `label` follows it (`(rule nightly)`); with `named=(list_key, item)`, an error inside an element of
+    `data[list_key]` that has an `id` names it, e.g. ``topics[3].terms[2].weight (topic
+    arms_control.nuclear_testing)``.
+    """
+    items = data.get(named[0]) if named and isinstance(data, dict) else None
+    lines = []
+    for err in exc.errors():
+        loc = err["loc"]
+        key = _loc(loc) if loc else ""
+        at = f"{where}.{key}" if where and key else (where or key or "(top level)")
+        if label:
+            at += f" {label}"
+        if (
+            named
+            and len(loc) >= 2
+            and loc[0] == named[0]
+            and isinstance(loc[1], int)
+            and isinstance(items, list)
+        ):
+            entry = items[loc[1]] if loc[1] < len(items) else None
+            if isinstance(entry, dict) and entry.get("id"):
+                at += f" ({named[1]} {entry['id']})"
+        lines.append(f"{path}: {at}: {err['msg'].removeprefix('Value error, ')}")
+    return lines
+
+
+def validate(model: type[M], data: Any, path: Path, *, named: tuple[str, str] | None = None) -> M:
+    """`data` validated as `model`; a ConfigError listing every problem otherwise."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        lines = [f"{path}: {_loc(err['loc'])}: {err['msg']}" for err in exc.errors()]
-        raise ConfigError("\n".join(lines)) from None
+        raise ConfigError("\n".join(validation_problems(exc, path, data=data, named=named))) from None
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
+    return out
 
 
 class FeedConfig(BaseModel):

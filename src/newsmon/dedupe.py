@@ -14,7 +14,6 @@ does not depend on the order copies arrive in, and re-running is always safe. Ev
 from __future__ import annotations
 
 import logging
-import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from newsmon.store import Store
 log = logging.getLogger(__name__)
 
 EMPTY_HASH = content_hash("")  # bodies without a word are not copies of one another
-WINDOW_DAYS = int(os.environ.get("NEWSMON_DEDUPE_WINDOW_DAYS", "30"))
+WINDOW_DAYS = 30  # default of NEWSMON_DEDUPE_WINDOW_DAYS
 MAX_CANDIDATES = 25
 _FIELDS = [
     "body", "content_hash", "para_hashes", "lsh_bands", "source_domain", "published_at", "fetched_at",
@@ -139,14 +138,14 @@ def _doc(hit: dict[str, Any]) -> Doc:
     )  # fmt: skip
 
 
-def _candidate_query(doc: Doc) -> dict[str, Any]:
+def _candidate_query(doc: Doc, window_days: int) -> dict[str, Any]:
     # Scored by how many bands a candidate shares (one point each), so the MAX_CANDIDATES kept are
     # the likeliest copies, not the first stories in index order that share a single band.
     near = {
         "bool": {
             "should": [{"constant_score": {"filter": {"term": {"lsh_bands": b}}}} for b in doc.bands],
             "minimum_should_match": 1,
-            "filter": [{"range": {"fetched_at": {"gte": f"now-{WINDOW_DAYS}d"}}}],
+            "filter": [{"range": {"fetched_at": {"gte": f"now-{window_days}d"}}}],
         }
     }
     should: list[dict[str, Any]] = (
@@ -203,8 +202,9 @@ class _BoilerplateCounts:
         return self.counts.get((source, h), 0)
 
 
-def cluster_stories(store: Store, new_ids: list[str]) -> dict[str, int]:
-    """Join the stories behind `new_ids` with their copies anywhere in the alias; returns counts."""
+def cluster_stories(store: Store, new_ids: list[str], window_days: int = WINDOW_DAYS) -> dict[str, int]:
+    """Join the stories behind `new_ids` with their copies anywhere in the alias (near copies within
+    `window_days`, exact ones at any age); returns counts."""
     if not new_ids:
         return {"duplicates": 0, "clusters_touched": 0}
     store.refresh()
@@ -217,7 +217,7 @@ def cluster_stories(store: Store, new_ids: list[str]) -> dict[str, int]:
         for d in chunk:
             body += [
                 {"index": store.alias},
-                {"query": _candidate_query(d), "size": MAX_CANDIDATES, "_source": _FIELDS},
+                {"query": _candidate_query(d, window_days), "size": MAX_CANDIDATES, "_source": _FIELDS},
             ]
         for d, resp in zip(chunk, store.es.msearch(searches=body)["responses"], strict=True):
             hits = resp.get("hits", {}).get("hits", [])

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
 from copy import deepcopy
@@ -29,7 +28,8 @@ from lxml import html as lxml_html
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
-from newsmon.cleanup import Cleaned, clean_text, line_key, link_keys, strip_markers, words
+from newsmon.cleanup import Cleaned, clean_text, line_key, link_keys, strip_markers
+from newsmon.text import words
 from newsmon.urls import canonicalize, same_site
 
 MIN_ARTICLE_CHARS = 200  # below this the page is "not an article" (Media Cloud uses the same bound)
@@ -41,7 +41,6 @@ JSON_LD_FULLER = 1.5  # a JSON-LD articleBody this much longer than the visible 
 JSON_LD_COVERS = 0.8  # ... this share of its word triples, is the whole story (paywalled pages)
 
 _DATE_PARAMS = {"extensive_search": True, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
-_WORDS = re.compile(r"\w+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
 
 # Page-declared publication time, most specific first (Open Graph, then the usual CMS metas).
@@ -91,8 +90,7 @@ def detect_language(text: str) -> str | None:
 
 def content_hash(body: str) -> str:
     """Hash of the body after case, accent-form and punctuation normalization: exact copies across URLs."""
-    norm = unicodedata.normalize("NFKC", body).casefold()
-    return hashlib.sha256(" ".join(_WORDS.findall(norm)).encode("utf-8")).hexdigest()
+    return hashlib.sha256(" ".join(words(body)).encode("utf-8")).hexdigest()
 
 
 # -- what the page declares -----------------------------------------------------------------------
@@ -312,7 +310,7 @@ def _json_ld_body(facts: PageFacts) -> str:
 
 
 def _triples(text: str) -> set[tuple[str, ...]]:
-    w = words(text)
+    w = words(text, underscores=False)
     return {tuple(w[i : i + 3]) for i in range(max(0, len(w) - 2))}
 
 
@@ -322,7 +320,7 @@ def _from_json_ld(text: str, json_body: str) -> str | None:
     text and much more (a paywalled page that gives search engines the whole story)."""
     if not json_body or not text:
         return None
-    if words(text) == words(json_body):
+    if words(text, underscores=False) == words(json_body, underscores=False):
         return "the text is the page's JSON-LD articleBody"
     if len(json_body) >= JSON_LD_FULLER * len(text):
         seen = _triples(text)

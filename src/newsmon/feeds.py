@@ -1,9 +1,10 @@
-"""Fetch and parse RSS/Atom feeds into FeedEntry records."""
+"""Fetch and parse RSS/Atom feeds into FeedEntry records, a batch's feeds side by side."""
 
 from __future__ import annotations
 
 import calendar
 import logging
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
 from urllib.parse import urljoin
 
@@ -13,6 +14,7 @@ from newsmon.config import FeedConfig
 from newsmon.errors import FetchError
 from newsmon.fetching import Fetcher
 from newsmon.records import FeedEntry
+from newsmon.summary import RunSummary
 from newsmon.urls import canonicalize, doc_id
 
 log = logging.getLogger(__name__)
@@ -75,3 +77,32 @@ def parse_feed(content: bytes, feed: FeedConfig, base_url: str, headers: dict[st
 def fetch_feed(fetcher: Fetcher, feed: FeedConfig) -> list[FeedEntry]:
     fetched = fetcher.get(feed.url, max_bytes=fetcher.settings.max_feed_bytes, accept=FEED_ACCEPT)
     return parse_feed(fetched.content, feed, fetched.final_url, fetched.headers)
+
+
+def fetch_feeds(fetcher: Fetcher, feeds: list[FeedConfig], summary: RunSummary) -> list[FeedEntry]:
+    entries: list[FeedEntry] = []
+    with ThreadPoolExecutor(max_workers=min(8, max(1, len(feeds)))) as pool:
+        futures = {pool.submit(fetch_feed, fetcher, feed): feed for feed in feeds}
+        for fut in as_completed(futures):
+            feed = futures[fut]
+            summary.feeds_total += 1
+            try:
+                got = fut.result()
+            except FetchError as exc:
+                summary.feeds_failed += 1
+                summary.errors.append({"feed": feed.id, "error": exc.reason})
+                summary.per_feed[feed.id] = {"ok": False, "entries": 0, "new": 0}
+                log.warning("feed %s: FAILED: %s", feed.id, exc.reason)
+                continue
+            except Exception as exc:
+                summary.feeds_failed += 1
+                summary.errors.append({"feed": feed.id, "error": f"{type(exc).__name__}: {exc}"})
+                summary.per_feed[feed.id] = {"ok": False, "entries": 0, "new": 0}
+                log.exception("feed %s: FAILED", feed.id)
+                continue
+            summary.feeds_ok += 1
+            summary.entries_seen += len(got)
+            summary.per_feed[feed.id] = {"ok": True, "entries": len(got), "new": 0}
+            log.info("feed %s: %d entries", feed.id, len(got))
+            entries.extend(got)
+    return entries

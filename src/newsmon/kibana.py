@@ -9,7 +9,6 @@ with the default ``newsmon-articles``.
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from importlib import resources
@@ -81,7 +80,9 @@ def import_saved_objects(
     errors.
     """
     if index_prefix is None:
-        index_prefix = os.environ.get("NEWSMON_INDEX_PREFIX") or DEFAULT_INDEX_PREFIX
+        from newsmon.settings import load_settings
+
+        index_prefix = load_settings().index_prefix or DEFAULT_INDEX_PREFIX
     if ndjson_path is None:
         body, filename = render_saved_objects(index_prefix), "kibana-saved-objects.ndjson"
     else:

@@ -1,27 +1,92 @@
-"""Runtime settings from the environment (see README, "Configuration")."""
+"""Every `NEWSMON_*` variable, read and validated here and nowhere else (see README, "Configuration").
+
+`load_settings()` reads the environment once into a typed `Settings`; a bad value is a ConfigError
+that names the variable. Passwords, API keys and the Elasticsearch URL (which may carry
+credentials) are secret types: they show as `**********` in a repr, a log line or a summary, and
+code asks for their value only where it connects. Other environment variables that the
+configuration names (`${VAR}` in feeds.yaml, `url_env` of an alert channel) are read through
+`environment()`, so this module stays the only one that touches `os.environ`.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from newsmon.errors import ConfigError
 
+ENV_PREFIX = "NEWSMON_"
 DEFAULT_USER_AGENT = "newsmon/0.1 (+https://github.com/newsmon; arms-control news monitor)"
+DEFAULT_SCHEDULE = "*/15 * * * *"
+
+# The mapping the settings are read from: os.environ unless a caller (a test) passes its own.
+_ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("newsmon_environ", default=None)
 
 
-class Settings(BaseModel):
-    es_url: str = "http://127.0.0.1:9200"
+def environment() -> Mapping[str, str]:
+    """The process environment, for variables the configuration names (`${VAR}`, `url_env`)."""
+    return _ENVIRON.get() or os.environ
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Mail for alert channels: from NEWSMON_SMTP_* or the Airflow connection `newsmon_smtp`."""
+
+    host: str
+    port: int = 25
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)  # keep it out of logs
+    from_addr: str = "newsmon@localhost"
+    starttls: bool = False
+    ssl: bool = False
+    timeout: float = 10.0
+
+
+class _MappingEnv(EnvSettingsSource):
+    """The environment source, reading a given mapping when a caller passed one."""
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        given = _ENVIRON.get()
+        if given is None:
+            return super()._load_env_vars()
+        return {k.lower(): v for k, v in given.items() if v != ""}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_ignore_empty=True, extra="ignore", validate_default=True
+    )
+
+    # Elasticsearch. The URL may carry credentials, hence a secret; `es_url_shown` is for messages.
+    es_url: SecretStr = SecretStr("http://127.0.0.1:9200")
     es_username: str | None = None
-    es_password: str | None = None
-    es_api_key: str | None = None
+    es_password: SecretStr | None = None
+    es_api_key: SecretStr | None = None
     es_verify_certs: bool = True
     index_prefix: str = "newsmon-"
+    bulk_chunk: int = Field(200, ge=1)
+
+    # Configuration files.
     config_dir: Path = Path("config")
     feeds_file: Path | None = None
     alerts_file: Path | None = None
+
+    # Fetching.
     allow_private_networks: bool = False
     user_agent: str = DEFAULT_USER_AGENT
     connect_timeout: float = Field(10.0, gt=0)
@@ -34,7 +99,67 @@ class Settings(BaseModel):
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
     fetch_concurrency: int = Field(8, ge=1)
     max_batches: int = Field(4, ge=1)
-    bulk_chunk: int = Field(200, ge=1)
+
+    # Story clusters: how far back near copies are looked for.
+    dedupe_window_days: int = Field(30, ge=1)
+
+    # Alert delivery.
+    alert_retry_delays: Annotated[list[float], NoDecode] = Field(default_factory=lambda: [1.0, 2.0, 4.0])
+    smtp_host: str | None = None
+    smtp_port: int | None = Field(None, gt=0, lt=65536)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "newsmon@localhost"
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+
+    # Kibana (`newsmon kibana import`) and the link to it in the Airflow UI.
+    kibana_url: str = "http://127.0.0.1:5601"
+    kibana_username: str | None = None
+    kibana_password: SecretStr | None = None
+    kibana_space: str | None = None
+    kibana_public_url: str = "http://localhost:5601"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Explicit values (CLI flags, the Airflow connection), then the environment; no .env file
+        # and no secrets directory, so nothing is read from where an operator would not look.
+        return init_settings, _MappingEnv(settings_cls)
+
+    @field_validator("alert_retry_delays", mode="before")
+    @classmethod
+    def _delays(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return [float(x) for x in value.split(",") if x.strip()]
+            except ValueError:
+                raise ValueError(f"expected seconds separated by commas, e.g. 1,2,4; got {value!r}") from None
+        return value
+
+    @field_validator("es_url")
+    @classmethod
+    def _es_url(cls, value: SecretStr) -> SecretStr:
+        for url in value.get_secret_value().split(","):
+            if not url.strip().startswith(("http://", "https://")):
+                raise ValueError("expected http(s) URLs, comma-separated for several nodes")
+        return value
+
+    @model_validator(mode="after")
+    def _smtp(self) -> Settings:
+        if self.smtp_ssl and self.smtp_starttls:
+            raise ValueError(
+                "NEWSMON_SMTP_SSL and NEWSMON_SMTP_STARTTLS: choose one (SSL is TLS from the start)"
+            )
+        if bool(self.smtp_username) != bool(self.smtp_password):
+            raise ValueError("NEWSMON_SMTP_USERNAME and NEWSMON_SMTP_PASSWORD: set both or neither")
+        return self
 
     @property
     def feeds_path(self) -> Path:
@@ -48,51 +173,94 @@ class Settings(BaseModel):
     def alerts_path(self) -> Path:
         return self.alerts_file or self.config_dir / "alerts.yaml"
 
+    @property
+    def es_url_shown(self) -> str:
+        """The Elasticsearch URL(s) without credentials, for messages."""
+        return ",".join(redact_url(u.strip()) for u in self.es_url.get_secret_value().split(","))
 
-_ENV = {
-    "NEWSMON_ES_URL": "es_url",
-    "NEWSMON_ES_USERNAME": "es_username",
-    "NEWSMON_ES_PASSWORD": "es_password",
-    "NEWSMON_ES_API_KEY": "es_api_key",
-    "NEWSMON_ES_VERIFY_CERTS": "es_verify_certs",
-    "NEWSMON_INDEX_PREFIX": "index_prefix",
-    "NEWSMON_CONFIG_DIR": "config_dir",
-    "NEWSMON_FEEDS_FILE": "feeds_file",
-    "NEWSMON_ALERTS_FILE": "alerts_file",
-    "NEWSMON_ALLOW_PRIVATE_NETWORKS": "allow_private_networks",
-    "NEWSMON_USER_AGENT": "user_agent",
-    "NEWSMON_MAX_PAGE_BYTES": "max_page_bytes",
-    "NEWSMON_MAX_FEED_BYTES": "max_feed_bytes",
-    "NEWSMON_WORKERS": "workers",
-    "NEWSMON_FETCH_CONCURRENCY": "fetch_concurrency",
-    "NEWSMON_MAX_BATCHES": "max_batches",
-}
+    def smtp(self) -> SmtpSettings | None:
+        """Mail settings for the CLI; None when NEWSMON_SMTP_HOST is unset.
 
-
-def load_settings(environ: dict[str, str] | None = None, **overrides: object) -> Settings:
-    """Settings from NEWSMON_* variables, then explicit overrides (CLI flags, Airflow connection)."""
-    env = os.environ if environ is None else environ
-    values: dict[str, object] = {}
-    for var, field in _ENV.items():
-        raw = env.get(var)
-        if raw is None or raw == "":
-            continue
-        if field == "allow_private_networks" or field == "es_verify_certs":
-            values[field] = raw.strip().lower() in {"1", "true", "yes", "on"}
-        else:
-            values[field] = raw
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    try:
-        return Settings(**values)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{_var_for(err['loc'][0])}: {err['msg']}" for err in exc.errors() if err.get("loc")
+        Without NEWSMON_SMTP_PORT the port follows the transport: 465 for SSL, 587 for STARTTLS, else 25.
+        """
+        if not self.smtp_host or not self.smtp_host.strip():
+            return None
+        port = self.smtp_port or (465 if self.smtp_ssl else 587 if self.smtp_starttls else 25)
+        return SmtpSettings(
+            host=self.smtp_host.strip(),
+            port=port,
+            username=self.smtp_username or None,
+            password=self.smtp_password.get_secret_value() if self.smtp_password else None,
+            from_addr=self.smtp_from,
+            starttls=self.smtp_starttls,
+            ssl=self.smtp_ssl,
         )
-        raise ConfigError(f"invalid settings: {problems}") from None
 
 
-def _var_for(field: object) -> str:
-    for var, name in _ENV.items():
-        if name == field:
-            return var
-    return str(field)
+def redact_url(url: str) -> str:
+    """`url` without the user and password it may carry."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparsable URL>"
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+@contextmanager
+def _reading(environ: Mapping[str, str] | None) -> Iterator[None]:
+    token = _ENVIRON.set(environ)
+    try:
+        yield
+    finally:
+        _ENVIRON.reset(token)
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Settings from NEWSMON_* variables, then explicit overrides (CLI flags, Airflow connection).
+
+    `environ` replaces the process environment (tests, benchmarks). Overrides that are None are
+    ignored, so a CLI flag left unset keeps the variable's value.
+    """
+    given = {k: v for k, v in overrides.items() if v is not None}
+    with _reading(environ):
+        try:
+            return Settings(**given)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{variable_for(err['loc'][0]) if err.get('loc') else 'settings'}: "
+                f"{err['msg'].removeprefix('Value error, ')}"
+                for err in exc.errors()
+            )
+            raise ConfigError(f"invalid settings: {problems}") from None
+
+
+def variable_for(field_name: object) -> str:
+    """The environment variable of a Settings field: `workers` -> `NEWSMON_WORKERS`."""
+    return f"{ENV_PREFIX}{str(field_name).upper()}"
+
+
+def workers_from_environment() -> bool:
+    """Whether NEWSMON_WORKERS is set (Airflow tasks default to one worker otherwise)."""
+    return bool(environment().get(f"{ENV_PREFIX}WORKERS"))
+
+
+def feeds_schedule() -> str:
+    """`schedule:` of the feeds file, read when the DAG is parsed; every 15 minutes when it cannot be read.
+
+    Cheap and never raises (yaml only, no validation): a broken file is reported by the run instead.
+    """
+    try:
+        path = load_settings().feeds_path
+        import yaml
+
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except Exception:
+        return DEFAULT_SCHEDULE
+    value = data.get("schedule") if isinstance(data, dict) else None
+    return value if isinstance(value, str) and value.strip() else DEFAULT_SCHEDULE

@@ -14,13 +14,13 @@ a wire story sit on different outlets, so they are never mistaken for it.
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from datasketch import MinHash
+
+from newsmon.text import words
 
 SHINGLE_WORDS = 5
 BANDS, ROWS = 42, 3  # P(candidate) = 1-(1-J^3)^42: 0.996 at J=0.5, 0.68 at J=0.3, 0.04 at J=0.1
@@ -28,12 +28,6 @@ NUM_PERM = BANDS * ROWS
 NEAR_DUPLICATE_JACCARD = 0.5  # resemblance at which two texts are one story (Broder's "roughly the same")
 BOILERPLATE_MIN_DOCS = 3
 MIN_PARAGRAPH_WORDS = 8  # shorter lines ("Photo: EFE", "Read more") are too common to tell stories apart
-
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def words(text: str) -> list[str]:
-    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
 
 
 def paragraph_hash(words_of_paragraph: list[str]) -> str:

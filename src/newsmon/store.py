@@ -32,10 +32,13 @@ def make_client(settings: Settings) -> Elasticsearch:
         "verify_certs": settings.es_verify_certs,
     }
     if settings.es_api_key:
-        kwargs["api_key"] = settings.es_api_key
+        kwargs["api_key"] = settings.es_api_key.get_secret_value()
     elif settings.es_username:
-        kwargs["basic_auth"] = (settings.es_username, settings.es_password or "")
-    return Elasticsearch(settings.es_url, **kwargs)
+        password = settings.es_password.get_secret_value() if settings.es_password else ""
+        kwargs["basic_auth"] = (settings.es_username, password)
+    # Several nodes may be listed, comma-separated: the client spreads requests and fails over.
+    nodes = [u.strip() for u in settings.es_url.get_secret_value().split(",") if u.strip()]
+    return Elasticsearch(nodes, **kwargs)
 
 
 def resource_json(name: str, prefix: str) -> dict[str, Any]:
@@ -72,7 +75,7 @@ class Store:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
-        return cls(make_client(settings), settings.index_prefix, settings.es_url)
+        return cls(make_client(settings), settings.index_prefix, settings.es_url_shown)
 
     def close(self) -> None:
         self.es.close()

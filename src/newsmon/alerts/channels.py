@@ -13,12 +13,10 @@ import dataclasses
 import email.policy
 import json
 import logging
-import os
 import re
 import smtplib
 import ssl
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -29,14 +27,13 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from newsmon.alerts.messages import SUBJECT_PREFIX, Message, slack_payload
-from newsmon.errors import ConfigError, NewsmonError
+from newsmon.errors import NewsmonError
+from newsmon.settings import SmtpSettings, environment, load_settings
 
 logger = logging.getLogger("newsmon.alerts")
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+$")
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
 _ERROR_BODY_CHARS = 200
 
 
@@ -103,62 +100,9 @@ class ChannelConfig(BaseModel):
         return self
 
 
-@dataclass(frozen=True)
-class SmtpSettings:
-    host: str
-    port: int = 25
-    username: str | None = None
-    password: str | None = dataclasses.field(default=None, repr=False)  # keep it out of logs
-    from_addr: str = "newsmon@localhost"
-    starttls: bool = False
-    ssl: bool = False
-    timeout: float = 10.0
-
-
-def _flag(env: Mapping[str, str], name: str) -> bool:
-    raw = (env.get(name) or "").strip().lower()
-    if raw in _TRUE:
-        return True
-    if raw in _FALSE:
-        return False
-    raise ConfigError(f"{name}: expected a boolean (1/0, true/false, yes/no), got {raw!r}")
-
-
 def smtp_settings_from_env(environ: Mapping[str, str] | None = None) -> SmtpSettings | None:
-    """SMTP settings from NEWSMON_SMTP_*; None when NEWSMON_SMTP_HOST is unset.
-
-    Without NEWSMON_SMTP_PORT the port follows the transport: 465 for SSL, 587 for STARTTLS, else 25.
-    """
-    env = os.environ if environ is None else environ
-    host = (env.get("NEWSMON_SMTP_HOST") or "").strip()
-    if not host:
-        return None
-    use_ssl = _flag(env, "NEWSMON_SMTP_SSL")
-    starttls = _flag(env, "NEWSMON_SMTP_STARTTLS")
-    if use_ssl and starttls:
-        raise ConfigError(
-            "NEWSMON_SMTP_SSL and NEWSMON_SMTP_STARTTLS: choose one (SSL is TLS from the start)"
-        )
-    raw_port = (env.get("NEWSMON_SMTP_PORT") or "").strip()
-    if raw_port:
-        if not raw_port.isdigit() or not 0 < int(raw_port) < 65536:
-            raise ConfigError(f"NEWSMON_SMTP_PORT: expected a port number, got {raw_port!r}")
-        port = int(raw_port)
-    else:
-        port = 465 if use_ssl else 587 if starttls else 25
-    username = env.get("NEWSMON_SMTP_USERNAME") or None
-    password = env.get("NEWSMON_SMTP_PASSWORD") or None
-    if bool(username) != bool(password):
-        raise ConfigError("NEWSMON_SMTP_USERNAME and NEWSMON_SMTP_PASSWORD: set both or neither")
-    return SmtpSettings(
-        host=host,
-        port=port,
-        username=username,
-        password=password,
-        from_addr=env.get("NEWSMON_SMTP_FROM") or SmtpSettings.from_addr,
-        starttls=starttls,
-        ssl=use_ssl,
-    )
+    """SMTP settings from NEWSMON_SMTP_* (of `environ`, else the process); None without a host."""
+    return load_settings(environ).smtp()
 
 
 def send(
@@ -172,7 +116,7 @@ def send(
     user_agent: str = "newsmon/0.1",
 ) -> str:
     """Deliver `message` once over `channel`; return a short receipt or raise DeliveryError."""
-    env = os.environ if environ is None else environ
+    env = environment() if environ is None else environ
     message = _with_prefix(message, channel.subject_prefix)
     if channel.type == "log":
         return _send_log(message)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -24,14 +23,16 @@ from newsmon.alerts.channels import ChannelConfig, DeliveryError, SmtpSettings, 
 from newsmon.alerts.messages import Message, digest_message, instant_message
 from newsmon.alerts.percolate import rules_index, stored_rules
 from newsmon.alerts.rules import LoadedAlerts
+from newsmon.clock import now_iso
+from newsmon.settings import load_settings
 from newsmon.store import Store
 
 log = logging.getLogger(__name__)
 
 
 def retry_delays() -> list[float]:
-    raw = os.environ.get("NEWSMON_ALERT_RETRY_DELAYS", "1,2,4")
-    return [float(x) for x in raw.split(",") if x.strip()]
+    """Seconds between delivery tries within a run (NEWSMON_ALERT_RETRY_DELAYS)."""
+    return load_settings().alert_retry_delays
 
 
 def _try(
@@ -84,7 +85,7 @@ def _deliver(
             "attempts": int(prev.get("attempts", 0)) + attempts,
             "last_error": None if ok else note,
             "receipt": note if ok else prev.get("receipt"),
-            "at": ev.now_iso(),
+            "at": now_iso(),
         }
         all_ok &= ok
     for event in events:
@@ -99,7 +100,7 @@ def _deliver(
             )
         )
         if all_ok:
-            event["delivered_at"] = ev.now_iso()
+            event["delivered_at"] = now_iso()
         event.update(extra or {})
         ev.save(store, event)
     return all_ok

@@ -11,12 +11,12 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
-from datetime import UTC, datetime
 from typing import Any
 
 from elasticsearch.helpers import streaming_bulk
 
 from newsmon.alerts.percolate import Match
+from newsmon.clock import now_iso
 from newsmon.store import Store
 
 log = logging.getLogger(__name__)
@@ -32,10 +32,6 @@ def ensure_events_index(store: Store) -> None:
 
 def event_id(rule_id: str, story_id: str) -> str:
     return hashlib.sha256(f"{rule_id}\x00{story_id}".encode()).hexdigest()[:32]
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def cluster_members(store: Store, story_ids: list[str]) -> dict[str, list[str]]:

@@ -14,7 +14,7 @@ from luqum.parser import parser as lucene
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from newsmon.alerts.channels import ChannelConfig
-from newsmon.config import read_yaml
+from newsmon.config import read_yaml, validation_problems
 from newsmon.errors import ConfigError
 
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -85,12 +85,8 @@ class LoadedAlerts:
         raise ConfigError(f"no valid alert rule {rule_id!r} (rules: {known})")
 
 
-def _fmt(path: Path, where: str, exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "(rule)"
-        parts.append(f"{loc}: {err['msg'].removeprefix('Value error, ')}")
-    return f"{path}: {where}: " + "; ".join(parts)
+def _fmt(path: Path, where: str, exc: ValidationError, label: str = "") -> str:
+    return "; ".join(validation_problems(exc, path, where=where, label=label))
 
 
 def load_alerts(path: Path) -> LoadedAlerts:
@@ -117,7 +113,7 @@ def load_alerts(path: Path) -> LoadedAlerts:
         try:
             rule = AlertRule.model_validate(raw)
         except ValidationError as exc:
-            errors.append(_fmt(path, where, exc))
+            errors.append(_fmt(path, f"rules[{i}]", exc, f"(id {rid!r})" if rid else ""))
             continue
         if rule.id in seen:
             errors.append(f"{path}: {where}: id appears twice; this one is skipped")

@@ -6,11 +6,10 @@ import logging
 from typing import Any
 
 from newsmon.alerts import events as ev
-from newsmon.alerts.channels import SmtpSettings, smtp_settings_from_env
 from newsmon.alerts.delivery import deliver_instant, send_digests
 from newsmon.alerts.percolate import SyncResult, percolate, sync_rules
 from newsmon.alerts.rules import LoadedAlerts, load_alerts
-from newsmon.settings import Settings
+from newsmon.settings import Settings, SmtpSettings
 from newsmon.store import Store
 
 log = logging.getLogger(__name__)
@@ -43,7 +42,7 @@ def run_alerts(
 ) -> dict[str, Any]:
     """Match the new stories against the stored rules, write events, deliver instant alerts."""
     loaded = load(settings)
-    smtp = smtp or smtp_settings_from_env()
+    smtp = smtp or settings.smtp()
     stories = new_stories(store, story_ids)
     matches = percolate(store, stories)
     created = ev.record_matches(store, matches, {r.id: r.channels for r in loaded.rules})
@@ -54,4 +53,4 @@ def run_alerts(
 def run_digests(
     store: Store, settings: Settings, smtp: SmtpSettings | None = None, force: bool = False
 ) -> dict[str, int]:
-    return send_digests(store, load(settings), smtp or smtp_settings_from_env(), force=force)
+    return send_digests(store, load(settings), smtp or settings.smtp(), force=force)

@@ -5,11 +5,11 @@ running server's base URL, plus a few generated routes:
 
 - ``/status/<code>``: that HTTP status with a tiny HTML body;
 - ``/generated/big.html?bytes=N``: a valid HTML page of N bytes, streamed (size-cap tests);
-- ``/generated/article/<n>.html``: synthetic news article ``n`` (deterministic; see devsite_text);
+- ``/generated/article/<n>.html``: synthetic news article ``n`` (deterministic; see devsite.text);
 - ``/generated/feed.xml?count=N&start=S``: RSS listing articles S .. S+N-1;
 - ``/generated/img/<name>.svg``: a placeholder image, so pages have no broken images.
 
-Run it by hand with ``python -m newsmon.devsite examples/site --port 8765``.
+Run it by hand with ``python -m devsite examples/site --port 8765``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from newsmon import devsite_text
+from devsite import text as devsite_text
 
 PLACEHOLDER = b"{{BASE}}"
 TEMPLATED_SUFFIXES = frozenset({".xml", ".atom", ".rss", ".html"})

@@ -1,129 +1,24 @@
 """Arms-control topic tagging: weighted term matching with evidence an analyst can audit.
 
-Every term, entity alias and exclusion of the taxonomy goes into one Aho-Corasick automaton
-(ahocorasick-rs), so a text is scanned once whatever the taxonomy's size. Matching runs on a
-normalized copy of the text of the same length (lower case; dash, space and apostrophe variants
-unified), so evidence offsets point at the exact characters of the stored title or body. Accents
-are handled on the term side: each term is also indexed without accents, with decomposed accents
-and, for German, with ae/oe/ue/ss; that keeps the per-article work to a few C-level string passes.
-Only soft hyphens and zero-width marks, which must be dropped, take a slower path with an offset map.
-
 Scoring (see README, "Tagging"): each concept found adds its weight, boosted in the title and in
 the lead, with diminishing returns for repeats; a topic is tagged at its threshold, so one passing
-mention deep in a long story is not a tag.
+mention deep in a long story is not a tag. Entities of the catalog are found by the same matcher
+and reported in the `entities` field of an article.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-import ahocorasick_rs
-
-from newsmon.entities import EntityCatalog, EntityHit, collect
-from newsmon.taxonomy import ROOT, Context, Taxonomy
+from newsmon.tagging.matching import Hit, Matcher, Normalized, context_regex, normalize, term_forms
+from newsmon.tagging.schema import ROOT, EntityCatalog, Taxonomy
 
 SNIPPET = 70
 MAX_EVIDENCE_PER_CONCEPT = 3  # per field: enough to audit, small enough for Kibana
-
-# Characters replaced one for one before matching; the text keeps its length.
-_SAME_LENGTH = {
-    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d", " "),
-    **dict.fromkeys("\u00a0\u2007\u2009\u200a\u202f\u3000", " "),
-    **dict.fromkeys("\u2018\u2019\u02bc\u00b4\u2032", "'"),
-}
-# ASCII text (str.translate is fast on it) needs only these: "New-START" is "New START", and the
-# terms are normalized the same way.
-_ASCII = str.maketrans({"-": " ", "\t": " ", "\n": " ", "\r": " ", "\f": " ", "\v": " ", "`": "'"})
-_REPLACED = [(chr(k), v) for k, v in _ASCII.items()] + list(_SAME_LENGTH.items())
-# Marks that must be dropped: a text holding any takes the slow path.
-_RARE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
-_GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
-
-
-@dataclass(frozen=True)
-class Normalized:
-    lower: str  # for case-insensitive terms
-    cased: str  # the same with case kept, for acronyms
-    index: list[int] | None  # original offset of each character; None when it is the identity
-
-    def origin(self, i: int) -> int:
-        return i if self.index is None else self.index[i]
-
-    def span(self, start: int, end: int) -> tuple[int, int]:
-        return self.origin(start), self.origin(end - 1) + 1
-
-
-def normalize(text: str) -> Normalized:
-    if text.isascii():
-        cased = text.translate(_ASCII)
-    else:
-        # str.translate is slow on other text; each `in` is a fast scan, and most of these
-        # characters are absent from most stories.
-        cased = text
-        for old, new in _REPLACED:
-            if old in cased:
-                cased = cased.replace(old, new)
-        # Soft hyphens and zero-width marks must go, with an offset map. (Decomposed accents need
-        # nothing here: terms are indexed in that form too.)
-        if any(ch in text for ch in _RARE):
-            return _normalize_slowly(text)
-    lower = cased.lower()
-    if len(lower) != len(text):  # a rare letter whose lower case is longer ('İ')
-        return _normalize_slowly(text)
-    return Normalized(lower, cased, None)
-
-
-def _normalize_slowly(text: str) -> Normalized:
-    """Compose decomposed accents, drop soft hyphens and zero-width marks, keep an offset map."""
-    chars: list[str] = []
-    index: list[int] = []
-    for i, ch in enumerate(text):
-        ch = _SAME_LENGTH.get(ch, ch).translate(_ASCII)
-        if unicodedata.combining(ch):
-            if chars:
-                composed = unicodedata.normalize("NFC", chars[-1] + ch)
-                if len(composed) == 1:
-                    chars[-1] = composed
-            continue
-        if unicodedata.category(ch) == "Cf":
-            continue
-        chars.append(ch)
-        index.append(i)
-    cased = "".join(chars)
-    lower = "".join(c.lower()[:1] for c in chars)  # 'İ'.lower() is two characters
-    return Normalized(lower, cased, index)
-
-
-def term_forms(term: str, lang: str | None, cased: bool) -> set[str]:
-    """The spellings a term is indexed under: as written (composed and decomposed accents),
-    without accents, and for German with ae/oe/ue/ss."""
-    base = normalize(term).cased if cased else normalize(term).lower
-    forms = {base, unicodedata.normalize("NFD", base), _strip_accents(base)}
-    if lang == "de" and not cased:
-        forms.add(base.translate(_GERMAN))
-    return {" ".join(f.split()) for f in forms}
-
-
-def _strip_accents(text: str) -> str:
-    return unicodedata.normalize(
-        "NFC", "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
-    )
-
-
-@dataclass(frozen=True)
-class _Pattern:
-    kind: str  # "term", "entity" or "exclusion"
-    ref: int  # concept index (terms) or entity index (entities)
-    label: str  # as configured, for evidence
-    lang: str | None
-    cased: str | None  # for acronyms: the form the text must show, case included
-    length: int  # of the literal key
-    regex: re.Pattern[str] | None  # terms with a wildcard, checked from the match start
 
 
 @dataclass(frozen=True)
@@ -133,84 +28,6 @@ class _Concept:
     weight: float
     near: re.Pattern[str] | None
     window: int
-
-
-@dataclass(frozen=True)
-class _Hit:
-    pattern: _Pattern
-    start: int
-    end: int
-
-
-def _wildcard_regex(form: str) -> re.Pattern[str]:
-    words = [re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w) for w in form.split(" ")]
-    return re.compile(" +".join(words) + r"(?!\w)")
-
-
-def _context_regex(context: Context | None) -> re.Pattern[str] | None:
-    if context is None:
-        return None
-    alternatives = set()
-    for near in context.near:
-        for form in term_forms(near, None, cased=False):
-            alternatives.add(_wildcard_regex(form).pattern)
-    return re.compile(r"(?<!\w)(?:" + "|".join(sorted(alternatives)) + ")")
-
-
-class Matcher:
-    """Every pattern's literal key, lower-cased, in one automaton: one scan of the lower-case text.
-
-    Acronyms are found the same way and then checked against the text as written. A DFA costs a
-    little more to build and scans fastest, which is what a per-article cost wants.
-    """
-
-    def __init__(self) -> None:
-        self._keys: dict[str, list[_Pattern]] = {}
-        self._by_index: list[list[_Pattern]] = []
-        self._automaton: ahocorasick_rs.AhoCorasick | None = None
-        self._size = 0
-
-    def add(self, form: str, kind: str, ref: int, label: str, lang: str | None, cased: bool) -> None:
-        literal = form.split("*", 1)[0]
-        regex = _wildcard_regex(form) if "*" in form else None
-        pattern = _Pattern(kind, ref, label, lang, form if cased else None, len(literal), regex)
-        self._keys.setdefault(literal.lower(), []).append(pattern)
-        self._size += 1
-
-    def __len__(self) -> int:
-        return self._size
-
-    def build(self) -> None:
-        keys = list(self._keys)
-        self._by_index = [self._keys[k] for k in keys]
-        if keys:
-            self._automaton = ahocorasick_rs.AhoCorasick(
-                keys, implementation=ahocorasick_rs.Implementation.DFA
-            )
-
-    def find(self, norm: Normalized) -> list[_Hit]:
-        if self._automaton is None:
-            return []
-        hits: list[_Hit] = []
-        lower, cased = norm.lower, norm.cased
-        for index, start, last in self._automaton.find_matches_as_indexes(lower, overlapping=True):
-            if start and lower[start - 1].isalnum():
-                continue  # not the start of a word
-            for p in self._by_index[index]:
-                text = lower if p.cased is None else cased
-                if p.regex is not None:
-                    m = p.regex.match(text, start)
-                    if m is None:
-                        continue
-                    end = m.end()
-                else:
-                    end = last
-                    if end < len(text) and text[end].isalnum():
-                        continue
-                    if p.cased is not None and cased[start:end] != p.cased:
-                        continue  # "start" is not "START"
-                hits.append(_Hit(p, start, end))
-        return hits
 
 
 @dataclass
@@ -240,7 +57,7 @@ class Tagger:
                 ref = len(self._concepts)
                 window = group.context.window if group.context else 0
                 self._concepts.append(
-                    _Concept(topic.id, group.label, group.weight, _context_regex(group.context), window)
+                    _Concept(topic.id, group.label, group.weight, context_regex(group.context), window)
                 )
                 for lang, term, cased in group.terms():
                     for form in term_forms(term, lang, cased):
@@ -250,12 +67,10 @@ class Tagger:
                 self.matcher.add(form, "exclusion", -1, phrase, None, False)
         for n, entity in enumerate(self.catalog.entities if self.catalog else []):
             self._entity_context[n] = (
-                _context_regex(entity.context),
+                context_regex(entity.context),
                 entity.context.window if entity.context else 0,
             )
-            if entity.topic:
-                if entity.topic not in self._topics:
-                    raise ValueError(f"entity {entity.id}: topic {entity.topic!r} is not in the taxonomy")
+            if entity.topic:  # checked against the taxonomy when the catalog was loaded
                 self._entity_concept[n] = len(self._concepts)
                 self._concepts.append(_Concept(entity.topic, entity.name, entity.weight, None, 0))
             for alias, cased in [(a, False) for a in entity.aliases] + [(a, True) for a in entity.acronyms]:
@@ -265,13 +80,13 @@ class Tagger:
 
     # -- matching ---------------------------------------------------------------------------------
 
-    def _field_hits(self, text: str) -> tuple[Normalized, list[_Hit], list[_Hit]]:
+    def _field_hits(self, text: str) -> tuple[Normalized, list[Hit], list[Hit]]:
         """Accepted term hits and entity hits of one field (offsets in the normalized text)."""
         norm = normalize(text)
         hits = self.matcher.find(norm)
         excluded = [(h.start, h.end) for h in hits if h.pattern.kind == "exclusion"]
-        terms: list[_Hit] = []
-        entities: list[_Hit] = []
+        terms: list[Hit] = []
+        entities: list[Hit] = []
         seen: dict[re.Pattern[str], list[tuple[int, int]]] = {}  # context found so far, per rule
         for h in hits:
             if h.pattern.kind == "exclusion" or any(s < h.end and h.start < e for s, e in excluded):
@@ -360,7 +175,7 @@ class Tagger:
         )
 
     def _evidence(
-        self, ref: int, hit: _Hit, field_name: str, text: str, start: int, end: int
+        self, ref: int, hit: Hit, field_name: str, text: str, start: int, end: int
     ) -> dict[str, Any]:
         concept = self._concepts[ref]
         ev: dict[str, Any] = {
@@ -382,7 +197,7 @@ class Tagger:
 def _near(
     near: re.Pattern[str],
     text: str,
-    hit: _Hit,
+    hit: Hit,
     window: int,
     excluded: list[tuple[int, int]],
     seen: list[tuple[int, int]],
@@ -405,9 +220,9 @@ def _near(
     return False
 
 
-def _longest(hits: list[_Hit]) -> list[_Hit]:
+def _longest(hits: list[Hit]) -> list[Hit]:
     """Leftmost-longest hits that do not overlap: "New START" wins over "START" inside it."""
-    chosen: list[_Hit] = []
+    chosen: list[Hit] = []
     end = -1
     for h in sorted(hits, key=lambda h: (h.start, -h.end, -h.pattern.length)):
         if h.start >= end:
@@ -420,3 +235,36 @@ def snippet(text: str, start: int, end: int) -> str:
     left = max(0, start - SNIPPET)
     right = min(len(text), end + SNIPPET)
     return ("…" if left else "") + text[left:right].replace("\n", " ") + ("…" if right < len(text) else "")
+
+
+@dataclass(frozen=True)
+class EntityHit:
+    entity: int  # index into catalog.entities
+    alias: str
+    field: str
+    start: int
+    end: int
+
+
+def collect(catalog: EntityCatalog, hits: list[EntityHit]) -> list[dict[str, Any]]:
+    """One record per entity found, in order of first mention (title first)."""
+    found: dict[int, dict[str, Any]] = {}
+    for hit in sorted(hits, key=lambda h: (h.field != "title", h.start)):
+        record = found.get(hit.entity)
+        if record is None:
+            entity = catalog.entities[hit.entity]
+            record = {"type": entity.type, "id": entity.id, "name": entity.name}
+            if entity.role:
+                record["role"] = entity.role
+            if entity.organisation:
+                record["organisation"] = entity.organisation
+            if entity.country:
+                record["country"] = entity.country
+            record.update(
+                mentions=0, aliases=[], first={"field": hit.field, "start": hit.start, "end": hit.end}
+            )
+            found[hit.entity] = record
+        record["mentions"] += 1
+        if hit.alias not in record["aliases"]:
+            record["aliases"].append(hit.alias)
+    return list(found.values())

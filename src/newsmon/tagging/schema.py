@@ -1,9 +1,14 @@
-"""The topic taxonomy of config/topics.yaml, validated on load.
+"""The tagging schema: the taxonomy of config/topics.yaml and the entity catalog it names, validated
+on load into typed objects.
 
 A topic holds term groups. A group is one concept (say, the NPT) with its weight, its options and
 its wording in each language (``en: [...]``, ``ru: [...]``); all its terms count as the same
 concept, so a story that says "NPT" and "ДНЯО" is not scored twice for one idea. The single-term
 form ``{term: ..., weight: ..., lang: ...}`` is accepted too.
+
+The catalog (config/entities.yaml) is data an analyst extends without code: each entity has an id,
+a type, a canonical name and the aliases it is written as (any language; `acronyms` match only in
+the case written). Officials carry their role, and may be evidence for a topic (`topic`, `weight`).
 
 Errors name the file, the key path and the topic or entity at fault, e.g.
 ``config/topics.yaml: topics[3].terms[2].weight (topic arms_control.nuclear_testing): ...``.
@@ -13,19 +18,18 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     PrivateAttr,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
-from newsmon.config import read_yaml
+from newsmon.config import read_yaml, validate
 from newsmon.errors import ConfigError
 
 ROOT = "arms_control"
@@ -36,8 +40,6 @@ _SUBTOPIC = re.compile(rf"^{ROOT}\.[a-z][a-z0-9_]*$")
 # A wildcard ends a word ("ядерн*" = any word that starts so); a stem under 3 letters would match
 # too much to be a term.
 _WILDCARD_MISUSE = re.compile(r"\*\S|(?:^|\s)\S{0,2}\*")
-
-M = TypeVar("M", bound=BaseModel)
 
 
 def check_term(value: str) -> str:
@@ -156,7 +158,7 @@ class Taxonomy(BaseModel):
     # The entity catalog, relative to this file; loaded by load_taxonomy.
     entities_file: str | None = None
     topics: list[Topic]
-    _entities: Any = PrivateAttr(default=None)
+    _catalog: EntityCatalog | None = PrivateAttr(default=None)
 
     @field_validator("exclusions")
     @classmethod
@@ -194,41 +196,98 @@ class Taxonomy(BaseModel):
         return topic.threshold if topic.threshold is not None else self.defaults.threshold
 
     @property
-    def entities(self) -> Any:
-        """The EntityCatalog named by `entities_file`, or None."""
-        return self._entities
+    def entities(self) -> EntityCatalog | None:
+        """The entity catalog named by `entities_file`, or None."""
+        return self._catalog
 
 
-def validate_named(model: type[M], data: Any, path: Path, list_key: str, item: str) -> M:
-    """Validate `data`; each error names the file, the key path and the item of `list_key` by id."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        items = data.get(list_key) if isinstance(data, dict) else None
-        lines = []
-        for err in exc.errors():
-            loc = err["loc"]
-            where = _loc(loc)
-            if len(loc) >= 2 and loc[0] == list_key and isinstance(loc[1], int) and isinstance(items, list):
-                entry = items[loc[1]] if loc[1] < len(items) else None
-                if isinstance(entry, dict) and entry.get("id"):
-                    where += f" ({item} {entry['id']})"
-            lines.append(f"{path}: {where}: {err['msg']}")
-        raise ConfigError("\n".join(lines)) from None
+# -- the entity catalog ----------------------------------------------------------------------------
+
+EntityType = Literal["treaty", "organisation", "weapon_system", "venue", "official"]
 
 
-def _loc(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
+class Entity(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_]*$")
+    type: EntityType
+    name: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+    acronyms: list[str] = Field(default_factory=list)
+    role: str | None = None
+    organisation: str | None = None  # id of the organisation an official works for
+    country: str | None = None
+    context: Context | None = None
+    # A mention is also evidence for this topic (an official in charge of it). Give a topic only to
+    # names that are not terms of topics.yaml already, or they count twice.
+    topic: str | None = None
+    weight: float = Field(2.0, gt=0, le=10)
+
+    @field_validator("aliases", "acronyms")
+    @classmethod
+    def _terms(cls, value: list[str]) -> list[str]:
+        return [check_term(v) for v in value]
+
+    @model_validator(mode="after")
+    def _shape(self) -> Entity:
+        if not self.aliases and not self.acronyms:
+            raise ValueError("an entity needs at least one alias or acronym")
+        if self.type == "official" and not self.role:
+            raise ValueError("an official needs a role")
+        if self.type != "official" and (self.role or self.organisation):
+            raise ValueError("only officials have a role or an organisation")
+        return self
+
+
+class EntityCatalog(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = 1
+    entities: list[Entity]
+
+    @model_validator(mode="after")
+    def _references(self) -> EntityCatalog:
+        ids = [e.id for e in self.entities]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"entity ids appear more than once: {dupes}")
+        orgs = {e.id for e in self.entities if e.type == "organisation"}
+        problems = [
+            f"entity {e.id}: organisation {e.organisation!r} is not an organisation id in this file"
+            for e in self.entities
+            if e.organisation and e.organisation not in orgs
+        ]
+        # One alias for two entities would make every match ambiguous.
+        owner: dict[str, str] = {}
+        for e in self.entities:
+            for alias in [a.casefold() for a in e.aliases] + e.acronyms:
+                if owner.setdefault(alias, e.id) != e.id:
+                    problems.append(f"entity {e.id}: alias {alias!r} also belongs to {owner[alias]}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+# -- loading ---------------------------------------------------------------------------------
 
 
 def load_taxonomy(path: Path) -> Taxonomy:
-    taxonomy = validate_named(Taxonomy, read_yaml(path), path, "topics", "topic")
+    """The taxonomy of `path`, with the entity catalog its `entities_file` names, both validated."""
+    taxonomy = validate(Taxonomy, read_yaml(path), path, named=("topics", "topic"))
     if taxonomy.entities_file:
-        from newsmon.entities import load_entities
-
         topic_ids = {t.id for t in taxonomy.topics}
-        taxonomy._entities = load_entities(path.parent / taxonomy.entities_file, topic_ids)
+        taxonomy._catalog = load_entities(path.parent / taxonomy.entities_file, topic_ids)
     return taxonomy
+
+
+def load_entities(path: Path, topic_ids: set[str] | None = None) -> EntityCatalog:
+    catalog = validate(EntityCatalog, read_yaml(path), path, named=("entities", "entity"))
+    if topic_ids is not None:
+        wrong = [
+            f"{path}: entities[{n}].topic (entity {e.id}): {e.topic!r} is not a topic of the taxonomy"
+            for n, e in enumerate(catalog.entities)
+            if e.topic and e.topic not in topic_ids
+        ]
+        if wrong:
+            raise ConfigError("\n".join(wrong))
+    return catalog

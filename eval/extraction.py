@@ -24,7 +24,7 @@ from pathlib import Path
 
 import trafilatura
 
-from newsmon.evaluation.common import Report
+from eval.common import Report
 from newsmon.extract import extract_page
 
 SHINGLE = 4

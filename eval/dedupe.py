@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from eval.common import Report
 from newsmon.dedupe import cluster_docs, make_doc
-from newsmon.evaluation.common import Report
 from newsmon.similarity import jaccard, shingles
 
 MUST_JOIN = {  # label prefixes; "syndicated_column" covers its "_rewritten" variant

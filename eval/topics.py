@@ -8,23 +8,20 @@ and misses are printed with the evidence and scores, so a failure reads as a rul
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from newsmon.evaluation.common import Report
-from newsmon.tagging import Tagger, TagResult
-from newsmon.taxonomy import ROOT, load_taxonomy
+from eval.common import Report
+from newsmon.settings import load_settings
+from newsmon.tagging import ROOT, Tagger, TagResult, load_taxonomy
 
 HARD_SUBSET = "unfiltered_foreign_affairs"  # real foreign-affairs news, not picked by keyword
 EVIDENCE_SHOWN = 6
 
 
 def topics_path() -> Path:
-    configured = os.environ.get("NEWSMON_CONFIG_DIR")
-    base = Path(configured) if configured else Path(__file__).resolve().parents[3] / "config"
-    return base / "topics.yaml"
+    return load_settings().topics_path
 
 
 def evaluate(eval_dir: Path) -> Report:

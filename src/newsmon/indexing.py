@@ -1,0 +1,108 @@
+"""The indexing decisions of a batch: which extracted articles are created, which update a stored
+one, which are copies of a stored page under another URL, and which URL forms to remember.
+
+Works against the `ArticleStore` interface (Elasticsearch's `Store`, or an in-memory one in the
+unit tests), so the hardest decisions of a batch are tested without a cluster.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
+
+from newsmon.clock import iso
+from newsmon.records import Article, FeedEntry
+from newsmon.store import IndexResult, Known
+from newsmon.summary import RunSummary
+from newsmon.urls import canonicalize, doc_id
+
+log = logging.getLogger(__name__)
+
+
+class ArticleStore(Protocol):
+    """What indexing needs of a store."""
+
+    alias: str
+
+    def known(self, ids: Iterable[str]) -> dict[str, Known]: ...
+
+    def index_articles(
+        self, articles: list[Article], replace: Mapping[str, Known], chunk_size: int = ...
+    ) -> IndexResult: ...
+
+    def bulk_update(self, updates: list[tuple[str, str, dict[str, Any]]]) -> Any: ...
+
+
+def is_newer(entry: FeedEntry, known: Known) -> bool:
+    if entry.updated_at is None or not known.feed_updated_at:
+        return False
+    return iso(entry.updated_at) > known.feed_updated_at  # type: ignore[operator]
+
+
+def index_batch(
+    store: ArticleStore,
+    articles: list[Article],
+    known: Mapping[str, Known],
+    summary: RunSummary,
+    chunk_size: int,
+) -> None:
+    """Write new and updated articles. `known` holds the stored articles of the feed links' ids."""
+    chosen: dict[str, Article] = {}
+    for art in articles:
+        entry_id = doc_id(canonicalize(art.url))
+        art.url_ids = sorted({art.id, entry_id})
+        if art.id in chosen:  # two feed links led to one page-declared canonical URL
+            chosen[art.id].url_ids = sorted(set(chosen[art.id].url_ids) | set(art.url_ids))
+            summary.already_indexed += 1
+            continue
+        chosen[art.id] = art
+    # The page-declared canonical URL may be stored already under a link we had not seen.
+    by_page = store.known([i for i in chosen if i not in known])
+    replace: dict[str, Known] = {}
+    to_write: list[Article] = []
+    seen_as: list[tuple[Known, list[str]]] = []
+    for art in chosen.values():
+        entry_id = doc_id(canonicalize(art.url))
+        stored = known.get(entry_id)
+        if stored is not None:
+            # An update (the feed says the entry changed): keep the stored identity and URL ids.
+            art.id = stored.id
+            art.url_ids = sorted(set(art.url_ids) | set(stored.url_ids))
+            replace[art.id] = stored
+        elif art.id in by_page:
+            summary.already_indexed += 1
+            seen_as.append((by_page[art.id], art.url_ids))
+            continue
+        to_write.append(art)
+    result = store.index_articles(to_write, replace, chunk_size=chunk_size) if to_write else None
+    if result is not None and result.conflicts:  # another batch stored it first under the same id
+        now_known = store.known(result.conflicts)
+        seen_as += [(now_known[a.id], a.url_ids) for a in to_write if a.id in now_known]
+    # Remember the new URL forms of stored articles, so that the next pass skips them unfetched.
+    additions = [
+        (k.index, k.id, {"url_ids": sorted(set(k.url_ids) | set(ids))})
+        for k, ids in seen_as
+        if not set(ids) <= set(k.url_ids)
+    ]
+    if additions:
+        store.bulk_update(additions)
+    if result is None:
+        return
+    created, updated = set(result.created), set(result.updated)
+    summary.articles_new += len(created)
+    summary.articles_updated += len(updated)
+    summary.already_indexed += len(result.conflicts)
+    summary.indexed += len(created) + len(updated)
+    summary.new_ids.extend(sorted(created))
+    summary.updated_ids.extend(sorted(updated))
+    url_of = {a.id: a.url for a in to_write}
+    summary.errors.extend({"url": url_of.get(e["url"], e["url"]), "error": e["error"]} for e in result.errors)
+    for art in to_write:
+        if art.id not in created and art.id not in updated:
+            continue
+        if art.topics:
+            summary.tagged += 1
+        if art.id in created and art.source in summary.per_feed:
+            summary.per_feed[art.source]["new"] += 1
+    log.info("indexed %d new and %d updated article(s) into %s", len(created), len(updated), store.alias)

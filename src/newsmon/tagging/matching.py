@@ -1,0 +1,193 @@
+"""Term matching: one Aho-Corasick automaton over every term, entity alias and exclusion.
+
+Every term, entity alias and exclusion of the taxonomy goes into one Aho-Corasick automaton
+(ahocorasick-rs), so a text is scanned once whatever the taxonomy's size. Matching runs on a
+normalized copy of the text of the same length (lower case; dash, space and apostrophe variants
+unified), so evidence offsets point at the exact characters of the stored title or body. Accents
+are handled on the term side: each term is also indexed without accents, with decomposed accents
+and, for German, with ae/oe/ue/ss; that keeps the per-article work to a few C-level string passes.
+Only soft hyphens and zero-width marks, which must be dropped, take a slower path with an offset map.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import ahocorasick_rs
+
+from newsmon.tagging.schema import Context
+
+# Characters replaced one for one before matching; the text keeps its length.
+_SAME_LENGTH = {
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d", " "),
+    **dict.fromkeys("\u00a0\u2007\u2009\u200a\u202f\u3000", " "),
+    **dict.fromkeys("\u2018\u2019\u02bc\u00b4\u2032", "'"),
+}
+# ASCII text (str.translate is fast on it) needs only these: "New-START" is "New START", and the
+# terms are normalized the same way.
+_ASCII = str.maketrans({"-": " ", "\t": " ", "\n": " ", "\r": " ", "\f": " ", "\v": " ", "`": "'"})
+_REPLACED = [(chr(k), v) for k, v in _ASCII.items()] + list(_SAME_LENGTH.items())
+# Marks that must be dropped: a text holding any takes the slow path.
+_RARE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+_GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+@dataclass(frozen=True)
+class Normalized:
+    lower: str  # for case-insensitive terms
+    cased: str  # the same with case kept, for acronyms
+    index: list[int] | None  # original offset of each character; None when it is the identity
+
+    def origin(self, i: int) -> int:
+        return i if self.index is None else self.index[i]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        return self.origin(start), self.origin(end - 1) + 1
+
+
+def normalize(text: str) -> Normalized:
+    if text.isascii():
+        cased = text.translate(_ASCII)
+    else:
+        # str.translate is slow on other text; each `in` is a fast scan, and most of these
+        # characters are absent from most stories.
+        cased = text
+        for old, new in _REPLACED:
+            if old in cased:
+                cased = cased.replace(old, new)
+        # Soft hyphens and zero-width marks must go, with an offset map. (Decomposed accents need
+        # nothing here: terms are indexed in that form too.)
+        if any(ch in text for ch in _RARE):
+            return _normalize_slowly(text)
+    lower = cased.lower()
+    if len(lower) != len(text):  # a rare letter whose lower case is longer ('İ')
+        return _normalize_slowly(text)
+    return Normalized(lower, cased, None)
+
+
+def _normalize_slowly(text: str) -> Normalized:
+    """Compose decomposed accents, drop soft hyphens and zero-width marks, keep an offset map."""
+    chars: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text):
+        ch = _SAME_LENGTH.get(ch, ch).translate(_ASCII)
+        if unicodedata.combining(ch):
+            if chars:
+                composed = unicodedata.normalize("NFC", chars[-1] + ch)
+                if len(composed) == 1:
+                    chars[-1] = composed
+            continue
+        if unicodedata.category(ch) == "Cf":
+            continue
+        chars.append(ch)
+        index.append(i)
+    cased = "".join(chars)
+    lower = "".join(c.lower()[:1] for c in chars)  # 'İ'.lower() is two characters
+    return Normalized(lower, cased, index)
+
+
+def term_forms(term: str, lang: str | None, cased: bool) -> set[str]:
+    """The spellings a term is indexed under: as written (composed and decomposed accents),
+    without accents, and for German with ae/oe/ue/ss."""
+    base = normalize(term).cased if cased else normalize(term).lower
+    forms = {base, unicodedata.normalize("NFD", base), _strip_accents(base)}
+    if lang == "de" and not cased:
+        forms.add(base.translate(_GERMAN))
+    return {" ".join(f.split()) for f in forms}
+
+
+def _strip_accents(text: str) -> str:
+    return unicodedata.normalize(
+        "NFC", "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    )
+
+
+@dataclass(frozen=True)
+class Pattern:
+    kind: str  # "term", "entity" or "exclusion"
+    ref: int  # concept index (terms) or entity index (entities)
+    label: str  # as configured, for evidence
+    lang: str | None
+    cased: str | None  # for acronyms: the form the text must show, case included
+    length: int  # of the literal key
+    regex: re.Pattern[str] | None  # terms with a wildcard, checked from the match start
+
+
+@dataclass(frozen=True)
+class Hit:
+    pattern: Pattern
+    start: int
+    end: int
+
+
+def wildcard_regex(form: str) -> re.Pattern[str]:
+    words = [re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w) for w in form.split(" ")]
+    return re.compile(" +".join(words) + r"(?!\w)")
+
+
+def context_regex(context: Context | None) -> re.Pattern[str] | None:
+    if context is None:
+        return None
+    alternatives = set()
+    for near in context.near:
+        for form in term_forms(near, None, cased=False):
+            alternatives.add(wildcard_regex(form).pattern)
+    return re.compile(r"(?<!\w)(?:" + "|".join(sorted(alternatives)) + ")")
+
+
+class Matcher:
+    """Every pattern's literal key, lower-cased, in one automaton: one scan of the lower-case text.
+
+    Acronyms are found the same way and then checked against the text as written. A DFA costs a
+    little more to build and scans fastest, which is what a per-article cost wants.
+    """
+
+    def __init__(self) -> None:
+        self._keys: dict[str, list[Pattern]] = {}
+        self._by_index: list[list[Pattern]] = []
+        self._automaton: ahocorasick_rs.AhoCorasick | None = None
+        self._size = 0
+
+    def add(self, form: str, kind: str, ref: int, label: str, lang: str | None, cased: bool) -> None:
+        literal = form.split("*", 1)[0]
+        regex = wildcard_regex(form) if "*" in form else None
+        pattern = Pattern(kind, ref, label, lang, form if cased else None, len(literal), regex)
+        self._keys.setdefault(literal.lower(), []).append(pattern)
+        self._size += 1
+
+    def __len__(self) -> int:
+        return self._size
+
+    def build(self) -> None:
+        keys = list(self._keys)
+        self._by_index = [self._keys[k] for k in keys]
+        if keys:
+            self._automaton = ahocorasick_rs.AhoCorasick(
+                keys, implementation=ahocorasick_rs.Implementation.DFA
+            )
+
+    def find(self, norm: Normalized) -> list[Hit]:
+        if self._automaton is None:
+            return []
+        hits: list[Hit] = []
+        lower, cased = norm.lower, norm.cased
+        for index, start, last in self._automaton.find_matches_as_indexes(lower, overlapping=True):
+            if start and lower[start - 1].isalnum():
+                continue  # not the start of a word
+            for p in self._by_index[index]:
+                text = lower if p.cased is None else cased
+                if p.regex is not None:
+                    m = p.regex.match(text, start)
+                    if m is None:
+                        continue
+                    end = m.end()
+                else:
+                    end = last
+                    if end < len(text) and text[end].isalnum():
+                        continue
+                    if p.cased is not None and cased[start:end] != p.cased:
+                        continue  # "start" is not "START"
+                hits.append(Hit(p, start, end))
+        return hits
