@@ -1,0 +1,80 @@
+"""Tagging quality per language on eval/data/topics-multilingual.jsonl (real news, labelled by hand).
+
+Scored: is `arms_control` tagged on title + text? Borderline rows are reported apart and are not in
+precision or recall. Every false positive and miss is printed with the terms that matched, so a
+failure reads as a rule to fix.
+
+    .venv/bin/python eval/topics_multilingual.py [--data PATH] [--quiet]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+from newsmon.evaluation.topics import _evidence, topics_path
+from newsmon.tagging import Tagger
+from newsmon.taxonomy import ROOT, load_taxonomy
+
+DATA = Path(__file__).resolve().parent / "data" / "topics-multilingual.jsonl"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--quiet", action="store_true", help="only the per-language table")
+    args = parser.parse_args(argv)
+
+    rows = [json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines() if line.strip()]
+    tagger = Tagger(load_taxonomy(topics_path()))
+    tally: dict[str, Counter[str]] = {}
+    problems: list[str] = []
+    borderline: list[str] = []
+    for row in rows:
+        result = tagger.tag(row.get("title"), row.get("text"))
+        tagged = ROOT in result.topics
+        lang = row["lang"]
+        counts = tally.setdefault(lang, Counter())
+        score = result.scores.get(ROOT, 0.0)
+        head = f"{row['id']} {row.get('title', '')[:80]!r} topics={result.topics} {ROOT}={score:g} [{row['note']}]"
+        if row.get("borderline"):
+            counts["b_tagged" if tagged else "b_untagged"] += 1
+            borderline.append(f"  {'tagged  ' if tagged else 'untagged'} {head}")
+            continue
+        outcome = {(True, True): "tp", (False, True): "fp", (True, False): "fn", (False, False): "tn"}[
+            (bool(row["label"]), tagged)
+        ]
+        counts[outcome] += 1
+        if outcome in ("fp", "fn"):
+            problems += [f"{'FALSE POSITIVE' if outcome == 'fp' else 'MISSED'} {head}", *_evidence(result)]
+
+    print(f"arms_control per language ({args.data.name}, {len(rows)} rows)")
+    print(f"{'lang':5} {'P':>6} {'R':>6} {'F1':>6}   tp  fp  fn  tn   borderline tagged")
+    total: Counter[str] = Counter()
+    for lang in sorted(tally, key=lambda lang: ["es", "fr", "de", "ru", "it"].index(lang)):
+        c = tally[lang]
+        total += c
+        print(_line(lang, c))
+    print(_line("all", total))
+    if not args.quiet:
+        print()
+        print("\n".join(problems) if problems else "no false positive, no miss")
+        print("borderline rows (not scored):")
+        print("\n".join(borderline) if borderline else "  none")
+    return 0
+
+
+def _line(lang: str, c: Counter[str]) -> str:
+    tp, fp, fn, tn = c["tp"], c["fp"], c["fn"], c["tn"]
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    nb = c["b_tagged"] + c["b_untagged"]
+    return f"{lang:5} {p:6.3f} {r:6.3f} {f1:6.3f} {tp:4} {fp:3} {fn:3} {tn:3}   {c['b_tagged']}/{nb}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
