@@ -71,9 +71,7 @@ def parse_opml(text: str | bytes, taken_ids: Iterable[str] = ()) -> tuple[list[d
     skipped: list[str] = []
 
     def walk(element: Any, folders: list[str]) -> None:
-        for outline in (
-            element.iterfinder("outline") if hasattr(element, "iterfinder") else element.findall("outline")
-        ):
+        for outline in element.findall("outline"):
             label = (outline.get("title") or outline.get("text") or "").strip()
             url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
             if not url:
