@@ -15,9 +15,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from newsmon.evaluation.topics import _evidence, topics_path
-from newsmon.tagging import Tagger
-from newsmon.taxonomy import ROOT, load_taxonomy
+from eval.topics import _evidence, topics_path
+from newsmon.tagging import ROOT, Tagger, load_taxonomy
 
 DATA = Path(__file__).resolve().parent / "data" / "topics-multilingual.jsonl"
 
