@@ -4,8 +4,18 @@ stores them (leaders and copies of one story), under a test's own index prefix."
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from newsmon.records import Article
 from newsmon.store import Store
@@ -53,3 +63,53 @@ def index_corpus(store: Store) -> dict[str, str]:
     assert not result.errors, result.errors
     store.refresh()
     return ids
+
+
+@contextmanager
+def web_server(es_url: str, prefix: str) -> Iterator[str]:
+    """`newsmon web` as a user starts it, on a free loopback port; yields its base URL."""
+    from conftest import free_port
+
+    port = free_port()
+    env = os.environ | {"NEWSMON_ES_URL": es_url, "NEWSMON_INDEX_PREFIX": prefix}
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "newsmon"), "web", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/static/style.css", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                raise RuntimeError(f"newsmon web did not start: {log.read().decode(errors='replace')}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@contextmanager
+def corpus_prefix(es_url: str) -> Iterator[tuple[str, dict[str, str]]]:
+    """A fresh index prefix holding the fixture articles; dropped afterwards."""
+    from elasticsearch import Elasticsearch
+
+    prefix = f"t{uuid.uuid4().hex[:10]}-"
+    store = Store(Elasticsearch(es_url), prefix, es_url)
+    try:
+        yield prefix, index_corpus(store)
+    finally:
+        store.drop_all()
+        store.close()

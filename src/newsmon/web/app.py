@@ -7,6 +7,7 @@ same app works at `/` under `newsmon web` and under `/newsmon/` when Airflow's A
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable
 from importlib import resources
@@ -51,7 +52,7 @@ def marked(fragment: str | None) -> Markup:
     parts = fragment.split("**")
     out = []
     for i, text in enumerate(parts):
-        text = " ".join(text.split()) if text.strip() else text
+        text = re.sub(r"\s+", " ", text)  # fragments keep the body's line breaks
         out.append(f"<mark>{escape(text)}</mark>" if i % 2 and i < len(parts) - 1 else str(escape(text)))
     return Markup("".join(out))
 
