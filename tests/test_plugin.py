@@ -34,10 +34,10 @@ def test_newsmon_search_plugin_mounts_the_app_and_adds_a_nav_entry():
 def test_search_app_works_under_the_plugin_prefix(monkeypatch):
     """Mounted as Airflow's API server mounts plugin apps (`app.mount(url_prefix, app)`): the page,
     its stylesheet and its JSON are all under /newsmon/."""
+    from airflow import plugins_manager
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
 
-    from airflow import plugins_manager
     from conftest import free_port
 
     apps, _middlewares = plugins_manager.get_fastapi_plugins()
