@@ -415,6 +415,11 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--url", help="Kibana URL (default: $NEWSMON_KIBANA_URL or http://127.0.0.1:5601)")
     k.add_argument("--wait", type=float, default=0, help="seconds to wait for Kibana to be available")
     k.set_defaults(func=cmd_kibana_import)
+
+    # `newsmon web`: its options and runner live in the web package.
+    from newsmon.web.cli import add_parser as add_web_parser
+
+    add_web_parser(sub)
     return parser
 
 

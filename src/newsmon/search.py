@@ -41,6 +41,34 @@ def build_query(
     }
 
 
+HIGHLIGHT: dict[str, Any] = {
+    "fields": {
+        "title": {"number_of_fragments": 0},
+        "body": {"fragment_size": 160, "number_of_fragments": 2},
+    },
+    "pre_tags": ["**"],
+    "post_tags": ["**"],
+}
+
+
+def search_request(
+    query: str,
+    *,
+    topic: str | None = None,
+    since: str | None = None,
+    size: int = 10,
+    include_duplicates: bool = False,
+) -> dict[str, Any]:
+    """Keyword arguments of `es.search` for `newsmon search`; the web page adds its filters to them."""
+    return {
+        "query": build_query(query, topic=topic, since=since, include_duplicates=include_duplicates),
+        "size": size,
+        "source_excludes": ["body", "topic_evidence", "extraction"],
+        "highlight": HIGHLIGHT,
+        "track_total_hits": True,
+    }
+
+
 def search(
     store: Store,
     query: str,
@@ -50,48 +78,42 @@ def search(
     size: int = 10,
     include_duplicates: bool = False,
 ) -> dict[str, Any]:
+    request = search_request(
+        query, topic=topic, since=since, size=size, include_duplicates=include_duplicates
+    )
     try:
-        resp = store.es.search(
-            index=store.alias,
-            query=build_query(query, topic=topic, since=since, include_duplicates=include_duplicates),
-            size=size,
-            source_excludes=["body", "topic_evidence", "extraction"],
-            highlight={
-                "fields": {
-                    "title": {"number_of_fragments": 0},
-                    "body": {"fragment_size": 160, "number_of_fragments": 2},
-                },
-                "pre_tags": ["**"],
-                "post_tags": ["**"],
-            },
-            track_total_hits=True,
-        )
+        resp = store.es.search(index=store.alias, **request)
     except BadRequestError as exc:
-        raise NewsmonError(f"query {query!r} was rejected by Elasticsearch: {_reason(exc)}") from None
-    hits = []
-    for hit in resp["hits"]["hits"]:
-        src = hit["_source"]
-        highlights = [frag for frags in hit.get("highlight", {}).values() for frag in frags]
-        hits.append(
-            {
-                "id": hit["_id"],
-                "url": src.get("url"),
-                "canonical_url": src.get("canonical_url"),
-                "title": src.get("title"),
-                "source": src.get("source"),
-                "published_at": src.get("published_at"),
-                "language": src.get("language"),
-                "topics": src.get("topics", []),
-                "duplicate_of": src.get("duplicate_of"),
-                "cluster_size": src.get("cluster_size", 1),
-                "score": hit.get("_score"),
-                "highlights": highlights,
-            }
-        )
-    return {"total": resp["hits"]["total"]["value"], "hits": hits}
+        raise NewsmonError(
+            f"query {query!r} was rejected by Elasticsearch: {rejection_reason(exc)}"
+        ) from None
+    return {
+        "total": resp["hits"]["total"]["value"],
+        "hits": [hit_record(hit) for hit in resp["hits"]["hits"]],
+    }
 
 
-def _reason(exc: BadRequestError) -> str:
+def hit_record(hit: dict[str, Any]) -> dict[str, Any]:
+    """One hit as `newsmon search --json` prints it."""
+    src = hit["_source"]
+    return {
+        "id": hit["_id"],
+        "url": src.get("url"),
+        "canonical_url": src.get("canonical_url"),
+        "title": src.get("title"),
+        "source": src.get("source"),
+        "published_at": src.get("published_at"),
+        "language": src.get("language"),
+        "topics": src.get("topics", []),
+        "duplicate_of": src.get("duplicate_of"),
+        "cluster_size": src.get("cluster_size", 1),
+        "score": hit.get("_score"),
+        "highlights": [frag for frags in hit.get("highlight", {}).values() for frag in frags],
+    }
+
+
+def rejection_reason(exc: BadRequestError) -> str:
+    """Elasticsearch's own words for why it refused a query (a Lucene parse error, usually)."""
     try:
         return exc.body["error"]["root_cause"][0]["reason"]
     except (KeyError, IndexError, TypeError):
