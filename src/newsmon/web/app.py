@@ -13,7 +13,7 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from elasticsearch import ApiError, BadRequestError, NotFoundError, TransportError
 from fastapi import FastAPI, Query, Request
@@ -24,7 +24,7 @@ from markupsafe import Markup, escape
 
 from newsmon.errors import NewsmonError
 from newsmon.search import rejection_reason, search
-from newsmon.settings import Settings, load_settings
+from newsmon.settings import Settings, load_settings, redact_url
 from newsmon.store import Store
 from newsmon.web import chart, page
 
@@ -33,15 +33,8 @@ HERE = Path(str(resources.files("newsmon.web")))
 
 
 def redact(url: str) -> str:
-    """An Elasticsearch URL fit to show: without user and password."""
-    shown = []
-    for one in url.split(","):
-        parts = urlsplit(one.strip())
-        host = parts.hostname or ""
-        if parts.port:
-            host = f"{host}:{parts.port}"
-        shown.append(urlunsplit((parts.scheme, host, parts.path, "", "")) if parts.scheme else one.strip())
-    return ", ".join(shown)
+    """An Elasticsearch URL (or comma-separated list) fit to show: without user and password."""
+    return ", ".join(redact_url(one.strip()) for one in url.split(","))
 
 
 def marked(fragment: str | None) -> Markup:
@@ -95,7 +88,7 @@ class _Backend:
         """Topic id -> display name from topics.yaml; ids alone when it cannot be read."""
         if self._names is None:
             try:
-                from newsmon.taxonomy import load_taxonomy
+                from newsmon.tagging import load_taxonomy
 
                 assert self.settings is not None
                 self._names = {t.id: t.name for t in load_taxonomy(self.settings.topics_path).topics}
@@ -133,7 +126,7 @@ def create_app(settings_factory: Callable[[], Settings] = load_settings) -> Fast
         )
 
     def unavailable(request: Request, exc: Exception) -> HTMLResponse:
-        url = redact(backend.settings.es_url) if backend.settings else "the configured URL"
+        url = backend.settings.es_url_shown if backend.settings else "the configured URL"
         log.warning("Elasticsearch at %s unavailable: %s", url, type(exc).__name__)
         return render(request, "unavailable.html", status=503, es_url=url)
 
@@ -210,7 +203,7 @@ def create_app(settings_factory: Callable[[], Settings] = load_settings) -> Fast
         except NotFoundError:
             return JSONResponse({"error": "no articles index yet: run `newsmon setup`"}, status_code=404)
         except TransportError:
-            url = redact(backend.settings.es_url) if backend.settings else "the configured URL"
+            url = backend.settings.es_url_shown if backend.settings else "the configured URL"
             return JSONResponse({"error": f"Elasticsearch at {url} is unreachable"}, status_code=503)
         except ApiError as exc:
             return JSONResponse({"error": f"Elasticsearch answered {exc.meta.status}"}, status_code=502)

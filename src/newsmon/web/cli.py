@@ -25,14 +25,14 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from newsmon.settings import load_settings
-    from newsmon.web.app import create_app, redact
+    from newsmon.web.app import create_app
 
     settings = load_settings()  # a bad variable fails here, before the server starts
     app = create_app(lambda: settings)
     shown_host = f"[{args.host}]" if ":" in args.host else args.host
     print(
         f"newsmon web: http://{shown_host}:{args.port}{args.root_path}/ "
-        f"(Elasticsearch {redact(settings.es_url)}, prefix {settings.index_prefix!r}); Ctrl-C stops it",
+        f"(Elasticsearch {settings.es_url_shown}, prefix {settings.index_prefix!r}); Ctrl-C stops it",
         file=sys.stderr,
         flush=True,
     )
