@@ -8,6 +8,7 @@ asked for: `pytest -m cluster` or NEWSMON_TEST_CLUSTER=1.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -147,7 +148,7 @@ def test_three_node_cluster_survives_a_node(cluster: Cluster) -> None:
     assert created.status_code == 200, created.text
     lines = []
     for n in range(20):
-        lines += ['{"index": {"_id": "%d"}}' % n, '{"body": "weapons consultations %d"}' % n]
+        lines += [json.dumps({"index": {"_id": str(n)}}), json.dumps({"body": f"weapons consultations {n}"})]
     bulk = httpx.post(
         f"{index}/_bulk",
         params={"refresh": "true"},
