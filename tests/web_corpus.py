@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from newsmon.taxonomy import load_taxonomy
+from newsmon.tagging import load_taxonomy
 
 from newsmon.records import Article
 from newsmon.store import Store

@@ -107,7 +107,7 @@ def _alerts_test(store: Any, settings: Any, args: argparse.Namespace) -> int:
     """Which stored stories a rule would have matched: a rule can be tried before it is switched on."""
     from newsmon.alerts.percolate import _rule_query
     from newsmon.alerts.service import load
-    from newsmon.search import since_to_es
+    from newsmon.search import highlight, merged_highlights, since_to_es
 
     rule = load(settings).rule(args.rule)
     query = _rule_query(rule)
@@ -116,13 +116,11 @@ def _alerts_test(store: Any, settings: Any, args: argparse.Namespace) -> int:
     resp = store.es.search(
         index=store.alias, query=query, size=args.size, track_total_hits=True,
         source=["title", "url", "source", "published_at", "topics", "cluster_size"],
-        highlight={"fields": {"title": {"number_of_fragments": 0}, "body": {"fragment_size": 160, "number_of_fragments": 2}},
-                   "pre_tags": ["**"], "post_tags": ["**"]},
-        sort=[{"published_at": "desc"}],
+        highlight=highlight(), sort=[{"published_at": "desc"}],
     )  # fmt: skip
     matches = [
         {"rule_id": rule.id, "article_id": h["_id"], **h["_source"],
-         "highlights": [f for fl in h.get("highlight", {}).values() for f in fl]}
+         "highlights": [f for fl in merged_highlights(h).values() for f in fl]}
         for h in resp["hits"]["hits"]
     ]  # fmt: skip
     total = resp["hits"]["total"]["value"]

@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from newsmon.analysis import language_fields
+
 
 @dataclass
 class FeedEntry:
@@ -63,4 +65,5 @@ class Article:
         # Topic ids contain dots, so a {topic: score} object would turn into nested object paths;
         # a list of pairs maps cleanly (nested) and can be filtered on a minimum score.
         doc["topic_scores"] = [{"topic": t, "score": s} for t, s in sorted(self.topic_scores.items())]
+        doc.update(language_fields(doc))
         return doc

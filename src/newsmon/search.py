@@ -7,11 +7,27 @@ from typing import Any
 
 from elasticsearch import BadRequestError
 
+from newsmon.analysis import QUOTE_SUFFIX, base_field, search_fields, stemmed_fields
 from newsmon.errors import NewsmonError
 from newsmon.store import Store
 
 _DURATION = re.compile(r"^(\d+)\s*([mhdwy])$")
 DEFAULT_FIELDS = ["title^2", "body", "summary", "authors"]
+# Bare words are also looked up in the per-language copies (stemmed); a quoted phrase only in the
+# unstemmed fields, through the template's `<field>_<lang>_exact` aliases (see newsmon.analysis).
+SEARCH_FIELDS = search_fields(DEFAULT_FIELDS)
+
+
+def query_string(query: str) -> dict[str, Any]:
+    """The query_string clause of `newsmon search`, the web page and alert rules."""
+    return {
+        "query_string": {
+            "query": query,
+            "fields": SEARCH_FIELDS,
+            "default_operator": "OR",
+            "quote_field_suffix": QUOTE_SUFFIX,
+        }
+    }
 
 
 def since_to_es(value: str) -> str:
@@ -34,21 +50,35 @@ def build_query(
     must_not = [] if include_duplicates else [{"exists": {"field": "duplicate_of"}}]
     return {
         "bool": {
-            "must": [{"query_string": {"query": query, "fields": DEFAULT_FIELDS, "default_operator": "OR"}}],
+            "must": [query_string(query)],
             "filter": filters,
             "must_not": must_not,
         }
     }
 
 
-HIGHLIGHT: dict[str, Any] = {
-    "fields": {
-        "title": {"number_of_fragments": 0},
-        "body": {"fragment_size": 160, "number_of_fragments": 2},
-    },
-    "pre_tags": ["**"],
-    "post_tags": ["**"],
-}
+def highlight(body_fragments: int = 2) -> dict[str, Any]:
+    """Highlight title and body and their language copies; `merged_highlights` folds them together."""
+    title = {"number_of_fragments": 0}
+    body = {"fragment_size": 160, "number_of_fragments": body_fragments}
+    fields = {"title": title, **{f: title for f in stemmed_fields("title")}}
+    fields |= {"body": body, **{f: body for f in stemmed_fields("body")}}
+    return {"fields": fields, "pre_tags": ["**"], "post_tags": ["**"]}
+
+
+HIGHLIGHT = highlight()
+SOURCE_EXCLUDES = ["body", "topic_evidence", "extraction", *(f"{n}_*" for n in ("title", "body", "summary"))]
+
+
+def merged_highlights(hit: dict[str, Any]) -> dict[str, list[str]]:
+    """{"title": [...], "body": [...]}: a language copy's fragments when it has any (they mark the
+    inflected forms too), otherwise the unstemmed field's."""
+    out: dict[str, list[str]] = {}
+    for name, frags in (hit.get("highlight") or {}).items():
+        base = base_field(name)
+        if name != base or base not in out:
+            out[base] = list(frags)
+    return dict(sorted(out.items(), key=lambda kv: kv[0] != "title"))  # the title's first
 
 
 def search_request(
@@ -63,7 +93,7 @@ def search_request(
     return {
         "query": build_query(query, topic=topic, since=since, include_duplicates=include_duplicates),
         "size": size,
-        "source_excludes": ["body", "topic_evidence", "extraction"],
+        "source_excludes": SOURCE_EXCLUDES,
         "highlight": HIGHLIGHT,
         "track_total_hits": True,
     }
@@ -108,7 +138,7 @@ def hit_record(hit: dict[str, Any]) -> dict[str, Any]:
         "duplicate_of": src.get("duplicate_of"),
         "cluster_size": src.get("cluster_size", 1),
         "score": hit.get("_score"),
-        "highlights": [frag for frags in hit.get("highlight", {}).values() for frag in frags],
+        "highlights": [frag for frags in merged_highlights(hit).values() for frag in frags],
     }
 
 

@@ -15,14 +15,16 @@ from urllib.parse import urlencode
 
 from elasticsearch import NotFoundError
 
-from newsmon.search import hit_record, search_request, since_to_es
+from newsmon.search import hit_record, merged_highlights, search_request, since_to_es
 from newsmon.store import Store
 
 PAGE_SIZES = (10, 20, 50)
 MAX_WINDOW = 10_000  # Elasticsearch's index.max_result_window
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SUBTOPIC = r"[^.]+\..+"  # topic ids with a dot: arms_control.<subtopic>
-_SHOWN_FIELDS_EXCLUDED = ["body", "extraction", "para_hashes", "lsh_bands", "url_ids", "topic_scores"]
+_SHOWN_FIELDS_EXCLUDED = [
+    "body", "extraction", "para_hashes", "lsh_bands", "url_ids", "topic_scores", "title_*", "body_*", "summary_*"
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -207,7 +209,7 @@ def search_page(store: Store, f: Filters, topic_names: dict[str, str] | None = N
         hit["outlets"] = src.get("outlets") or []
         hit["entities"] = src.get("entities") or []
         hit["evidence"] = _evidence(src.get("topic_evidence") or [], names)
-        highlight = raw.get("highlight", {})
+        highlight = merged_highlights(raw)
         hit["title_marked"] = (highlight.get("title") or [None])[0]
         hit["snippets"] = highlight.get("body") or ([_clip(src["summary"])] if src.get("summary") else [])
         hits.append(hit)
