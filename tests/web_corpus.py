@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from newsmon.tagging import load_taxonomy
 
 from newsmon.records import Article
 from newsmon.store import Store
-from newsmon.tagging import Tagger
+from newsmon.tagging import Tagger, load_taxonomy
 from newsmon.urls import canonicalize, doc_id
 
 ROOT = Path(__file__).resolve().parents[1]
