@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 
@@ -12,7 +11,7 @@ import pytest
 
 from conftest import free_port
 from newsmon import __version__
-from newsmon.cli import EXIT_ALL_FEEDS_FAILED, EXIT_CONFIG, EXIT_UNAVAILABLE, EXIT_USAGE, build_parser, main
+from newsmon.cli import EXIT_CONFIG, EXIT_UNAVAILABLE, EXIT_USAGE, build_parser, main
 from newsmon.kibana import render_saved_objects
 from test_kibana import FakeKibana, _success
 
@@ -123,19 +122,3 @@ def test_extract_and_tag_json(tmp_path):
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert {"topics", "topic_scores", "topic_evidence", "entities"} <= set(json.loads(proc.stdout))
-
-
-@pytest.mark.integration
-def test_run_where_every_feed_fails_exits_4(es_url, prefix, tmp_path):
-    dead = free_port()
-    feeds = tmp_path / "feeds.yaml"
-    feeds.write_text(f"feeds:\n  - {{id: gone, url: 'http://127.0.0.1:{dead}/feed.xml'}}\n", encoding="utf-8")
-    env = os.environ | {
-        "NEWSMON_ES_URL": es_url, "NEWSMON_INDEX_PREFIX": prefix, "NEWSMON_ALLOW_PRIVATE_NETWORKS": "1",
-    }  # fmt: skip
-    proc = subprocess.run(
-        [sys.executable, "-m", "newsmon.cli", "-q", "run", "--feeds", str(feeds), "--json"],
-        capture_output=True, text=True, env=env, timeout=300,
-    )  # fmt: skip
-    assert proc.returncode == EXIT_ALL_FEEDS_FAILED, proc.stderr
-    assert json.loads(proc.stdout)["feeds_failed"] == 1

@@ -67,7 +67,7 @@ def test_searches_reference_existing_data_views():
     objs = _objects(render_saved_objects("newsmon-"))
     views = _by_type(objs, "index-pattern")
     searches = _by_type(objs, "search")
-    assert len(searches) == 2
+    assert len(searches) == 4
     for sid, search in searches.items():
         source = json.loads(search["attributes"]["kibanaSavedObjectMeta"]["searchSourceJSON"])
         refs = {r["name"]: r for r in search["references"]}
@@ -104,9 +104,14 @@ def test_alert_events_search():
 def test_custom_prefix_changes_titles_and_ids():
     objs = _objects(render_saved_objects("run42-"))
     views = _by_type(objs, "index-pattern")
-    assert {v["attributes"]["title"] for v in views.values()} == {"run42-articles*", "run42-alert-events*"}
+    assert {v["attributes"]["title"] for v in views.values()} == {
+        "run42-articles*",
+        "run42-alert-events*",
+        "run42-runs",
+        "run42-feeds",
+    }
     assert all(o["id"].startswith("run42-") for o in objs)
-    for search in _by_type(objs, "search").values():
+    for search in [*_by_type(objs, "search").values(), *_by_type(objs, "visualization").values()]:
         assert all(r["id"] in views for r in search["references"])
     assert "newsmon-" not in json.dumps(objs)
 
@@ -206,7 +211,7 @@ def test_import_posts_the_rendered_ndjson_as_multipart(fake_kibana):
     assert b'name="file"' in req["body"]
     assert b'filename="kibana-saved-objects.ndjson"' in req["body"]
     assert expected.encode() in req["body"]
-    assert result["success_count"] == 4
+    assert result["success_count"] == len(_objects(expected))
     assert {o["id"] for o in result["objects"]} == {o["id"] for o in _objects(expected)}
     assert "newsmon-articles" in {o["id"] for o in result["objects"]}
 
