@@ -115,3 +115,30 @@ def test_alert_rules_match_inflected_forms(store, tmp_path: Path):
     assert sync_rules(store, load_alerts(rules)).errors == []
     got = {(m.rule["rule_id"], m.story["_id"]) for m in percolate(store, [*ID.values(), "a90", "a91", "a92"])}
     assert got == {("weapon", ID["en"]), ("weapon", "a90"), ("weapon", "a91"), ("arma", ID["es"])}
+
+
+@pytest.mark.integration
+def test_setup_reports_an_old_index_and_reindex_upgrades_it(es_url, prefix):
+    store = Store(make_client(load_settings({"NEWSMON_ES_URL": es_url})), prefix, es_url)
+    try:
+        # An index as schema v1 made it: standard analysis only.
+        store.es.indices.create(
+            index=store.first_index,
+            aliases={store.alias: {"is_write_index": True}},
+            mappings={"dynamic": False, "_meta": {"schema_version": 1},
+                      "properties": {"title": {"type": "text"}, "body": {"type": "text"},
+                                     "language": {"type": "keyword"}, "duplicate_of": {"type": "keyword"}}},
+        )  # fmt: skip
+        store.es.index(
+            index=store.alias, id="old", document={"title": "T", "body": "weapons", "language": "en"}
+        )
+        store.refresh()
+        done = store.setup()
+        assert store.first_index in done["schema"] and store.outdated_indices() == [store.first_index]
+        assert search(store, "weapon")["total"] == 0
+        moved = store.reindex_articles()
+        assert moved == {"from": [store.first_index], "to": f"{prefix}articles-000002", "documents": 1}
+        assert store.outdated_indices() == [] and "schema" not in store.setup()
+        assert [h["id"] for h in search(store, "weapon")["hits"]] == ["old"]
+    finally:
+        store.close()

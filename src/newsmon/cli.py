@@ -61,6 +61,10 @@ def cmd_setup(args: argparse.Namespace) -> int:
     store = connect(settings)
     try:
         done = store.setup()
+        if args.reindex:
+            moved = store.reindex_articles()
+            done.pop("schema", None)
+            done["reindexed"] = f"{moved['documents']} article(s) {', '.join(moved['from'])} -> {moved['to']}"
         synced = sync(store, settings)
     finally:
         store.close()
@@ -429,6 +433,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("setup", help="install index templates and aliases (idempotent)")
+    p.add_argument(
+        "--reindex", action="store_true",
+        help="also copy every article into a new index made from the current template (stop the scheduler first)",
+    )  # fmt: skip
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     p.set_defaults(func=cmd_setup)
 

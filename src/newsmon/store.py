@@ -15,8 +15,9 @@ from typing import Any
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
 from elasticsearch import ConnectionError as ESConnectionError
-from elasticsearch.helpers import streaming_bulk
+from elasticsearch.helpers import scan, streaming_bulk
 
+from newsmon.analysis import base_field, language_fields
 from newsmon.errors import StoreUnavailable
 from newsmon.records import Article
 from newsmon.settings import Settings
@@ -116,7 +117,58 @@ class Store:
                 done["alias"] = f"{self.alias} -> {self.first_index} (alias added)"
         self.ensure_index(self.runs_index, "runs-mapping.json")
         done["runs"] = self.runs_index
+        outdated = self.outdated_indices()
+        if outdated:
+            done["schema"] = (
+                f"{', '.join(outdated)} predate(s) schema v{self.schema_version()}: new indices get it at "
+                "rollover; `newsmon setup --reindex` rebuilds the articles now"
+            )
         return done
+
+    def schema_version(self) -> int:
+        """The articles template's `_meta.schema_version` as packaged."""
+        body = resource_json("articles-template.json", self.prefix)
+        return int(body["template"]["mappings"]["_meta"]["schema_version"])
+
+    def outdated_indices(self) -> list[str]:
+        """Articles indices behind the alias created from an older template."""
+        if not self.es.indices.exists_alias(name=self.alias):
+            return []
+        wanted = self.schema_version()
+        mappings = self.es.indices.get_mapping(index=self.alias)
+        return sorted(
+            name for name, m in mappings.items()
+            if int(m["mappings"].get("_meta", {}).get("schema_version", 0)) < wanted
+        )  # fmt: skip
+
+    def reindex_articles(self) -> dict[str, Any]:
+        """Copy every article into a new index made from the current template (language copies
+        added), then point the alias at it alone and delete the old indices. Writes made meanwhile
+        would be lost: stop the scheduler first."""
+        old = sorted(self.es.indices.get_alias(name=self.alias))
+        numbers = [int(n.rsplit("-", 1)[1]) for n in old if n.rsplit("-", 1)[1].isdigit()]
+        new = f"{self.prefix}articles-{max(numbers, default=0) + 1:06d}"
+        self.es.indices.create(index=new)  # the template gives settings and mappings
+
+        def actions() -> Iterator[dict[str, Any]]:
+            for hit in scan(self.es, index=self.alias, query={"query": {"match_all": {}}, "size": 500}):
+                doc = {k: v for k, v in hit["_source"].items() if base_field(k) == k}
+                doc.update(language_fields(doc))
+                yield {"_op_type": "index", "_index": new, "_id": hit["_id"], "_source": doc}
+
+        copied = failed = 0
+        for ok, _item in streaming_bulk(self.es, actions(), chunk_size=200, raise_on_error=False):
+            copied, failed = copied + ok, failed + (not ok)
+        if failed:  # leave everything as it was: the new index is dropped, the alias untouched
+            self.es.indices.delete(index=new)
+            raise StoreUnavailable(f"reindex into {new}: {failed} document(s) failed; nothing changed")
+        self.es.indices.refresh(index=new)
+        self.es.indices.update_aliases(
+            actions=[{"remove": {"index": i, "alias": self.alias}} for i in old]
+            + [{"add": {"index": new, "alias": self.alias, "is_write_index": True}}]
+        )
+        self.es.indices.delete(index=",".join(old))
+        return {"from": old, "to": new, "documents": copied}
 
     def ensure_index(self, name: str, resource: str) -> None:
         """Create index `name` from a packaged settings-and-mappings file unless it exists."""
