@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from newsmon.alerts.messages import SUBJECT_PREFIX, Message, slack_payload
 from newsmon.errors import NewsmonError
-from newsmon.redaction import redact_text
+from newsmon.redaction import for_log, redact_text
 from newsmon.settings import SmtpSettings, environment, load_settings
 
 logger = logging.getLogger("newsmon.alerts")
@@ -142,7 +142,9 @@ def _with_prefix(message: Message, prefix: str) -> Message:
 def _send_log(message: Message) -> str:
     # The run's log only (stderr for the CLI, the task log in Airflow): stdout belongs to the
     # commands' own output, such as the single JSON object of `newsmon run --json`.
-    logger.info("alert: %s\n%s", message.subject, message.text)
+    # Subjects and texts quote page titles: control characters are escaped, lines kept.
+    text = "\n".join(for_log(line) for line in message.text.split("\n"))
+    logger.info("alert: %s\n%s", for_log(message.subject), text)
     return "logged"
 
 
