@@ -224,7 +224,7 @@ def test_one_deadline_covers_headers_trickled_byte_by_byte():
             with pytest.raises(FetchError, match="too slow: request not complete in 2 s"):
                 fetcher.get(f"http://127.0.0.1:{port}/slow", max_bytes=10_000)
             elapsed = time.monotonic() - started
-    assert elapsed < 3.0, f"took {elapsed:.1f} s against a 2 s deadline"
+    assert elapsed < 3.5, f"took {elapsed:.1f} s against a 2 s deadline"
 
 
 def test_one_deadline_covers_every_redirect_hop():
@@ -244,7 +244,7 @@ def test_one_deadline_covers_every_redirect_hop():
 
 
 def test_a_compression_bomb_stops_at_the_cap_in_little_memory():
-    bomb = gzip_bomb(256)  # 256 MiB of zeros in about 250 KiB
+    bomb = gzip_bomb(64)  # 64 MiB of zeros in about 64 KiB: one network read
     with raw_server(answer(bomb, {"Content-Encoding": "gzip"})) as (port, _):
         with Fetcher(allowed()) as fetcher:
             tracemalloc.start()

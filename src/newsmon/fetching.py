@@ -229,9 +229,9 @@ class _Deflate:
 
     def decompress(self, data: bytes, max_length: int) -> bytes:
         if self._obj is None:
-            raw = (
-                not data or (data[0] & 0x0F) != 8 or ((data[0] << 8) | (data[1] if len(data) > 1 else 0)) % 31
-            )
+            # A zlib stream starts with a header whose method nibble is 8 and whose two bytes are a
+            # multiple of 31 (RFC 1950); anything else is taken as raw deflate.
+            raw = len(data) < 2 or (data[0] & 0x0F) != 8 or ((data[0] << 8) | data[1]) % 31 != 0
             self._obj = zlib.decompressobj(-zlib.MAX_WBITS if raw else zlib.MAX_WBITS)
         return self._obj.decompress(data, max_length)
 
@@ -330,7 +330,8 @@ class Fetcher:
                         raise FetchError(url, f"HTTP {response.status_code}")
                     declared = response.headers.get("content-length")
                     decoder = _decoder(url, response.headers.get("content-encoding"))
-                    if decoder is None and declared and declared.isdigit() and int(declared) > max_bytes:
+                    # The declared length counts encoded bytes: past the cap, refused before reading.
+                    if declared and declared.isdigit() and int(declared) > max_bytes:
                         raise FetchError(
                             url, f"too large: {int(declared)} bytes declared, cap is {max_bytes}"
                         )
