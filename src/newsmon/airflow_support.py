@@ -7,6 +7,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from newsmon.redaction import redact_url
 from newsmon.settings import Settings, load_settings, workers_from_environment
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,8 @@ def task_settings() -> Settings:
         log.info("no Airflow connection %r (%s); using NEWSMON_ES_URL", ES_CONN_ID, type(exc).__name__)
         return load_settings(workers=workers)
     overrides = es_overrides_from_connection(conn)
-    log.info("Elasticsearch from Airflow connection %r: %s", ES_CONN_ID, overrides.get("es_url"))
+    shown = redact_url(str(overrides.get("es_url", "")))  # a URL-shaped host may carry credentials
+    log.info("Elasticsearch from Airflow connection %r: %s", ES_CONN_ID, shown)
     return load_settings(workers=workers, **overrides)
 
 

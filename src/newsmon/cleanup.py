@@ -86,10 +86,12 @@ _DATE = (
     rf"|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}})"
 )
 _TIME = r"(?:\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*[a-z]{2,4})?)"
-_WHEN = rf"(?:{_DATE}(?:,?\s*(?:at\s+)?{_TIME})?|{_TIME})"
+_WHEN = rf"(?:{_DATE}(?:,?\s*+(?:at\s++)?{_TIME})?|{_TIME})"
 _BY_IN = r"(?:\s*(?:by|in)\s+[^\s.!?][^.!?]{0,60})"
+# Runs of white space are taken whole (`\s*+`, `\s++`) where what follows cannot start with one:
+# the same matches, without trying every way to share a long run between neighbouring `\s*`.
 _POSTED = re.compile(
-    rf"^(?:(?:posted|published|updated|last updated|last modified)(?:\s+(?:on|at))?\s*[:\-–]?\s*{_WHEN}"
+    rf"^(?:(?:posted|published|updated|last updated|last modified)(?:\s++(?:on|at))?\s*+[:\-–]?\s*+{_WHEN}"
     rf"{_BY_IN}{{0,2}}"
     r")\s*\.?$"
     r"|^(?:posted (?:by|in)|filed under:?)(?:\s+[^\s.!?]+){1,6}$",
@@ -111,7 +113,9 @@ _PAYWALL = re.compile(
 PAYWALL_MAX_LINE = 240  # a longer line mentioning subscriptions is prose about them, not a prompt
 
 # A byline printed as the first lines of the text: "By Ines Marchetti", "BY JO SMITH and AL WU, Reuters".
-_BYLINE = re.compile(r"^(?:by|By|BY)\s+(?:[A-Z][\w'’.-]*\s*){1,4}(?:(?:,|and|&)\s*[^.!?]{0,60})?$")
+# Each name is taken whole (possessive `*+`): with a plain `*` a long capitalised run could be cut
+# into up to four "names" in every possible way, and a 200-character first line took seconds.
+_BYLINE = re.compile(r"^(?:by|By|BY)\s++(?:[A-Z][\w'’.-]*+\s*+){1,4}(?:(?:,|and|&)\s*[^.!?]{0,60})?$")
 BYLINE_WITHIN = 3  # lines from the top
 
 # Headings that open a list of links to other stories. Several languages: the project reads them.

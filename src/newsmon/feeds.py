@@ -14,6 +14,7 @@ from newsmon.config import FeedConfig
 from newsmon.errors import FetchError
 from newsmon.fetching import Fetcher
 from newsmon.records import FeedEntry
+from newsmon.redaction import for_log, redact_url
 from newsmon.summary import RunSummary
 from newsmon.urls import canonicalize, doc_id
 
@@ -50,13 +51,15 @@ def parse_feed(content: bytes, feed: FeedConfig, base_url: str, headers: dict[st
         if not link and str(item.get("id", "")).startswith(("http://", "https://")):
             link = item["id"]
         if not link:
-            log.warning("feed %s: entry %r has no link; skipped", feed.id, item.get("title"))
+            log.warning("feed %s: entry %s has no link; skipped", feed.id, for_log(repr(item.get("title"))))
             continue
         try:
             link = urljoin(base_url, link)
             canonical = canonicalize(link)
         except ValueError as exc:  # e.g. "http://[broken/x": one bad entry must not cost the feed
-            log.warning("feed %s: entry %r has a malformed link (%s); skipped", feed.id, link, exc)
+            log.warning(
+                "feed %s: entry link %s is malformed (%s); skipped", feed.id, for_log(redact_url(link)), exc
+            )
             continue
         entries.append(
             FeedEntry(
@@ -92,7 +95,7 @@ def fetch_feeds(fetcher: Fetcher, feeds: list[FeedConfig], summary: RunSummary) 
                 summary.feeds_failed += 1
                 summary.errors.append({"feed": feed.id, "error": exc.reason})
                 summary.per_feed[feed.id] = {"ok": False, "entries": 0, "new": 0}
-                log.warning("feed %s: FAILED: %s", feed.id, exc.reason)
+                log.warning("feed %s: FAILED: %s", feed.id, for_log(exc.reason))
                 continue
             except Exception as exc:
                 summary.feeds_failed += 1

@@ -20,6 +20,7 @@ from elasticsearch.helpers import scan, streaming_bulk
 from newsmon.analysis import base_field, language_fields
 from newsmon.errors import StoreUnavailable
 from newsmon.records import Article
+from newsmon.redaction import strip_credentials
 from newsmon.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -89,11 +90,13 @@ class Store:
             health = self.es.options(request_timeout=10).cluster.health()
         except (ESConnectionError, TransportError) as exc:
             raise StoreUnavailable(
-                f"Elasticsearch at {self.url or 'the configured URL'} is unreachable: {exc}. "
+                f"Elasticsearch at {self.url or 'the configured URL'} is unreachable: {strip_credentials(str(exc))}. "
                 "Start it with `scripts/elasticsearch start` or set NEWSMON_ES_URL."
             ) from None
         except ApiError as exc:
-            raise StoreUnavailable(f"Elasticsearch at {self.url} answered {exc.meta.status}: {exc}") from None
+            raise StoreUnavailable(
+                f"Elasticsearch at {self.url} answered {exc.meta.status}: {strip_credentials(str(exc))}"
+            ) from None
         if health.get("status") not in ("green", "yellow"):
             raise StoreUnavailable(f"Elasticsearch at {self.url} is {health.get('status')}, not usable")
         return dict(health)
