@@ -55,7 +55,7 @@ def search(
             index=store.alias,
             query=build_query(query, topic=topic, since=since, include_duplicates=include_duplicates),
             size=size,
-            source_excludes=["body", "topic_evidence", "extraction"],
+            source_excludes=["body", "topic_evidence", "extraction", "shingle_sketch"],
             highlight={
                 "fields": {
                     "title": {"number_of_fragments": 0},
