@@ -362,26 +362,36 @@ def _write_clusters(
         if singles
         else set()
     )
-    for group in groups:
-        if len(group) < 2 and group[0] not in led:
-            continue
+    wanted = [g for g in groups if len(g) >= 2 or g[0] in led]
+    # One multi-get and one multi-search for every group of the round: a round trip per group
+    # was most of the clustering time (issue 13).
+    stored = {h["_id"]: h for h in store.get_many([i for g in wanted for i in g], fields)} if wanted else {}
+    clustered: list[list[dict[str, Any]]] = []
+    for start in range(0, len(wanted), 100):
+        chunk = wanted[start : start + 100]
+        body: list[dict[str, Any]] = []
+        for group in chunk:
+            leaders = {stored[i]["_source"].get("duplicate_of") or i for i in group if i in stored}
+            body += [
+                {"index": store.alias},
+                {
+                    "size": 10_000,
+                    "_source": fields,
+                    "query": {
+                        "bool": {
+                            "should": [
+                                {"ids": {"values": sorted(leaders)}},
+                                {"terms": {"duplicate_of": sorted(leaders)}},
+                            ]
+                        }
+                    },
+                },
+            ]
+        clustered += [r.get("hits", {}).get("hits", []) for r in store.es.msearch(searches=body)["responses"]]
+    for group, others in zip(wanted, clustered, strict=True):
         # Everything already clustered with any member joins too: clusters merge, never split here.
-        hits = store.get_many(group, fields)
-        leaders = {h["_source"].get("duplicate_of") or h["_id"] for h in hits}
-        members = {h["_id"]: h for h in hits}
-        for h in store.es.search(
-            index=store.alias,
-            size=10_000,
-            source=fields,
-            query={
-                "bool": {
-                    "should": [
-                        {"ids": {"values": sorted(leaders)}},
-                        {"terms": {"duplicate_of": sorted(leaders)}},
-                    ]
-                }
-            },
-        )["hits"]["hits"]:
+        members = {i: stored[i] for i in group if i in stored}
+        for h in others:
             members.setdefault(h["_id"], h)
         ordered = sorted(members.values(), key=_order)
         leader = ordered[0]
