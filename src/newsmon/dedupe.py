@@ -47,7 +47,7 @@ from newsmon.similarity import (
     sketch_shingles,
 )
 from newsmon.store import Store
-from newsmon.urls import domain
+from newsmon.urls import domain, registered_domain
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ SAME_OUTLET_JACCARD = 0.8
 MIN_SHARED_PARAGRAPHS = 2  # paragraph-hash candidates: one shared paragraph may be a quoted statement
 MATCH_RANK = {"exact": 3, "near": 2, "edited": 1}
 _FIELDS = [
-    "content_hash", "para_hashes", "lsh_bands", "shingle_sketch", "source_domain", "published_at",
+    "content_hash", "para_hashes", "lsh_bands", "shingle_sketch", "source", "source_domain", "published_at",
     "fetched_at", "duplicate_of", "cluster_size", "outlets", "match",
 ]  # fmt: skip
 
@@ -204,7 +204,7 @@ def cluster_docs(docs: list[Doc], matches: dict[str, str] | None = None) -> list
 def _doc(hit: dict[str, Any]) -> Doc:
     src = hit["_source"]
     return Doc(
-        id=hit["_id"], body=src.get("body") or "", source=_outlet(src.get("source_domain")),
+        id=hit["_id"], body=src.get("body") or "", source=_publisher(src),
         content_hash=src.get("content_hash") or "", paragraphs=src.get("para_hashes") or [],
         bands=src.get("lsh_bands") or [], published_at=src.get("published_at"), fetched_at=src.get("fetched_at"),
         duplicate_of=src.get("duplicate_of"), sketch=src.get("shingle_sketch") or None, match=src.get("match"),
@@ -214,6 +214,16 @@ def _doc(hit: dict[str, Any]) -> Doc:
 def _outlet(source_domain: str | None) -> str:
     """Registered domain, also for articles stored before source_domain was one (edition.cnn.com)."""
     return domain(f"http://{source_domain}/") if source_domain else ""
+
+
+def _publisher(src: dict[str, Any]) -> str:
+    """Who published a stored article, for the same-outlet rules (boilerplate, near copies only):
+    its registered domain; on a host without a public suffix (loopback, an IP address, .example)
+    several outlets may share the host, so the feed tells them apart."""
+    outlet = _outlet(src.get("source_domain"))
+    if outlet and registered_domain(outlet) is None:
+        return f"{outlet}#{src.get('source') or ''}"
+    return outlet
 
 
 def _candidate_query(doc: Doc, window_days: int) -> dict[str, Any]:

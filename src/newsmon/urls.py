@@ -50,6 +50,12 @@ def _registered(host: str) -> str | None:
     return res.fld if res is not None and res.fld != res.tld else None
 
 
+def registered_domain(host: str) -> str | None:
+    """The registered domain of a host name, or None when it has no public suffix (an IP address,
+    localhost, .example): then the host says nothing about who publishes there."""
+    return _registered(host.lower().rstrip(".")) if host else None
+
+
 def same_site(a: str, b: str) -> bool:
     """True when two URLs belong to one outlet (same registered domain; for hosts without a public
     suffix, one host equal to or a subdomain of the other)."""
