@@ -51,12 +51,14 @@ class Article:
     duplicate_of: str | None = None
     cluster_size: int = 1
     outlets: list[str] = field(default_factory=list)
+    match: str | None = None  # how a cluster member was recognised: exact | near | edited
     url_ids: list[str] = field(default_factory=list)
     # Work still to do on the stored article; cleared by the cluster and alert steps.
     pending_cluster: bool = True
     pending_alert: bool = True
     para_hashes: list[str] = field(default_factory=list)
     lsh_bands: list[str] = field(default_factory=list)
+    shingle_sketch: str = ""  # newsmon.similarity.encode_sketch: what confirming a copy needs
 
     def to_document(self) -> dict[str, Any]:
         doc = asdict(self)

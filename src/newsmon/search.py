@@ -67,7 +67,13 @@ def highlight(body_fragments: int = 2) -> dict[str, Any]:
 
 
 HIGHLIGHT = highlight()
-SOURCE_EXCLUDES = ["body", "topic_evidence", "extraction", *(f"{n}_*" for n in ("title", "body", "summary"))]
+SOURCE_EXCLUDES = [
+    "body",
+    "topic_evidence",
+    "extraction",
+    "shingle_sketch",
+    *(f"{n}_*" for n in ("title", "body", "summary")),
+]
 
 
 def merged_highlights(hit: dict[str, Any]) -> dict[str, list[str]]:

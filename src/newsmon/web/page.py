@@ -23,7 +23,8 @@ MAX_WINDOW = 10_000  # Elasticsearch's index.max_result_window
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SUBTOPIC = r"[^.]+\..+"  # topic ids with a dot: arms_control.<subtopic>
 _SHOWN_FIELDS_EXCLUDED = [
-    "body", "extraction", "para_hashes", "lsh_bands", "url_ids", "topic_scores", "title_*", "body_*", "summary_*"
+    "body", "extraction", "para_hashes", "lsh_bands", "shingle_sketch", "url_ids", "topic_scores", "title_*", "body_*",
+    "summary_*",
 ]  # fmt: skip
 
 
