@@ -259,19 +259,12 @@ def _write_clusters(store: Store, groups: list[list[str]], new: set[str]) -> dic
         hits = store.get_many(group, fields)
         leaders = {h["_source"].get("duplicate_of") or h["_id"] for h in hits}
         members = {h["_id"]: h for h in hits}
-        for h in store.es.search(
-            index=store.alias,
-            size=10_000,
-            source=fields,
-            query={
-                "bool": {
-                    "should": [
-                        {"ids": {"values": sorted(leaders)}},
-                        {"terms": {"duplicate_of": sorted(leaders)}},
-                    ]
-                }
-            },
-        )["hits"]["hits"]:
+        leaders_query = {
+            "bool": {
+                "should": [{"ids": {"values": sorted(leaders)}}, {"terms": {"duplicate_of": sorted(leaders)}}]
+            }
+        }
+        for h in store.scan(leaders_query, source=fields):
             members.setdefault(h["_id"], h)
         ordered = sorted(members.values(), key=_order)
         leader = ordered[0]

@@ -86,7 +86,13 @@ class RunSummary:
         if self.errors:
             lines.append(f"  problems ({len(self.errors)}):")
             for err in self.errors[:50]:
-                what = f"feed {err['feed']}" if "feed" in err else err.get("url", "?")
+                what = (
+                    f"feed {err['feed']}"
+                    if "feed" in err
+                    else f"rule {err['rule']}"
+                    if "rule" in err
+                    else err.get("url", "?")
+                )
                 lines.append(f"    - {what}: {err['error']}")
             if len(self.errors) > 50:
                 lines.append(f"    … and {len(self.errors) - 50} more")
