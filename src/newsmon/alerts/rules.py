@@ -79,6 +79,8 @@ class LoadedAlerts:
     # rule id -> problem, for rules with an id that were left out: their last good stored version
     # stays active (newsmon.alerts.percolate.sync_rules) rather than the alert silently stopping.
     failed: dict[str, str] = field(default_factory=dict)
+    # channel ids that hear about failed tasks (`operations: {channels: [...]}`): newsmon.alerts.operations
+    operations: list[str] = field(default_factory=list)
 
     def rule(self, rule_id: str) -> AlertRule:
         for rule in self.rules:
@@ -133,4 +135,16 @@ def load_alerts(path: Path) -> LoadedAlerts:
             continue
         seen.add(rule.id)
         rules.append(rule)
-    return LoadedAlerts(rules=rules, channels=channels, errors=errors, failed=failed)
+    operations: list[str] = []
+    ops = data.get("operations") or {}
+    ops_channels = ops.get("channels") if isinstance(ops, dict) else None
+    if ops and (not isinstance(ops_channels, list) or not all(isinstance(c, str) for c in ops_channels)):
+        errors.append(f"{path}: operations: expected {{channels: [channel ids]}}")
+    else:
+        unknown = [c for c in ops_channels or [] if c not in channels]
+        if unknown:
+            errors.append(
+                f"{path}: operations: channels: unknown channel(s) {unknown} (defined: {sorted(channels)})"
+            )
+        operations = [c for c in ops_channels or [] if c in channels]
+    return LoadedAlerts(rules=rules, channels=channels, errors=errors, failed=failed, operations=operations)
