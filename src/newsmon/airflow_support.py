@@ -90,7 +90,6 @@ def task_smtp() -> Any:
     """SMTP settings for alert mail: the connection `newsmon_smtp` if defined, else NEWSMON_SMTP_*."""
     from airflow.sdk import Connection
 
-
     try:
         conn = Connection.get(SMTP_CONN_ID)
     except Exception as exc:
