@@ -25,7 +25,7 @@ def _alive(pid: int) -> bool:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
 def _in_groups(groups: set[int]) -> list[int]:
@@ -92,9 +92,13 @@ def test_one_ctrl_c_stops_make_run_within_20_s_leaving_no_process(es_url, prefix
         os.killpg(pgid, signal.SIGINT)  # one Ctrl-C
         proc.wait(timeout=25)
         took = time.monotonic() - started
-        left = [p for p in airflow if _alive(p)]
-        assert took < 20, f"took {took:.1f} s"
-        left += [p for p in _in_groups(groups) if p not in left]
+        assert took < 20, f"the script took {took:.1f} s"
+        # Within the same 20 s, every Airflow process must be gone (one may still be exiting).
+        while True:
+            left = sorted({p for p in airflow if _alive(p)} | set(_in_groups(groups)))
+            if not left or time.monotonic() - started > 20:
+                break
+            time.sleep(0.2)
         names = {
             p: Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ")[:80] for p in left if _alive(p)
         }
