@@ -103,8 +103,9 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     if action == "list":
         loaded = load(settings)
         rules = [r.definition() for r in loaded.rules]
+        kept = _kept_rules(settings)
         if args.json:
-            print(json.dumps({"rules": rules, "errors": loaded.errors}, ensure_ascii=False))
+            print(json.dumps({"rules": rules, "errors": loaded.errors, "kept": kept}, ensure_ascii=False))
         else:
             for r in loaded.rules:
                 state = "enabled" if r.enabled else "disabled"
@@ -112,6 +113,10 @@ def cmd_alerts(args: argparse.Namespace) -> int:
                 print(f"{r.id:<28} {r.mode}{sched:<12} {state:<8} -> {', '.join(r.channels)}  {r.query}")
             for problem in loaded.errors:
                 print(f"ERROR {problem}")
+            for k in kept:
+                print(
+                    f"ERROR rule {k['rule_id']} is broken; its last good version stays active: {k['query']}"
+                )
         return 1 if loaded.errors and not loaded.rules else 0
     store = connect(settings)
     try:
@@ -150,6 +155,25 @@ def _print_outcome(args: argparse.Namespace, what: str, result: Any) -> None:
     parts = ", ".join(f"{k.replace('_', ' ')} {v if not isinstance(v, list | dict) else len(v)}"
                       for k, v in result.items())  # fmt: skip
     print(f"{what}: {parts or 'nothing to do'}")
+
+
+def _kept_rules(settings: Any) -> list[dict[str, Any]]:
+    """Stored rules broken in alerts.yaml whose last good version still runs ([] without Elasticsearch)."""
+    from newsmon.alerts.percolate import broken_rules
+    from newsmon.errors import StoreUnavailable
+    from newsmon.run import connect
+
+    try:
+        store = connect(settings, attempts=1)
+    except StoreUnavailable:
+        return []
+    try:
+        if not store.is_set_up():
+            return []
+        keys = ("rule_id", "query", "last_error", "error_at", "updated_at")
+        return [{k: r.get(k) for k in keys} for r in broken_rules(store)]
+    finally:
+        store.close()
 
 
 def _alerts_test(store: Any, settings: Any, args: argparse.Namespace) -> int:

@@ -351,6 +351,9 @@ def cluster_stories(store: Store, new_ids: list[str], window_days: int = WINDOW_
     return _write_clusters(store, union.groups(), set(new_ids), matches)
 
 
+CLUSTER_PAGE = 1000  # members fetched with the round's multi-search; larger stories are scanned
+
+
 def _write_clusters(
     store: Store, groups: list[list[str]], new: set[str], matches: dict[str, str]
 ) -> dict[str, int]:
@@ -379,25 +382,30 @@ def _write_clusters(
     clustered: list[list[dict[str, Any]]] = []
     for start in range(0, len(wanted), 100):
         chunk = wanted[start : start + 100]
-        body: list[dict[str, Any]] = []
+        queries = []
         for group in chunk:
             leaders = {stored[i]["_source"].get("duplicate_of") or i for i in group if i in stored}
+            queries.append(
+                {
+                    "bool": {
+                        "should": [
+                            {"ids": {"values": sorted(leaders)}},
+                            {"terms": {"duplicate_of": sorted(leaders)}},
+                        ]
+                    }
+                }
+            )
+        body: list[dict[str, Any]] = []
+        for query in queries:
             body += [
                 {"index": store.alias},
-                {
-                    "size": 10_000,
-                    "_source": fields,
-                    "query": {
-                        "bool": {
-                            "should": [
-                                {"ids": {"values": sorted(leaders)}},
-                                {"terms": {"duplicate_of": sorted(leaders)}},
-                            ]
-                        }
-                    },
-                },
+                {"size": CLUSTER_PAGE, "_source": fields, "query": query, "track_total_hits": True},
             ]
-        clustered += [r.get("hits", {}).get("hits", []) for r in store.es.msearch(searches=body)["responses"]]
+        for query, resp in zip(queries, store.es.msearch(searches=body)["responses"], strict=True):
+            hits = resp.get("hits", {}).get("hits", [])
+            if resp.get("hits", {}).get("total", {}).get("value", 0) > len(hits):
+                hits = list(store.scan(query, source=fields))  # a story with more copies than a page
+            clustered.append(hits)
     for group, others in zip(wanted, clustered, strict=True):
         # Everything already clustered with any member joins too: clusters merge, never split here.
         members = {i: stored[i] for i in group if i in stored}

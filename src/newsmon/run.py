@@ -169,6 +169,7 @@ def summarize(
     summary.alerts_fired = int(alerts.get("alerts_fired", 0))
     summary.alerts_delivered = int(alerts.get("delivered", 0))
     summary.alerts_failed = int(alerts.get("failed", 0))
+    summary.errors.extend(alerts.get("rule_errors") or [])
     finished = now_iso()
     summary.duration_s = (parse_iso(finished) - parse_iso(started_at)).total_seconds()
     store = connect(settings)

@@ -98,7 +98,13 @@ class RunSummary:
         if self.errors:
             lines.append(f"  problems ({len(self.errors)}):")
             for err in self.shown_errors()[:50]:
-                what = f"feed {err['feed']}" if "feed" in err else err.get("url", "?")
+                what = (
+                    f"feed {err['feed']}"
+                    if "feed" in err
+                    else f"rule {err['rule']}"
+                    if "rule" in err
+                    else err.get("url", "?")
+                )
                 lines.append(f"    - {for_log(what)}: {for_log(err['error'])}")
             if len(self.errors) > 50:
                 lines.append(f"    … and {len(self.errors) - 50} more")

@@ -21,7 +21,7 @@ from newsmon.alerts.rules import AlertRule, LoadedAlerts
 from newsmon.alerts.terms import required_terms
 from newsmon.analysis import ANALYSED, LANGUAGES, base_field, stemmed_fields
 from newsmon.search import highlight, merged_highlights, query_string
-from newsmon.store import Store
+from newsmon.store import Store, resource_json
 
 log = logging.getLogger(__name__)
 
@@ -121,36 +121,53 @@ class SyncResult:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # broken now; their last good version stays active
 
 
 def sync_rules(store: Store, loaded: LoadedAlerts, source: str = "alerts.yaml") -> SyncResult:
     ensure_rules_index(store)
     index = rules_index(store)
+    # An index made by an older version lacks the newer fields (adding fields is always allowed).
+    props = resource_json("alert-rules-mapping.json", store.prefix)["mappings"]["properties"]
+    store.es.indices.put_mapping(index=index, properties=props)
     result = SyncResult(errors=list(loaded.errors))
     stored = {
         h["_id"]: h["_source"]
-        for h in store.es.search(
-            index=index, size=10_000, source=["definition_hash"], query={"match_all": {}}
-        )["hits"]["hits"]
+        for h in store.scan({"match_all": {}}, source=["definition_hash", "last_error"], index=index)
     }
     keep: set[str] = set()
     now = datetime.now(UTC).isoformat()
+
+    def keep_last_good(rule_id: str, problem: str) -> None:
+        # A rule broken by an edit keeps matching with its last good version, and says so.
+        if rule_id in stored:
+            keep.add(rule_id)
+            result.kept.append(rule_id)
+            store.es.update(index=index, id=rule_id, doc={"last_error": problem, "error_at": now})
+            log.error("alert rule %s is broken; its last good version stays active: %s", rule_id, problem)
+
+    for rule_id, problem in loaded.failed.items():
+        keep_last_good(rule_id, problem)
     picker = _TermPicker(store)
     for rule in loaded.rules:
         problem = _validate(store, rule)
         if problem:
             result.errors.append(f"{source}: rule {rule.id!r}: query {rule.query!r}: {problem}")
+            keep_last_good(rule.id, result.errors[-1])
             continue
         keep.add(rule.id)
         definition = rule.definition()
         digest = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()[:16]
         if stored.get(rule.id, {}).get("definition_hash") == digest:
             result.unchanged.append(rule.id)
+            if stored[rule.id].get("last_error"):  # fixed back to the stored version
+                store.es.update(index=index, id=rule.id, doc={"last_error": None, "error_at": None})
             continue
         doc = {
             "rule_id": rule.id, "name": rule.name, "query": rule.query, "mode": rule.mode, "schedule": rule.schedule,
             "channels": rule.channels, "enabled": rule.enabled, "terms": rule_terms(store, rule, picker),
             "definition_hash": digest, "updated_at": now, "definition": definition,
+            "last_error": None, "error_at": None,
         }  # fmt: skip
         # A partial update keeps last_digest_at of a rule that changed.
         store.es.update(index=index, id=rule.id, doc=doc, doc_as_upsert=True)
@@ -162,11 +179,16 @@ def sync_rules(store: Store, loaded: LoadedAlerts, source: str = "alerts.yaml") 
     return result
 
 
+def broken_rules(store: Store) -> list[dict[str, Any]]:
+    """Stored rules whose current definition in alerts.yaml is broken (their last good one runs)."""
+    ensure_rules_index(store)
+    hits = store.scan({"exists": {"field": "error_at"}}, source=True, index=rules_index(store))
+    return [h["_source"] for h in hits]
+
+
 def stored_rules(store: Store) -> list[dict[str, Any]]:
     ensure_rules_index(store)
-    hits = store.es.search(index=rules_index(store), size=10_000, query={"term": {"enabled": True}})["hits"][
-        "hits"
-    ]
+    hits = store.scan({"term": {"enabled": True}}, source=True, index=rules_index(store))
     return [h["_source"] for h in hits]
 
 
