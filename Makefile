@@ -5,7 +5,7 @@ PYTHON ?= python3.11
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv install demo test test-unit test-cluster run stop es-start es-stop es-status bench eval lint lock clean
+.PHONY: help venv install demo demo-distributed test test-unit test-cluster run stop es-start es-stop es-status bench eval lint lock clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -22,6 +22,9 @@ install: venv ## Same as venv, plus the local Elasticsearch artifacts
 
 demo: venv ## Full pass over the offline sample site through the real DAG; leaves Elasticsearch running
 	scripts/demo
+
+demo-distributed: venv ## The demo pass on CeleryExecutor (2 workers, Redis) and a 3-node Elasticsearch; stops all
+	scripts/demo-distributed
 
 test: venv ## Whole test suite on a real Elasticsearch and Airflow; stops what it started
 	scripts/test
