@@ -99,9 +99,10 @@ def test_requests_fail_over_to_a_live_node(es_url):
     client = make_client(load_settings({"NEWSMON_ES_URL": f"{dead},{es_url},{dead.replace('127.0.0.1', 'localhost')}"}))
     try:
         # Round-robin would send a third of the requests to each dead node; none may fail.
-        names = {client.info()["cluster_name"] for _ in range(12)}
-        assert len(names) == 1
-        assert client.cluster.health()["status"] in ("green", "yellow")
+        # (The local node has no `GET /` info handler: the health API it is.)
+        answers = [client.cluster.health() for _ in range(12)]
+        assert len({a["cluster_name"] for a in answers}) == 1
+        assert {a["status"] for a in answers} <= {"green", "yellow"}
     finally:
         client.close()
 
