@@ -32,7 +32,7 @@ test: venv ## Whole test suite on a real Elasticsearch and Airflow; stops what i
 test-unit: venv ## Tests that need no Elasticsearch or Airflow
 	$(VENV)/bin/pytest -m "not integration and not e2e" -q
 
-test-cluster: venv ## A 3-node local Elasticsearch losing and regaining a node (ports 9420-9422, about a minute)
+test-cluster: venv ## Cluster faults: ES node loss (also mid-pass), Celery worker killed mid-batch (minutes)
 	$(VENV)/bin/pytest -m cluster -q
 
 run: venv ## The scheduled system here: local Elasticsearch + airflow standalone, DAGs unpaused
