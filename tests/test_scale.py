@@ -136,3 +136,11 @@ def test_rollover_by_age_and_size(es_url, prefix):
         assert again["rolled_over"] is False and again["old_index"] == f"{prefix}articles-000002"
     finally:
         store.close()
+
+
+def test_a_batch_result_names_its_worker_and_still_merges():
+    from newsmon.summary import RunSummary
+
+    batch = RunSummary(articles_new=2).to_dict() | {"worker": "w1@host"}
+    merged = RunSummary().merge(batch).merge(batch)
+    assert merged.articles_new == 4 and not hasattr(merged, "worker")
