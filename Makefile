@@ -5,7 +5,7 @@ PYTHON ?= python3.11
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv install demo test test-slow test-unit test-cluster run stop es-start es-stop es-status bench eval lint lock clean
+.PHONY: help venv install demo demo-distributed test test-slow test-unit test-cluster run stop es-start es-stop es-status bench eval lint lock clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -23,6 +23,9 @@ install: venv ## Same as venv, plus the local Elasticsearch artifacts
 demo: venv ## Full pass over the offline sample site through the real DAG; leaves Elasticsearch running
 	scripts/demo
 
+demo-distributed: venv ## The demo pass on CeleryExecutor (2 workers, Redis) and a 3-node Elasticsearch; stops all
+	scripts/demo-distributed
+
 test: venv ## Whole test suite on a real Elasticsearch and Airflow; stops what it started
 	scripts/test
 
@@ -32,7 +35,7 @@ test-slow: venv ## The slow tests: make run stopped by one Ctrl-C, Elasticsearch
 test-unit: venv ## Tests that need no Elasticsearch or Airflow
 	$(VENV)/bin/pytest -m "not integration and not e2e" -q
 
-test-cluster: venv ## A 3-node local Elasticsearch losing and regaining a node (ports 9420-9422, about a minute)
+test-cluster: venv ## Cluster faults: ES node loss (also mid-pass), Celery worker killed mid-batch (minutes)
 	$(VENV)/bin/pytest -m cluster -q
 
 run: venv ## The scheduled system here: local Elasticsearch + airflow standalone, DAGs unpaused

@@ -58,10 +58,14 @@ def news_monitor():
 
     @task(max_active_tis_per_dagrun=2, pool=FETCH_POOL, execution_timeout=EXECUTION_TIMEOUTS["process_batch"])
     def process_batch(feed_ids: list[str]) -> dict:
-        from newsmon import run
-        from newsmon.airflow_support import task_settings
+        import logging
 
-        return run.process_batch(feed_ids, task_settings()).to_dict()
+        from newsmon import run
+        from newsmon.airflow_support import task_settings, worker_name
+
+        worker = worker_name()  # the Celery worker (w1@host) under the CeleryExecutor
+        logging.getLogger("newsmon.run").info("batch %s on worker %s", ",".join(feed_ids), worker)
+        return run.process_batch(feed_ids, task_settings()).to_dict() | {"worker": worker}
 
     # all_done: the batches that succeeded are clustered and alerted on even when another failed;
     # articles of failed runs stay flagged in Elasticsearch and are picked up by the next pass.

@@ -529,3 +529,53 @@ def test_airflow_init_refuses_placeholders_before_touching_the_db(bash, services
     assert result.returncode != 0
     assert "AIRFLOW_FERNET_KEY in .env still holds the placeholder" in result.stderr
     assert not marker.exists()
+
+
+# --- docker-compose.celery.yml: the CeleryExecutor override -------------------------------------
+
+CELERY_FILE = ROOT / "docker-compose.celery.yml"
+
+
+def _run_celery_config(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    env_file = tmp_path / ".env"
+    env_file.write_text("".join(f"{k}={v}\n" for k, v in _env_example().items()))
+    env = {k: v for k, v in os.environ.items() if k not in _env_example() and not k.startswith("COMPOSE_")}
+    cmd = _compose_command()
+    env.update(_EXTRA_ENV)
+    cmd = cmd + ["--project-directory", str(ROOT), "--env-file", str(env_file)]
+    cmd += ["-f", str(COMPOSE_FILE), "-f", str(CELERY_FILE), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_celery_override_gives_the_official_celery_layout(tmp_path):
+    result = _run_celery_config(tmp_path, "--profile", "flower", "config", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    resolved = json.loads(result.stdout)["services"]
+    assert {"redis", "airflow-worker", "flower"} <= set(resolved)
+    for name in (
+        "airflow-apiserver",
+        "airflow-scheduler",
+        "airflow-dag-processor",
+        "airflow-worker",
+        "flower",
+    ):
+        env = resolved[name]["environment"]
+        assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor", name
+        assert env["AIRFLOW__CELERY__BROKER_URL"] == "redis://redis:6379/0", name
+        assert env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql://airflow:"), name
+    worker = resolved["airflow-worker"]
+    assert worker["command"] == ["celery", "worker"]
+    # The worker runs the tasks: it has what the scheduler had (connection, mounts, image).
+    assert json.loads(worker["environment"]["AIRFLOW_CONN_NEWSMON_ES"])["host"] == "elasticsearch"
+    assert worker["image"] == resolved["airflow-scheduler"]["image"]
+    assert {v["target"] for v in worker["volumes"]} >= {"/opt/airflow/dags", "/opt/airflow/config"}
+    assert {"redis", "newsmon-setup", "airflow-init"} <= set(worker["depends_on"])
+    assert "redis" in resolved["airflow-scheduler"]["depends_on"]
+    assert resolved["flower"]["command"] == ["celery", "flower"]
+
+
+def test_flower_is_optional(tmp_path):
+    result = _run_celery_config(tmp_path, "config", "--services")
+    assert result.returncode == 0, result.stderr
+    services = set(result.stdout.split())
+    assert "airflow-worker" in services and "redis" in services and "flower" not in services

@@ -41,20 +41,35 @@ FETCH_POOL = "newsmon_fetch"
 ES_CONN_ID = "newsmon_es"
 
 
+def _node_url(host: str, scheme: str, port: int | None) -> str:
+    """One node as a URL: `host`, `host:port` or a full URL; the connection's port when none is given."""
+    from urllib.parse import urlsplit
+
+    url = host if "://" in host else f"{scheme}://{host}"
+    parts = urlsplit(url)
+    try:
+        has_port = parts.port is not None
+    except ValueError:
+        has_port = True  # leave a malformed port for the settings to refuse
+    if port and not has_port:
+        parts = parts._replace(netloc=f"{parts.netloc}:{port}")
+    return parts.geturl()
+
+
 def es_overrides_from_connection(conn: Any) -> dict[str, Any]:
-    """NEWSMON_ES_* settings from an Airflow connection (host may be a full URL or a bare host)."""
-    host = (conn.host or "").strip()
-    if not host:
-        return {}
-    if "://" in host:
-        url = host
-    else:
-        scheme = conn.schema if conn.schema in ("http", "https") else "http"
-        url = f"{scheme}://{host}"
-    if conn.port and url.count(":") < 2:
-        url = f"{url}:{conn.port}"
+    """NEWSMON_ES_* settings from an Airflow connection.
+
+    The nodes come from `host` (a full URL, a bare host, or several of either, comma-separated)
+    or from extra `hosts` (a list or a comma-separated string); the connection's port and schema
+    complete the nodes that lack them. The result is NEWSMON_ES_URL's comma-separated form.
+    """
     extra = conn.extra_dejson if hasattr(conn, "extra_dejson") else {}
-    out: dict[str, Any] = {"es_url": url}
+    listed = extra.get("hosts") or conn.host or ""
+    hosts = [h.strip() for h in (listed.split(",") if isinstance(listed, str) else listed) if str(h).strip()]
+    if not hosts:
+        return {}
+    scheme = conn.schema if conn.schema in ("http", "https") else "http"
+    out: dict[str, Any] = {"es_url": ",".join(_node_url(str(h), scheme, conn.port) for h in hosts)}
     if conn.login:
         out["es_username"] = conn.login
         out["es_password"] = conn.password
@@ -63,6 +78,19 @@ def es_overrides_from_connection(conn: Any) -> dict[str, Any]:
     if "verify_certs" in extra:
         out["es_verify_certs"] = str(extra["verify_certs"]).lower() in ("1", "true", "yes")
     return out
+
+
+def worker_name() -> str:
+    """Who runs this task: the Celery worker's name (`w1@host`) under the CeleryExecutor, else the host."""
+    import socket
+
+    try:
+        from celery import current_task
+
+        name = current_task.request.hostname if current_task else None
+    except Exception:  # no Celery installed, or not inside a Celery task
+        name = None
+    return name or socket.gethostname()
 
 
 def task_settings() -> Settings:

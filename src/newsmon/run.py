@@ -2,6 +2,7 @@
 
     prepare -> process_batch (one per batch) -> cluster -> alert -> summarize      (news_monitor)
     send_digests                                                                    (news_alert_digest)
+    rollover                                                                        (news_maintenance)
 
 Under Airflow each function is the body of the task of the same name (dags/); `newsmon run` calls
 them in order with all feeds as one batch (`run_pass`). Only ids and counts pass between them.
@@ -193,6 +194,22 @@ def send_digests(settings: Settings, smtp: SmtpSettings | None = None) -> dict[s
         return run_digests(store, settings, smtp=smtp)
     finally:
         store.close()
+
+
+def rollover(settings: Settings) -> dict[str, Any]:
+    """news_maintenance: roll the articles alias over by age and size (see Store.rollover)."""
+    store = connect(settings)
+    try:
+        if not store.is_set_up():
+            store.setup()
+        result = store.rollover(settings.rollover_max_age, settings.rollover_max_size)
+    finally:
+        store.close()
+    if result["rolled_over"]:
+        log.info("rolled %s over: %s -> %s", store.alias, result["old_index"], result["new_index"])
+    else:
+        log.info("%s: %s stays the write index (%s)", store.alias, result["old_index"], result["conditions"])
+    return result
 
 
 def run_pass(settings: Settings, mode: str = "cli") -> RunSummary:

@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     es_verify_certs: bool = True
     index_prefix: str = "newsmon-"
     bulk_chunk: int = Field(200, ge=1)
+    # Rollover of the articles alias (news_maintenance): a new write index once the current one is
+    # this old or its primary shards hold this much. Elasticsearch time and byte units.
+    rollover_max_age: str = Field("30d", pattern=r"^\d+(d|h|m|s|ms)$")
+    rollover_max_size: str = Field("25gb", pattern=r"^\d+(b|kb|mb|gb|tb)$")
 
     # Configuration files.
     config_dir: Path = Path("config")

@@ -203,6 +203,18 @@ class Store:
             if "resource_already_exists" not in str(exc):  # another process was quicker
                 raise
 
+    def rollover(self, max_age: str, max_size: str, dry_run: bool = False) -> dict[str, Any]:
+        """Roll the articles alias over to a new write index when the current one is older than
+        `max_age` or its primary shards are larger than `max_size` (the rollover API; the new
+        index gets the template, so `auto_expand_replicas` as well). Returns what Elasticsearch
+        answered: `rolled_over`, `old_index`, `new_index`, `conditions`."""
+        resp = self.es.indices.rollover(
+            alias=self.alias,
+            conditions={"max_age": max_age, "max_primary_shard_size": max_size},
+            dry_run=dry_run,
+        )
+        return {k: resp.get(k) for k in ("rolled_over", "dry_run", "old_index", "new_index", "conditions")}
+
     def drop_all(self) -> None:
         """Delete every index and template under this store's prefix (tests, benchmarks)."""
         es = self.es.options(ignore_status=404)

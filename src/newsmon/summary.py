@@ -38,7 +38,7 @@ class RunSummary:
     def merge(self, other: RunSummary | dict[str, Any]) -> RunSummary:
         data = other if isinstance(other, dict) else asdict(other)
         for key, value in data.items():
-            if key == "duration_s":
+            if key == "duration_s" or not hasattr(self, key):  # e.g. a batch's `worker`
                 continue
             mine = getattr(self, key)
             if isinstance(mine, list):
