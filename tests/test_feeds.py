@@ -23,5 +23,5 @@ def test_one_malformed_link_skips_that_entry_not_the_feed():
 
 
 def test_html_is_not_a_feed():
-    with pytest.raises(FetchError, match="not a feed"):
+    with pytest.raises(FetchError, match="HTML page instead of a feed"):
         parse_feed(b"<html><body><p>hello</p></body></html>", FEED, FEED.url, {"content-type": "text/html"})

@@ -161,11 +161,43 @@ def _print_history(events: list[dict[str, Any]]) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from newsmon.run import run_pass
 
-    summary = run_pass(_settings(args))
+    summary = run_pass(_settings(args), ignore_schedule=args.ignore_schedule)
     if args.json:
         print(json.dumps(summary.to_contract(), ensure_ascii=False))
     else:
         print(summary.render("newsmon run"))
+    if summary.all_failed:
+        print(f"newsmon: every polled feed failed ({summary.feeds_failed})", file=sys.stderr)
+        return 4
+    return 0
+
+
+def cmd_feeds(args: argparse.Namespace) -> int:
+    from newsmon import feed_commands as fc
+
+    settings = _settings(args)
+    action = args.feeds_command
+    if action == "status":
+        fc.print_status(fc.status_rows(settings), args.json)
+    elif action == "check":
+        fc.print_check(fc.check(settings, args.url), args.json)
+    elif action == "import":
+        target, report = fc.import_opml(settings, Path(args.file))
+        print(f"{len(report.added)} feed(s) added to {target}")
+        for feed, why in report.skipped:
+            print(f"  skipped {feed.get('url')}: {why}")
+    elif action == "export":
+        sys.stdout.write(fc.export_opml(settings))
+    elif action == "discover":
+        found = fc.discover(settings, args.url)
+        if args.json:
+            print(json.dumps(found, ensure_ascii=False))
+        elif not found:
+            print(f"no feed found on {args.url}")
+            return 1
+        for f in found:
+            verified = "declared" if f["declared"] else "found at a usual path"
+            print(f"{f['url']}  {f['kind']}  {f['title'] or ''}  ({verified})")
     return 0
 
 
@@ -355,7 +387,28 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="one full monitoring pass outside Airflow")
     p.add_argument("--feeds", help="feeds file (default: $NEWSMON_CONFIG_DIR/feeds.yaml)")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.add_argument(
+        "--ignore-schedule",
+        action="store_true",
+        help="poll every enabled feed now, not only the due ones (still conditional, Retry-After honoured)",
+    )
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("feeds", help="feeds: status, check, import, export, discover")
+    p.add_argument("--feeds", help="feeds file (default: $NEWSMON_CONFIG_DIR/feeds.yaml)")
+    fsub = p.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
+    f = fsub.add_parser("status", help="health and schedule of every configured feed")
+    f.add_argument("--json", action="store_true")
+    f = fsub.add_parser("check", help="fetch and parse one feed now; writes nothing")
+    f.add_argument("url")
+    f.add_argument("--json", action="store_true")
+    f = fsub.add_parser("import", help="add an OPML file's feeds to config/feeds.d/imported.yaml")
+    f.add_argument("file", metavar="FILE.opml")
+    fsub.add_parser("export", help="all configured feeds as OPML 2.0 on stdout")
+    f = fsub.add_parser("discover", help="feed links of an HTML page")
+    f.add_argument("url")
+    f.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_feeds)
 
     p = sub.add_parser("search", help="search stored articles (Lucene query-string syntax)")
     p.add_argument("query")

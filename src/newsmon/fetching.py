@@ -23,6 +23,15 @@ class Fetched:
     status: int
     content: bytes
     headers: dict[str, str] = field(default_factory=dict)
+    # (status, url) of every redirect hop followed, in order: a 301/308 means the feed moved.
+    history: tuple[tuple[int, str], ...] = ()
+
+    @property
+    def permanent_target(self) -> str | None:
+        """Where a chain of permanent redirects (301/308 only) ends, or None."""
+        if self.history and all(status in (301, 308) for status, _ in self.history):
+            return self.final_url
+        return None
 
     @property
     def content_type(self) -> str:
@@ -101,22 +110,47 @@ class Fetcher:
         if peer and not _is_public(str(peer[0])):
             raise FetchError(url, f"refused: connected to non-public address {peer[0]}")
 
-    def get(self, url: str, *, max_bytes: int, accept: str | None = None) -> Fetched:
+    def get(
+        self,
+        url: str,
+        *,
+        max_bytes: int,
+        accept: str | None = None,
+        headers: dict[str, str] | None = None,
+        raise_for_status: bool = True,
+    ) -> Fetched:
+        """GET with redirects followed by hand. `headers` are sent on every hop (validators);
+        with `raise_for_status=False` a 304 or an error status is returned, body not read."""
         current = url
+        history: list[tuple[int, str]] = []
+        sent = dict(headers or {})
+        if accept:
+            sent["Accept"] = accept
         for _ in range(self.settings.max_redirects + 1):
             check_destination(current, self.settings.allow_private_networks)
-            headers = {"Accept": accept} if accept else None
             try:
-                with self._client.stream("GET", current, headers=headers) as response:
+                with self._client.stream("GET", current, headers=sent or None) as response:
                     self._check_peer(url, response)
-                    if response.is_redirect:
+                    if response.status_code in (301, 302, 303, 307, 308):
                         location = response.headers.get("location")
                         if not location:
                             raise FetchError(url, f"HTTP {response.status_code} redirect without Location")
+                        history.append((response.status_code, current))
                         current = urljoin(current, location)
+                        if any(seen == current for _, seen in history):
+                            raise FetchError(url, f"redirect loop at {current}")
                         continue
-                    if response.status_code >= 400:
-                        raise FetchError(url, f"HTTP {response.status_code}")
+                    if response.status_code >= 400 or response.status_code == 304:
+                        if raise_for_status:
+                            raise FetchError(url, f"HTTP {response.status_code}")
+                        return Fetched(
+                            url=url,
+                            final_url=str(response.url),
+                            status=response.status_code,
+                            content=b"",
+                            headers={k.lower(): v for k, v in response.headers.items()},
+                            history=tuple(history),
+                        )
                     declared = response.headers.get("content-length")
                     if declared and declared.isdigit() and int(declared) > max_bytes:
                         raise FetchError(
@@ -142,6 +176,7 @@ class Fetcher:
                         status=response.status_code,
                         content=b"".join(chunks),
                         headers={k.lower(): v for k, v in response.headers.items()},
+                        history=tuple(history),
                     )
             except httpx.TimeoutException as exc:
                 raise FetchError(url, f"timed out ({type(exc).__name__})") from None
