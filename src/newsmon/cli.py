@@ -192,7 +192,8 @@ def cmd_feeds(args: argparse.Namespace) -> int:
         found = fc.discover(settings, args.url)
         if args.json:
             print(json.dumps(found, ensure_ascii=False))
-        elif not found:
+            return 0 if found else 1
+        if not found:
             print(f"no feed found on {args.url}")
             return 1
         for f in found:
