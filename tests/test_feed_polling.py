@@ -295,3 +295,19 @@ def test_all_failed_pass_exits_4_and_feeds_status_json(settings_for):
     assert {r["id"] for r in rows} == {"a", "b"} and all(keys | {"last_modified"} <= r.keys() for r in rows)
     assert all(r["health"] == "failing" and r["consecutive_failures"] == 1 for r in rows)
     assert all("connection failed" in r["last_error"] for r in rows)
+
+
+def test_robots_txt_obeyed_for_pages_unless_switched_off(server, settings_for):
+    server.routes["/robots.txt"] = (200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow: /private/\n")
+    server.routes["/p1.html"] = page("Geneva talks resume")
+    server.routes["/private/p2.html"] = page("Inspectors return to the site")
+    body = rss(server.base, [f"{server.base}/p1.html", f"{server.base}/private/p2.html"])
+    server.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, body)
+    settings = one_feed(settings_for, f"{server.base}/feed.xml")
+    summary = process_batch(["a"], settings)
+    assert server.hits("/private/p2.html") == 0 and server.hits("/p1.html") == 1
+    assert server.hits("/robots.txt") == 1
+    assert any("robots.txt" in e["error"] for e in summary.errors)
+    settings = settings_for(f'feeds:\n  - {{id: b, url: "{server.base}/feed.xml", robots: false}}\n')
+    process_batch(["b"], settings)
+    assert server.hits("/private/p2.html") == 1

@@ -40,11 +40,20 @@ class Polled:
     entries: list[FeedEntry] = field(default_factory=list)
 
 
+def _primary(language: str | None) -> str | None:
+    """'en-US' -> 'en': the form language detection gives."""
+    code = (language or "").strip().split("-")[0].split("_")[0].lower()
+    return code if 2 <= len(code) <= 3 and code.isalpha() else None
+
+
 def entries_of(parsed: ParsedFeed, feed: FeedConfig) -> list[FeedEntry]:
     out: list[FeedEntry] = []
+    configured, declared = _primary(feed.language), _primary(parsed.language)
     for item in parsed.entries[: feed.max_entries]:
         try:
-            out.append(item.to_feed_entry(feed.id))
+            entry = item.to_feed_entry(feed.id)
+            entry.language_hint = configured or _primary(item.language) or declared
+            out.append(entry)
         except ValueError as exc:  # e.g. an unparsable host: one bad entry must not cost the feed
             log.warning("feed %s: entry %r has a malformed link (%s); skipped", feed.id, item.link, exc)
     return out

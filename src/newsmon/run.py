@@ -191,7 +191,8 @@ def process_batch(feed_ids: list[str], settings: Settings, store: Store | None =
                 "batch %s: %d entries, %d unique, %d already indexed, %d pages to fetch",
                 ",".join(feed_ids), len(entries), len(unique), len(unique) - len(todo), len(todo),
             )  # fmt: skip
-            articles = collect_articles(fetcher, todo, settings, summary)
+            robots_off = {f.id for f in feeds if not f.robots}
+            articles = collect_articles(fetcher, todo, settings, summary, robots_off)
         index_batch(store, articles, known, summary, settings.bulk_chunk)
         # Written after indexing: a batch that dies before keeps the old validators, so its feeds
         # are fetched in full again instead of answering 304 over entries never indexed.

@@ -106,7 +106,7 @@ class Settings(BaseSettings):
     feed_gone_after_days: float = Field(7.0, gt=0)  # failing this long -> health `gone`
     # Article pages: per-host politeness.
     host_concurrency: int = Field(2, ge=1)
-    host_min_gap: float = Field(0.25, ge=0)  # seconds between two requests to one host
+    host_min_gap: float = Field(0.1, ge=0)  # seconds between the starts of two requests to one host
 
     # Story clusters: how far back near copies are looked for.
     dedupe_window_days: int = Field(30, ge=1)
