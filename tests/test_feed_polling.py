@@ -298,7 +298,11 @@ def test_all_failed_pass_exits_4_and_feeds_status_json(settings_for):
 
 
 def test_robots_txt_obeyed_for_pages_unless_switched_off(server, settings_for):
-    server.routes["/robots.txt"] = (200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow: /private/\n")
+    server.routes["/robots.txt"] = (
+        200,
+        {"Content-Type": "text/plain"},
+        b"User-agent: *\nDisallow: /private/\n",
+    )
     server.routes["/p1.html"] = page("Geneva talks resume")
     server.routes["/private/p2.html"] = page("Inspectors return to the site")
     body = rss(server.base, [f"{server.base}/p1.html", f"{server.base}/private/p2.html"])
