@@ -105,3 +105,35 @@ def test_feeds_discover(config: dict[str, str]) -> None:
     assert json.loads(out.stdout) == [
         {"url": f"{server.base}/rss.xml", "kind": "rss", "title": "News", "declared": True}
     ]
+
+
+EVAL_FEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "feeds"
+
+
+@pytest.mark.skipif(not (EVAL_FEEDS / "manifest.jsonl").exists(), reason="no ../shared/eval/feeds here")
+def test_every_eval_feed_is_checked_or_rejected_with_a_reason_quickly() -> None:
+    from newsmon.errors import FetchError
+    from newsmon.feed_commands import check
+    from newsmon.settings import load_settings
+
+    server = FeedServer()
+    cases = [json.loads(line) for line in (EVAL_FEEDS / "manifest.jsonl").read_text().splitlines() if line]
+    for n, case in enumerate(cases):
+        headers = {"Content-Type": "application/xml", **(case.get("http_headers") or {})}
+        server.routes[f"/{n}"] = (200, headers, (EVAL_FEEDS / case["file"]).read_bytes())
+    settings = load_settings({"NEWSMON_ALLOW_PRIVATE_NETWORKS": "1"})
+    parsed = rejected = 0
+    try:
+        for n, case in enumerate(cases):
+            started = time.perf_counter()
+            try:
+                result = check(settings, f"{server.base}/{n}")
+                assert result["format"], case["file"]
+                parsed += 1
+            except FetchError as exc:
+                assert exc.reason, case["file"]
+                rejected += 1
+            assert time.perf_counter() - started < 2, case["file"]
+    finally:
+        server.close()
+    assert parsed + rejected == len(cases) and parsed > len(cases) // 2

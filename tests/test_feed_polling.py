@@ -164,6 +164,8 @@ def test_retry_after_is_obeyed_even_when_the_schedule_is_ignored(server, setting
     assert prepare(settings) == []  # not due
     again = process_batch(["a"], settings)  # what --ignore-schedule would do
     assert again.per_feed["a"]["outcome"] == "deferred" and server.hits("/feed.xml") == 1
+    kept = states(settings)["a"]
+    assert abs((kept.retry_until - state.retry_until).total_seconds()) <= 2 and prepare(settings) == []
 
 
 def test_backoff_after_failures_and_recovery(server, settings_for):

@@ -81,7 +81,8 @@ def poll_feed(fetcher: Fetcher, feed: FeedConfig, state: FeedState | None, now: 
     waiting = state.deferred_until(now) if state else None
     if waiting is not None:
         reason = f"Retry-After: not before {iso(waiting)}"
-        return Polled(feed, Poll("deferred", error_class="retry_after", error=reason))
+        left = max(1, int((waiting - now).total_seconds()))
+        return Polled(feed, Poll("deferred", error_class="retry_after", error=reason, retry_after=left))
     try:
         fetched = fetcher.get(
             feed.url,

@@ -197,7 +197,9 @@ def process_batch(feed_ids: list[str], settings: Settings, store: Store | None =
         # Written after indexing: a batch that dies before keeps the old validators, so its feeds
         # are fetched in full again instead of answering 304 over entries never indexed.
         floor = poll_floor(settings, config.schedule)
-        feed_states.put_many(new_states(polled, states, now, floor, settings), refresh=True)
+        feed_states.put_many(
+            new_states(polled, states, now, floor, settings)
+        )  # mget is real-time: no refresh
     finally:
         if own_store:
             store.close()
