@@ -5,7 +5,7 @@ PYTHON ?= python3.11
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv install demo test test-unit run stop es-start es-stop es-status bench eval lint lock clean
+.PHONY: help venv install demo test test-slow test-unit test-cluster run stop es-start es-stop es-status bench eval lint lock clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -26,8 +26,14 @@ demo: venv ## Full pass over the offline sample site through the real DAG; leave
 test: venv ## Whole test suite on a real Elasticsearch and Airflow; stops what it started
 	scripts/test
 
+test-slow: venv ## The slow tests: make run stopped by one Ctrl-C, Elasticsearch stopped mid-pass (minutes)
+	scripts/test -m slow
+
 test-unit: venv ## Tests that need no Elasticsearch or Airflow
 	$(VENV)/bin/pytest -m "not integration and not e2e" -q
+
+test-cluster: venv ## A 3-node local Elasticsearch losing and regaining a node (ports 9420-9422, about a minute)
+	$(VENV)/bin/pytest -m cluster -q
 
 run: venv ## The scheduled system here: local Elasticsearch + airflow standalone, DAGs unpaused
 	scripts/run

@@ -13,6 +13,10 @@ them into Elasticsearch (`${NEWSMON_INDEX_PREFIX}articles`) and joins copies of 
 | `alert` | matches the new stories (first-seen copies) against the alert rules, writes alert events, delivers instant alerts | yes |
 | `summarize` | run summary (logged and stored in `${NEWSMON_INDEX_PREFIX}runs`), emits the `newsmon_articles` asset; fails (red run) when every polled feed failed | yes |
 
+Every task has a time limit (`EXECUTION_TIMEOUTS` in `newsmon.airflow_support`); the batches
+run in the pool `newsmon_fetch` (`config/airflow-pools.json`). A task that fails tells the
+operations channels of `alerts.yaml` (`operations: {channels: [...]}`).
+
 A feed or page that fails is listed in the summary and the rest goes on; a task fails only when
 the pass itself cannot run (Elasticsearch unreachable, broken config) or every polled feed failed. XCom carries ids and
 counts, never article text. Elasticsearch comes from the connection `newsmon_es` if defined,
@@ -26,7 +30,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Asset, dag, task
 
-from newsmon.airflow_support import RETRY_POLICY
+from newsmon.airflow_support import EXECUTION_TIMEOUTS, FETCH_POOL, RETRY_POLICY, notify_failure
 from newsmon.settings import feeds_schedule
 
 ARTICLES = Asset(name="newsmon_articles", uri="newsmon://articles")
@@ -38,20 +42,21 @@ ARTICLES = Asset(name="newsmon_articles", uri="newsmon://articles")
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
-    default_args={"owner": "newsmon", **RETRY_POLICY},
+    # Task-level failure callback (a DAG-level notifier breaks dag.test, see AIRFLOW-NOTES).
+    default_args={"owner": "newsmon", "on_failure_callback": notify_failure, **RETRY_POLICY},
     dagrun_timeout=timedelta(hours=1),
     doc_md=__doc__,
     tags=["newsmon", "arms-control"],
 )
 def news_monitor():
-    @task
+    @task(execution_timeout=EXECUTION_TIMEOUTS["prepare"])
     def prepare() -> list[list[str]]:
         from newsmon import run
         from newsmon.airflow_support import task_settings
 
         return run.prepare(task_settings())
 
-    @task(max_active_tis_per_dagrun=2)
+    @task(max_active_tis_per_dagrun=2, pool=FETCH_POOL, execution_timeout=EXECUTION_TIMEOUTS["process_batch"])
     def process_batch(feed_ids: list[str]) -> dict:
         from newsmon import run
         from newsmon.airflow_support import task_settings
@@ -60,7 +65,7 @@ def news_monitor():
 
     # all_done: the batches that succeeded are clustered and alerted on even when another failed;
     # articles of failed runs stay flagged in Elasticsearch and are picked up by the next pass.
-    @task(trigger_rule="all_done")
+    @task(trigger_rule="all_done", execution_timeout=EXECUTION_TIMEOUTS["cluster"])
     def cluster(results) -> dict:
         from newsmon import run
         from newsmon.airflow_support import task_settings
@@ -73,14 +78,14 @@ def news_monitor():
                 continue
         return run.cluster(task_settings(), [b for b in batches if b])
 
-    @task(trigger_rule="all_done")
+    @task(trigger_rule="all_done", execution_timeout=EXECUTION_TIMEOUTS["alert"])
     def alert() -> dict:
         from newsmon import run
         from newsmon.airflow_support import task_settings, task_smtp
 
         return run.alert(task_settings(), smtp=task_smtp())
 
-    @task(outlets=[ARTICLES])
+    @task(outlets=[ARTICLES], execution_timeout=EXECUTION_TIMEOUTS["summarize"])
     def summarize(summary: dict, alerts: dict, **context) -> dict:
         from newsmon import run
         from newsmon.airflow_support import task_settings

@@ -2,9 +2,11 @@
 
 Scored: is `arms_control` tagged on title + text? Borderline rows are reported apart and are not in
 precision or recall. Every false positive and miss is printed with the terms that matched, so a
-failure reads as a rule to fix.
+failure reads as a rule to fix. An area of `make eval` (scripts/evaluate.py, metrics
+`precision_<lang>` and `recall_<lang>`; the data ships in the repository, not in ../shared), and
+runnable alone:
 
-    .venv/bin/python eval/topics_multilingual.py [--data PATH] [--quiet]
+    .venv/bin/python -m eval.topics_multilingual [--data PATH] [--quiet]
 """
 
 from __future__ import annotations
@@ -15,19 +17,17 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from eval.common import Report
 from eval.topics import _evidence, topics_path
 from newsmon.tagging import ROOT, Tagger, load_taxonomy
 
 DATA = Path(__file__).resolve().parent / "data" / "topics-multilingual.jsonl"
+LANGS = ["es", "fr", "de", "ru", "it"]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DATA)
-    parser.add_argument("--quiet", action="store_true", help="only the per-language table")
-    args = parser.parse_args(argv)
-
-    rows = [json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines() if line.strip()]
+def evaluate(_eval_dir: Path, data: Path = DATA, quiet: bool = False) -> Report:
+    """The area of scripts/evaluate.py; `_eval_dir` (../shared/eval) is not used: the set is ours."""
+    rows = [json.loads(line) for line in data.read_text(encoding="utf-8").splitlines() if line.strip()]
     tagger = Tagger(load_taxonomy(topics_path()))
     tally: dict[str, Counter[str]] = {}
     problems: list[str] = []
@@ -50,29 +50,47 @@ def main(argv: list[str] | None = None) -> int:
         if outcome in ("fp", "fn"):
             problems += [f"{'FALSE POSITIVE' if outcome == 'fp' else 'MISSED'} {head}", *_evidence(result)]
 
-    print(f"arms_control per language ({args.data.name}, {len(rows)} rows)")
-    print(f"{'lang':5} {'P':>6} {'R':>6} {'F1':>6}   tp  fp  fn  tn   borderline tagged")
+    lines = [
+        f"arms_control per language ({data.name}, {len(rows)} rows)",
+        f"{'lang':5} {'P':>6} {'R':>6} {'F1':>6}   tp  fp  fn  tn   borderline tagged",
+    ]
+    metrics: dict[str, float] = {}
     total: Counter[str] = Counter()
-    for lang in sorted(tally, key=lambda lang: ["es", "fr", "de", "ru", "it"].index(lang)):
+    for lang in sorted(tally, key=LANGS.index):
         c = tally[lang]
         total += c
-        print(_line(lang, c))
-    print(_line("all", total))
-    if not args.quiet:
-        print()
-        print("\n".join(problems) if problems else "no false positive, no miss")
-        print("borderline rows (not scored):")
-        print("\n".join(borderline) if borderline else "  none")
+        lines.append(_line(lang, c))
+        metrics[f"precision_{lang}"], metrics[f"recall_{lang}"], _f1 = _prf(c)
+    lines.append(_line("all", total))
+    metrics["precision"], metrics["recall"], metrics["f1"] = _prf(total)
+    if not quiet:
+        lines.append("")
+        lines += problems if problems else ["no false positive, no miss"]
+        lines.append("borderline rows (not scored):")
+        lines += borderline if borderline else ["  none"]
+    return Report(area="topics_multilingual", metrics=metrics, lines=lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--quiet", action="store_true", help="only the per-language table")
+    args = parser.parse_args(argv)
+    print("\n".join(evaluate(Path("."), args.data, args.quiet).lines))
     return 0
 
 
-def _line(lang: str, c: Counter[str]) -> str:
-    tp, fp, fn, tn = c["tp"], c["fp"], c["fn"], c["tn"]
+def _prf(c: Counter[str]) -> tuple[float, float, float]:
+    tp, fp, fn = c["tp"], c["fp"], c["fn"]
     p = tp / (tp + fp) if tp + fp else 1.0
     r = tp / (tp + fn) if tp + fn else 1.0
-    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, 2 * p * r / (p + r) if p + r else 0.0
+
+
+def _line(lang: str, c: Counter[str]) -> str:
+    p, r, f1 = _prf(c)
     nb = c["b_tagged"] + c["b_untagged"]
-    return f"{lang:5} {p:6.3f} {r:6.3f} {f1:6.3f} {tp:4} {fp:3} {fn:3} {tn:3}   {c['b_tagged']}/{nb}"
+    return f"{lang:5} {p:6.3f} {r:6.3f} {f1:6.3f} {c['tp']:4} {c['fp']:3} {c['fn']:3} {c['tn']:3}   {c['b_tagged']}/{nb}"
 
 
 if __name__ == "__main__":

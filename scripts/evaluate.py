@@ -1,4 +1,5 @@
-"""make eval: score extraction, tagging and dedupe on ../shared/eval and check the pinned floors.
+"""make eval: score extraction, tagging and dedupe on ../shared/eval, multilingual tagging on the
+repository's eval/data, and check the pinned floors.
 
 Usage: python scripts/evaluate.py [--eval-dir DIR] [--only AREA ...]
 Exit status 1 when a floor in eval/floors/<area>.json is crossed or an area cannot run.
@@ -17,7 +18,7 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 from eval.common import check, load_floors  # noqa: E402
 
-AREAS = ("extraction", "topics", "dedupe")
+AREAS = ("extraction", "topics", "topics_multilingual", "dedupe")
 
 
 def main() -> int:

@@ -126,9 +126,10 @@ def test_smtp_login_and_a_refused_login_keeps_the_password_secret():
     port = free_port()
     controller, recorder = start_smtp(port, authenticator=authenticator, auth_require_tls=False)
     try:
-        good = SmtpSettings(host="127.0.0.1", port=port, username="newsmon", password="right-pass")
+        plain = {"allow_plaintext_login": True}  # a local relay, said so explicitly
+        good = SmtpSettings(host="127.0.0.1", port=port, username="newsmon", password="right-pass", **plain)
         assert send(EMAIL, instant_message(event()), [event()], smtp=good).startswith("smtp 250")
-        bad = SmtpSettings(host="127.0.0.1", port=port, username="newsmon", password="wrong-pass")
+        bad = SmtpSettings(host="127.0.0.1", port=port, username="newsmon", password="wrong-pass", **plain)
         with pytest.raises(DeliveryError, match="server replied 535") as info:
             send(EMAIL, instant_message(event()), [event()], smtp=bad)
         assert "wrong-pass" not in str(info.value) and info.value.permanent
@@ -136,6 +137,44 @@ def test_smtp_login_and_a_refused_login_keeps_the_password_secret():
     finally:
         controller.stop()
     assert recorder.authenticated == [True]
+
+
+def test_smtp_login_without_tls_is_refused_before_connecting():
+    port = free_port()
+    controller, recorder = start_smtp(port, auth_require_tls=False)
+    try:
+        smtp = SmtpSettings(host="127.0.0.1", port=port, username="newsmon", password="right-pass")
+        with pytest.raises(DeliveryError, match="refusing to send the SMTP password without TLS") as info:
+            send(EMAIL, instant_message(event()), [event()], smtp=smtp)
+        assert info.value.permanent and "NEWSMON_SMTP_ALLOW_PLAINTEXT_LOGIN" in str(info.value)
+    finally:
+        controller.stop()
+    assert recorder.envelopes == [] and recorder.authenticated == []
+    allowed = smtp_settings_from_env(
+        {"NEWSMON_SMTP_HOST": "h", "NEWSMON_SMTP_USERNAME": "u", "NEWSMON_SMTP_PASSWORD": "p",
+         "NEWSMON_SMTP_ALLOW_PLAINTEXT_LOGIN": "1"}
+    )  # fmt: skip
+    assert (
+        allowed.allow_plaintext_login
+        and not smtp_settings_from_env({"NEWSMON_SMTP_HOST": "h"}).allow_plaintext_login
+    )
+
+
+def test_an_echoed_token_never_reaches_last_error(receiver, monkeypatch):
+    # The receiver quotes the request back: a path segment (the token of a Slack-style URL), the
+    # Authorization value's token, the whole URL with its query. `_try`'s note is what
+    # alert-events.last_error stores.
+    import newsmon.alerts.delivery as delivery
+
+    token, key = "T0KEN1234abcd", "k3y-0f-the-hook"
+    url = f"{receiver.base}/status/401/echo/{token}?sig=9f8e7d6c5b4a"
+    monkeypatch.setenv("TEST_HOOK_URL", url)
+    monkeypatch.setenv("TEST_HOOK_HEADERS", json.dumps({"Authorization": f"Bearer {key}"}))
+    receiver.echo = f"bad token {token}; got Authorization: Bearer {key} for {url}, sig=9f8e7d6c5b4a"
+    ok, note, _ = delivery._try(HOOK, instant_message(event()), [event()], None, lambda s: None)
+    assert not ok and "HTTP 401" in note
+    for secret in (token, key, "9f8e7d6c5b4a", "/status/401/echo"):
+        assert secret not in note, note
 
 
 def test_starttls_required_but_not_offered_is_refused(smtp_server):
@@ -194,6 +233,7 @@ class Receiver(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.requests: list[dict] = []
         self.release = threading.Event()  # a /slow request waits for this
+        self.echo = ""  # what an /echo/ request answers
 
     @property
     def base(self) -> str:
@@ -210,6 +250,8 @@ class Handler(BaseHTTPRequestHandler):
             self.server.release.wait(10)
         status = int(self.path.split("/")[2]) if self.path.startswith("/status/") else 200
         answer = b"ok" if status < 300 else b"invalid_token for /status/500/T0KEN-IN-PATH"
+        if "/echo/" in self.path:
+            answer = self.server.echo.encode()
         self.send_response(status)
         self.send_header("Content-Length", str(len(answer)))
         self.end_headers()

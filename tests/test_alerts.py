@@ -270,3 +270,51 @@ rules:
         assert store.pending("pending_cluster") == [] and store.pending("pending_alert") == []
     finally:
         store.close()
+
+
+def test_a_rule_broken_by_an_edit_keeps_its_last_good_version_and_is_reported(
+    store, tmp_path, es_url, prefix
+):
+    path = rules_file(
+        tmp_path,
+        "rules:\n  - {id: watch, name: Watch, query: Riabkov}\n  - {id: other, name: O, query: NPT}\n",
+    )
+    sync_rules(store, load_alerts(path))
+    store.index_articles([story(1, "Geneva talks", "Sergei Riabkov in Geneva.")], {})
+    # rejected by Elasticsearch (watch), and by newsmon's own validation (other)
+    path.write_text(
+        "rules:\n  - {id: watch, name: Watch, query: 'published_at:[2020-01-01 TO nonsense]'}\n"
+        "  - {id: other, name: O, query: 'NPT AND ('}\n",
+        encoding="utf-8",
+    )
+    settings = load_settings(
+        {"NEWSMON_ES_URL": es_url, "NEWSMON_INDEX_PREFIX": prefix, "NEWSMON_ALERTS_FILE": str(path)}
+    )
+    from newsmon.alerts.service import run_alerts, sync
+
+    result = sync(store, settings)
+    assert sorted(result.kept) == ["other", "watch"] and result.removed == []
+    assert [m.rule["rule_id"] for m in percolate(store, ["s1"])] == ["watch"]  # still fires
+    out = run_alerts(store, settings, ["s1"])
+    assert out["alerts_fired"] == 1
+    assert sorted(e["rule"] for e in out["rule_errors"]) == ["other", "watch"]
+    assert all("last good version" in e["error"] for e in out["rule_errors"])
+    env = {
+        **os.environ,
+        "NEWSMON_ES_URL": es_url,
+        "NEWSMON_INDEX_PREFIX": prefix,
+        "NEWSMON_ALERTS_FILE": str(path),
+    }
+    listed = subprocess.run(
+        [sys.executable, "-m", "newsmon.cli", "alerts", "list", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    kept = json.loads(listed.stdout)["kept"]
+    assert sorted(k["rule_id"] for k in kept) == ["other", "watch"]
+    # fixed again: the error goes away
+    path.write_text("rules:\n  - {id: watch, name: Watch, query: Riabkov}\n", encoding="utf-8")
+    fixed = sync(store, settings)
+    assert fixed.kept == [] and fixed.unchanged == ["watch"] and fixed.removed == ["other"]
+    assert run_alerts(store, settings, [])["rule_errors"] == []

@@ -33,7 +33,7 @@ LONG_RUNNING = {
     "postgres", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer",
     "elasticsearch", "kibana",
 }  # fmt: skip
-ONE_SHOT = {"airflow-init", "es-setup", "newsmon-setup"}
+ONE_SHOT = {"secrets-check", "airflow-init", "es-setup", "newsmon-setup"}
 SECRET_KEY_RE = re.compile(r"PASSWORD|SECRET|FERNET|ENCRYPTIONKEY|TOKEN|API_KEY", re.I)
 VAR_RE = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}")
 
@@ -379,36 +379,120 @@ ES_SETUP_ENV = {
     "KIBANA_SYSTEM_PASSWORD": "kibana-pw-1",
     "NEWSMON_ES_USERNAME": "newsmon",
     "NEWSMON_ES_PASSWORD": "newsmon-pw-1",
+    "NEWSMON_ANALYST_USERNAME": "analyst",
+    "NEWSMON_ANALYST_PASSWORD": "analyst-pw-1",
     "NEWSMON_INDEX_PREFIX": "newsmon-",
     "KIBANA_ENCRYPTION_KEY": "k" * 32,
 }
 
+# A curl stand-in that records, per call, its command line, the config it was given with -K (the
+# credentials) and its stdin (the body), one JSON object a line.
+CURL_STUB = r"""
+args=("$@"); config=""
+for ((i = 0; i < ${#args[@]}; i++)); do
+  if [ "${args[i]}" = "-K" ]; then config=$(cat "${args[i+1]}"); fi
+done
+body=$(cat)
+python3 -c 'import json, sys; print(json.dumps({"argv": sys.argv[1], "config": sys.argv[2], "body": sys.argv[3]}))' \
+  "$*" "$config" "$body" >> "$CALLS"
+printf '{"ok":true}\n%s' "${FAKE_CODE:-200}"
+"""
+
 
 def _run_es_setup(bash, services, tmp_path, **overrides):
     calls = tmp_path / "calls.log"
-    _stub(
-        tmp_path,
-        "curl",
-        f'printf "%s\\n" "$*" >> {calls}\nprintf \'{{"ok":true}}\\n%s\' "${{FAKE_CODE:-200}}"\n',
-    )
-    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", **ES_SETUP_ENV, **overrides}
+    _stub(tmp_path, "curl", CURL_STUB)
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "CALLS": str(calls), **ES_SETUP_ENV, **overrides}
     result = subprocess.run(
         [bash, "-c", _script(services, "es-setup")], env=env, capture_output=True, text=True
     )
-    return result, (calls.read_text().splitlines() if calls.exists() else [])
+    return result, ([json.loads(line) for line in calls.read_text().splitlines()] if calls.exists() else [])
 
 
-def test_es_setup_sets_passwords_role_and_user(bash, services, tmp_path):
+def test_es_setup_sets_passwords_roles_and_users(bash, services, tmp_path):
     result, calls = _run_es_setup(bash, services, tmp_path)
     assert result.returncode == 0, result.stderr
-    assert len(calls) == 3
-    assert "POST http://elasticsearch:9200/_security/user/kibana_system/_password" in calls[0]
-    assert '{"password":"kibana-pw-1"}' in calls[0]
-    assert "PUT http://elasticsearch:9200/_security/role/newsmon_writer" in calls[1]
-    assert '"names":["newsmon-*"]' in calls[1]
-    assert "PUT http://elasticsearch:9200/_security/user/newsmon" in calls[2]
-    assert '"password":"newsmon-pw-1"' in calls[2] and '"roles":["newsmon_writer"]' in calls[2]
-    assert all("-u elastic:elastic-pw-1" in c for c in calls)
+    assert len(calls) == 5
+    argv = [c["argv"] for c in calls]
+    assert "POST http://elasticsearch:9200/_security/user/kibana_system/_password" in argv[0]
+    assert calls[0]["body"] == '{"password":"kibana-pw-1"}'
+    assert "PUT http://elasticsearch:9200/_security/role/newsmon_writer" in argv[1]
+    assert '"names":["newsmon-*"]' in calls[1]["body"]
+    assert "PUT http://elasticsearch:9200/_security/user/newsmon" in argv[2]
+    assert (
+        '"password":"newsmon-pw-1"' in calls[2]["body"] and '"roles":["newsmon_writer"]' in calls[2]["body"]
+    )
+    assert all(c["config"] == 'user = "elastic:elastic-pw-1"' for c in calls)
+
+
+def test_es_setup_creates_a_read_only_analyst_role_and_user_for_kibana(bash, services, tmp_path):
+    result, calls = _run_es_setup(bash, services, tmp_path)
+    assert result.returncode == 0, result.stderr
+    role = next(c for c in calls if "/_security/role/newsmon_analyst" in c["argv"])
+    body = json.loads(role["body"])
+    assert body["indices"] == [{"names": ["newsmon-*"], "privileges": ["read", "view_index_metadata"]}]
+    assert "cluster" not in body  # nothing cluster-wide
+    [kibana] = body["applications"]
+    assert kibana["application"] == "kibana-.kibana" and kibana["privileges"] == ["read"]
+    user = next(c for c in calls if "/_security/user/analyst" in c["argv"])
+    assert json.loads(user["body"]) | {"password": "?"} == {
+        "password": "?",
+        "roles": ["newsmon_analyst"],
+        "full_name": "newsmon analyst (read-only)",
+    }
+    assert json.loads(user["body"])["password"] == "analyst-pw-1"
+
+
+def test_no_password_on_a_command_line(bash, services, tmp_path, compose):
+    result, calls = _run_es_setup(bash, services, tmp_path)
+    assert result.returncode == 0, result.stderr
+    for call in calls:
+        for secret in ("elastic-pw-1", "kibana-pw-1", "newsmon-pw-1", "analyst-pw-1"):
+            assert secret not in call["argv"], f"{secret} on curl's command line: {call['argv']}"
+    # Nowhere in the file: curl -u / --user, or a password in a -d argument.
+    text = COMPOSE_FILE.read_text()
+    assert not re.search(r"curl[^\n]*\s(-u|--user)\s", text)
+    assert not re.search(r"\s-d\s+\"?\$\$\(printf[^\n]*password", text)
+    health = " ".join(compose["services"]["elasticsearch"]["healthcheck"]["test"])
+    assert "-K -" in health and "ELASTIC_PASSWORD" in health.split("|")[0]
+
+
+def test_no_certificate_checks_turned_off(compose):
+    text = COMPOSE_FILE.read_text()
+    assert not re.search(r"verify_certs\W+false", text, re.I)
+    conn = json.loads(compose["x-airflow-common"]["environment"]["AIRFLOW_CONN_NEWSMON_ES"])
+    assert conn.get("extra", {}).get("verify_certs", True) is True
+
+
+GOOD_SECRETS = {
+    "POSTGRES_PASSWORD": "postgres-pw-123", "AIRFLOW_FERNET_KEY": "x" * 44, "AIRFLOW_JWT_SECRET": "j" * 64,
+    "AIRFLOW_API_SECRET_KEY": "s" * 32, "AIRFLOW_ADMIN_PASSWORD": "admin-pw-123", "ELASTIC_PASSWORD": "elastic-pw-123",
+    "KIBANA_SYSTEM_PASSWORD": "kibana-pw-123", "KIBANA_ENCRYPTION_KEY": "k" * 32, "NEWSMON_ES_PASSWORD": "newsmon-pw-123",
+    "NEWSMON_ANALYST_PASSWORD": "analyst-pw-123",
+}  # fmt: skip
+
+
+def test_placeholders_are_refused_before_postgres_and_elasticsearch_start(bash, services):
+    for name in ("postgres", "elasticsearch"):
+        assert services[name]["depends_on"]["secrets-check"]["condition"] == "service_completed_successfully"
+    check = services["secrets-check"]
+    assert set(GOOD_SECRETS) <= set(check["environment"])
+    script = _script(services, "secrets-check")
+    ok = subprocess.run(
+        [bash, "-c", script], env={"PATH": "/usr/bin:/bin", **GOOD_SECRETS}, capture_output=True, text=True
+    )
+    assert ok.returncode == 0, ok.stderr
+    placeholders = {k: v for k, v in _env_example().items() if k in GOOD_SECRETS}
+    assert set(placeholders) == set(GOOD_SECRETS), "every checked secret has a placeholder in .env.example"
+    for key, placeholder in placeholders.items():
+        env = {"PATH": "/usr/bin:/bin", **GOOD_SECRETS, key: placeholder}
+        bad = subprocess.run([bash, "-c", script], env=env, capture_output=True, text=True)
+        assert bad.returncode != 0 and f"{key} in .env still holds the placeholder" in bad.stderr
+    short = subprocess.run(
+        [bash, "-c", script], env={"PATH": "/usr/bin:/bin", **GOOD_SECRETS, "ELASTIC_PASSWORD": "short"},
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert short.returncode != 0 and "at least 12" in short.stderr
 
 
 @pytest.mark.parametrize(

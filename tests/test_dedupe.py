@@ -9,10 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from newsmon.dedupe import cluster_docs, cluster_stories, make_doc
+from newsmon.dedupe import cluster_docs, cluster_stories, is_copy, make_doc
 from newsmon.records import Article
 from newsmon.settings import load_settings
-from newsmon.similarity import band_keys, jaccard, shingles
+from newsmon.similarity import (
+    band_keys,
+    containment,
+    decode_sketch,
+    encode_sketch,
+    fingerprint,
+    jaccard,
+    line_shingles,
+    shingles,
+)
 from newsmon.store import Store, make_client
 
 FIX = json.loads((Path(__file__).parent / "fixtures" / "dedupe" / "stories.json").read_text(encoding="utf-8"))
@@ -20,6 +29,62 @@ WIRE = "\n".join(FIX["wire"])
 EDITED = "\n".join(FIX["wire"][:4] + [FIX["edited_extra"]])  # last paragraph cut, one added
 INDEPENDENT = "\n".join(FIX["independent"])
 PROMO = "\n".join(FIX["promo"])
+ED = json.loads((Path(__file__).parent / "fixtures" / "dedupe" / "edited.json").read_text(encoding="utf-8"))
+LONG_WIRE, LONG_EDITED, LONG_INDEPENDENT = ("\n".join(ED[k]) for k in ("wire", "edited", "independent"))
+
+
+def _no_boilerplate(_source: str, _h: str) -> int:
+    return 0
+
+
+def test_an_edited_copy_joins_as_edited_below_the_near_threshold():
+    wire, edited = make_doc("w", LONG_WIRE, "wire.example"), make_doc("e", LONG_EDITED, "daily.example")
+    a, b = shingles(LONG_WIRE), shingles(LONG_EDITED)
+    assert jaccard(a, b) < 0.5 < containment(a, b)  # the case whole-document Jaccard misses
+    assert is_copy(wire, edited, _no_boilerplate)[0] == "edited"
+    matches: dict[str, str] = {}
+    assert cluster_docs([wire, edited], matches) == [["e", "w"]]
+    assert matches == {"w": "edited", "e": "edited"}
+
+
+def test_an_independent_report_of_the_same_event_stays_apart_though_it_quotes_the_same_statement():
+    docs = [
+        make_doc("w", LONG_WIRE, "wire.example"),
+        make_doc("e", LONG_EDITED, "daily.example"),
+        make_doc("i", LONG_INDEPENDENT, "other.example"),
+    ]
+    assert set(ED["wire"]) & set(ED["independent"])  # one quoted paragraph in common
+    matches: dict[str, str] = {}
+    assert cluster_docs(docs, matches) == [["e", "w"], ["i"]]
+    assert "i" not in matches
+
+
+def test_one_outlet_reusing_background_paragraphs_is_not_an_edited_copy():
+    first = make_doc("a", "\n".join(ED["outlet_first"]), "paper.example")
+    follow = make_doc("b", "\n".join(ED["outlet_follow_up"]), "paper.example")
+    assert is_copy(first, follow, _no_boilerplate)[0] is None
+    # The same outlet's own copy under a second URL still joins.
+    again = make_doc("c", "\n".join(ED["outlet_first"]) + "\nRead more", "paper.example")
+    assert is_copy(first, again, _no_boilerplate)[0] == "near"
+
+
+def test_match_kinds_exact_and_near():
+    wire = make_doc("w", LONG_WIRE, "wire.example")
+    assert is_copy(wire, make_doc("x", LONG_WIRE, "paper.example"), _no_boilerplate)[0] == "exact"
+    near = make_doc("n", "Photo: agency file\n" + LONG_WIRE, "paper.example")
+    assert is_copy(wire, near, _no_boilerplate)[0] == "near"
+
+
+def test_the_stored_sketch_gives_the_shingles_of_the_body():
+    lines = line_shingles(LONG_EDITED + "\nShort line")
+    assert decode_sketch(encode_sketch(lines)) == lines
+    fp = fingerprint(LONG_EDITED)
+    assert set().union(*(g for _h, g in decode_sketch(fp.sketch))) == shingles(LONG_EDITED)
+    # A paragraph left out as boilerplate is left out of the sketch's shingles too.
+    para = next(h for h, _g in lines if h)
+    wire_doc = make_doc("e", LONG_EDITED, "x.example")
+    assert wire_doc.lines() == line_shingles(LONG_EDITED)
+    assert shingles(LONG_EDITED, [para]) < shingles(LONG_EDITED)
 
 
 def test_copies_join_and_independent_stories_do_not():
@@ -74,7 +139,7 @@ def test_similar_cli_prints_one_line_per_cluster_singletons_included():
 # -- in Elasticsearch ------------------------------------------------------------------------
 
 
-def _article(doc_id: str, body: str, domain: str, published: str) -> Article:
+def _article(doc_id: str, body: str, domain: str, published: str, sketch: bool = True) -> Article:
     from newsmon.extract import content_hash
     from newsmon.similarity import fingerprint
 
@@ -84,6 +149,7 @@ def _article(doc_id: str, body: str, domain: str, published: str) -> Article:
         source_domain=domain, title=doc_id, body=body, summary=None, authors=[], published_at=published,
         fetched_at="2026-11-28T00:00:00Z", language="en", content_hash=content_hash(body),
         para_hashes=fp.paragraph_hashes, lsh_bands=fp.bands, url_ids=[doc_id],
+        shingle_sketch=fp.sketch if sketch else "",
     )  # fmt: skip
 
 
@@ -131,6 +197,38 @@ def test_clusters_are_right_in_any_arrival_order_and_under_retries(store, order)
         "copy2": ("orig", 3, outlets),
     }
     assert first["duplicates"] == sum(1 for i in order[1:] if COPIES[i][0] != "orig") and again == first
+
+
+@pytest.mark.integration
+def test_edited_copy_joins_in_elasticsearch_without_refetching_bodies(store, monkeypatch):
+    arts = [
+        _article("w", LONG_WIRE, "edition.wire.com", "2026-11-20T08:00:00Z"),
+        _article("e", LONG_EDITED, "daily.co.uk", "2026-11-20T09:00:00Z"),
+        _article("i", LONG_INDEPENDENT, "other.org", "2026-11-20T07:00:00Z"),
+        _article(
+            "x", LONG_WIRE, "us.wire.com", "2026-11-20T10:00:00Z", sketch=False
+        ),  # stored before sketches
+    ]
+    store.index_articles(arts[:3], {})
+    cluster_stories(store, ["w", "i"])
+    asked: list[list[str]] = []
+    get_many = store.get_many
+    monkeypatch.setattr(store, "get_many", lambda ids, fields: asked.append(fields) or get_many(ids, fields))
+    cluster_stories(store, ["e"])
+    assert asked and all("body" not in fields for fields in asked)
+    store.index_articles(arts[3:], {})
+    cluster_stories(store, ["x"])  # no sketch: its body is read instead
+    assert ["body"] in asked
+    store.refresh()
+    src = {h["_id"]: h["_source"] for h in store.es.search(index=store.alias, size=10)["hits"]["hits"]}
+    assert (
+        src["e"]["duplicate_of"] == "w"
+        and src["x"]["duplicate_of"] == "w"
+        and src["i"]["duplicate_of"] is None
+    )
+    assert (src["w"]["match"], src["e"]["match"], src["x"]["match"]) == ("exact", "edited", "exact")
+    # edition.wire.com and us.wire.com are one outlet (registered domain)
+    assert src["w"]["outlets"] == ["daily.co.uk", "wire.com"] and src["w"]["cluster_size"] == 3
 
 
 @pytest.mark.integration

@@ -67,7 +67,7 @@ def test_searches_reference_existing_data_views():
     objs = _objects(render_saved_objects("newsmon-"))
     views = _by_type(objs, "index-pattern")
     searches = _by_type(objs, "search")
-    assert len(searches) == 3
+    assert len(searches) == 4
     for sid, search in searches.items():
         source = json.loads(search["attributes"]["kibanaSavedObjectMeta"]["searchSourceJSON"])
         refs = {r["name"]: r for r in search["references"]}
@@ -101,25 +101,17 @@ def test_alert_events_search():
     assert search["references"][0]["id"] == "newsmon-alert-events"
 
 
-def test_feed_health_search():
-    objs = _objects(render_saved_objects("newsmon-"))
-    views = _by_type(objs, "index-pattern")
-    assert views["newsmon-feeds"]["attributes"]["timeFieldName"] == "last_poll_at"
-    [search] = [o for o in objs if o["type"] == "search" and o["attributes"]["title"] == "Feed health"]
-    mapping = json.loads((Path(__file__).parents[1] / "src/newsmon/resources/feeds-mapping.json").read_text())
-    assert set(search["attributes"]["columns"]) <= set(mapping["mappings"]["properties"])
-    assert search["references"][0]["id"] == "newsmon-feeds"
-    query = json.loads(search["attributes"]["kibanaSavedObjectMeta"]["searchSourceJSON"])["query"]
-    assert query["query"] == "NOT health:ok"
-
-
 def test_custom_prefix_changes_titles_and_ids():
     objs = _objects(render_saved_objects("run42-"))
     views = _by_type(objs, "index-pattern")
-    titles = {v["attributes"]["title"] for v in views.values()}
-    assert titles == {"run42-articles*", "run42-alert-events*", "run42-feeds"}
+    assert {v["attributes"]["title"] for v in views.values()} == {
+        "run42-articles*",
+        "run42-alert-events*",
+        "run42-runs",
+        "run42-feeds",
+    }
     assert all(o["id"].startswith("run42-") for o in objs)
-    for search in _by_type(objs, "search").values():
+    for search in [*_by_type(objs, "search").values(), *_by_type(objs, "visualization").values()]:
         assert all(r["id"] in views for r in search["references"])
     assert "newsmon-" not in json.dumps(objs)
 

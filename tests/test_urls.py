@@ -29,3 +29,21 @@ def test_domain_and_same_site():
     assert domain("https://www.example.com/x") == "example.com"
     assert same_site("https://example.com/a", "https://news.example.com/b")
     assert not same_site("https://example.com/a", "https://example.org/a")
+
+
+def test_outlet_is_the_registered_domain():
+    assert domain("https://edition.cnn.com/2026/x") == domain("https://us.cnn.com/y") == "cnn.com"
+    assert domain("https://www.bbc.co.uk/news/1") == "bbc.co.uk"
+    assert domain("https://news.bbc.co.uk/2") == "bbc.co.uk"
+    assert domain("https://someone.blogspot.com/p") == "someone.blogspot.com"  # a private suffix
+    # Hosts without a public suffix stay themselves.
+    assert domain("http://127.0.0.1:8080/a") == "127.0.0.1"
+    assert domain("http://www.site.example/a") == "site.example"
+
+
+def test_same_site_by_registered_domain():
+    assert same_site("https://edition.cnn.com/a", "https://us.cnn.com/b")
+    assert not same_site("https://www.bbc.co.uk/a", "https://co.uk/b")
+    assert not same_site("https://bbc.co.uk/a", "https://itv.co.uk/b")
+    assert not same_site("https://a.blogspot.com/x", "https://b.blogspot.com/y")
+    assert same_site("http://news.site.example/a", "http://site.example/b")

@@ -1,5 +1,6 @@
 """The one package module that imports Airflow (inside functions): settings and mail for tasks from the
-Airflow connections `newsmon_es` and `newsmon_smtp`, and the tasks' retry policy."""
+Airflow connections `newsmon_es` and `newsmon_smtp`, the tasks' retry policy, time limits and pool,
+and the failure callback that tells the operations channels."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from newsmon.redaction import redact_url
 from newsmon.settings import Settings, load_settings, workers_from_environment
 
 log = logging.getLogger(__name__)
@@ -19,6 +21,22 @@ RETRY_POLICY: dict[str, Any] = {
     "retry_exponential_backoff": 2.0,
     "max_retry_delay": timedelta(minutes=10),
 }
+
+# Wall-clock limits per task (Airflow kills the task past it, then retries per RETRY_POLICY). Generous
+# next to normal runs (a batch of 20 feeds takes a few minutes) and inside the DAG run's one hour,
+# so a hung task is caught and retried instead of holding the run until dagrun_timeout.
+EXECUTION_TIMEOUTS: dict[str, timedelta] = {
+    "prepare": timedelta(minutes=5),
+    "process_batch": timedelta(minutes=30),
+    "cluster": timedelta(minutes=10),
+    "alert": timedelta(minutes=10),
+    "summarize": timedelta(minutes=5),
+    "send_digests": timedelta(minutes=10),
+}
+
+# The tasks that fetch from the web share this pool (config/airflow-pools.json; scripts/run, the tests
+# and compose's airflow-init create it): it bounds concurrent fetching across DAG runs.
+FETCH_POOL = "newsmon_fetch"
 
 ES_CONN_ID = "newsmon_es"
 
@@ -62,7 +80,8 @@ def task_settings() -> Settings:
         log.info("no Airflow connection %r (%s); using NEWSMON_ES_URL", ES_CONN_ID, type(exc).__name__)
         return load_settings(workers=workers)
     overrides = es_overrides_from_connection(conn)
-    log.info("Elasticsearch from Airflow connection %r: %s", ES_CONN_ID, overrides.get("es_url"))
+    shown = redact_url(str(overrides.get("es_url", "")))  # a URL-shaped host may carry credentials
+    log.info("Elasticsearch from Airflow connection %r: %s", ES_CONN_ID, shown)
     return load_settings(workers=workers, **overrides)
 
 
@@ -73,24 +92,68 @@ def task_smtp() -> Any:
     """SMTP settings for alert mail: the connection `newsmon_smtp` if defined, else NEWSMON_SMTP_*."""
     from airflow.sdk import Connection
 
-    from newsmon.settings import SmtpSettings
-
     try:
         conn = Connection.get(SMTP_CONN_ID)
     except Exception as exc:
         log.info("no Airflow connection %r (%s); using NEWSMON_SMTP_*", SMTP_CONN_ID, type(exc).__name__)
         return load_settings().smtp()
+    return smtp_from_connection(conn)
+
+
+def smtp_from_connection(conn: Any) -> Any:
+    """SmtpSettings from Airflow's own SMTP connection fields, as its connection form writes them:
+    host, port, login, password; extra `from_email`, `disable_ssl`, `disable_tls`, `timeout`.
+    As in Airflow, SSL is on unless disabled, and STARTTLS is used only when SSL is disabled."""
+    from newsmon.settings import SmtpSettings
+
     extra = conn.extra_dejson if hasattr(conn, "extra_dejson") else {}
 
     def flag(name: str) -> bool:
-        return str(extra.get(name, "")).lower() in ("1", "true", "yes")
+        return str(extra.get(name, "")).lower() in ("1", "true", "yes", "on")
 
+    ignored = sorted({"from_addr", "from", "starttls", "ssl"} & set(extra))
+    if ignored:
+        log.warning(
+            "connection %r: extra %s ignored; use Airflow's fields from_email, disable_ssl, disable_tls",
+            SMTP_CONN_ID, ignored,
+        )  # fmt: skip
+    use_ssl = not flag("disable_ssl")
+    starttls = not use_ssl and not flag("disable_tls")
+    default_port = 465 if use_ssl else 587 if starttls else 25
     return SmtpSettings(
         host=conn.host,
-        port=int(conn.port or 25),
+        port=int(conn.port or default_port),
         username=conn.login or None,
         password=conn.password or None,
-        from_addr=extra.get("from_addr") or extra.get("from") or "newsmon@localhost",
-        starttls=flag("starttls"),
-        ssl=flag("ssl"),
+        from_addr=extra.get("from_email") or "newsmon@localhost",
+        starttls=starttls,
+        ssl=use_ssl,
+        timeout=float(extra.get("timeout") or 30),
     )
+
+
+def notify_failure(context: Any) -> None:
+    """on_failure_callback of every newsmon task: tell the operations channels of alerts.yaml."""
+    from newsmon.alerts.operations import TaskFailure, notify_operations
+    from newsmon.alerts.rules import load_alerts
+
+    ti = context.get("ti") or context.get("task_instance")
+    dag_run = context.get("dag_run")
+    failure = TaskFailure(
+        dag_id=getattr(ti, "dag_id", None) or getattr(dag_run, "dag_id", "?"),
+        task_id=getattr(ti, "task_id", "?"),
+        run_id=getattr(ti, "run_id", None) or getattr(dag_run, "run_id", "?"),
+        try_number=getattr(ti, "try_number", None),
+        map_index=getattr(ti, "map_index", None),
+        error=f"{type(context['exception']).__name__}: {context['exception']}"
+        if context.get("exception") is not None
+        else "unknown (no exception in the context)",
+        log_url=getattr(ti, "log_url", None),
+    )
+    try:
+        loaded = load_alerts(load_settings().alerts_path)
+        smtp = task_smtp() if any(loaded.channels[c].type == "email" for c in loaded.operations) else None
+    except Exception:  # a broken config must not hide the task's own failure
+        log.exception("task %s.%s failed; operations not told (alerts.yaml)", failure.dag_id, failure.task_id)
+        return
+    notify_operations(loaded, failure, smtp)

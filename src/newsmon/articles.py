@@ -79,6 +79,7 @@ def build_article(fetched: Fetched, entry: FeedEntry, topics_path: Path) -> Arti
         content_hash=content_hash(ext.body),
         para_hashes=prints.paragraph_hashes,
         lsh_bands=prints.bands,
+        shingle_sketch=prints.sketch,
         topics=tags.topics,
         topic_scores=dict(tags.scores),
         topic_evidence=tags.evidence,

@@ -69,6 +69,20 @@ _FURNITURE = {
         r"^follow\b.{1,80}\bon (?:twitter|facebook|instagram|linkedin|x|youtube|tiktok|telegram)\b",
         re.IGNORECASE,
     ),
+    # Dow Jones and other news sites: "Write to Al Root at al.root@example.com", under every story.
+    "contact": re.compile(
+        r"^(?:write to|contact|e-?mail)\s+[^@\n]{1,60}?\s+at\s+\S+@\S+\.\w+"
+        r"(?:\s*(?:,|and)\s*[^@\n]{1,60}?\s+at\s+\S+@\S+\.\w+)*\.?$",
+        re.IGNORECASE,
+    ),
+    # Article tools and their messages printed as text.
+    "article-tools": re.compile(
+        r"^(?:[-*•]\s*)?(?:(?:order|purchase|buy) reprints?|print (?:this )?(?:article|story|page)"
+        r"|e-?mail (?:this )?(?:article|story|page)|this (?:article|story) has been sent to"
+        r"|an error (?:has )?occurred[,.]? please try again(?: later)?)\s*[.:!]?$"
+        r"|^this copy is for your personal,? non-?commercial use only\b",
+        re.IGNORECASE,
+    ),
     "copyright": re.compile(r"^(?:copyright\b|©|\(c\)\s*\d{4})|\ball rights reserved\b", re.IGNORECASE),
 }
 FURNITURE_MAX = 200  # a longer line is prose that happens to mention these words
@@ -86,17 +100,83 @@ _DATE = (
     rf"|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}})"
 )
 _TIME = r"(?:\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*[a-z]{2,4})?)"
-_WHEN = rf"(?:{_DATE}(?:,?\s*(?:at\s+)?{_TIME})?|{_TIME})"
+_WHEN = rf"(?:{_DATE}(?:,?\s*+(?:at\s++)?{_TIME})?|{_TIME})"
 _BY_IN = r"(?:\s*(?:by|in)\s+[^\s.!?][^.!?]{0,60})"
+# Runs of white space are taken whole (`\s*+`, `\s++`) where what follows cannot start with one:
+# the same matches, without trying every way to share a long run between neighbouring `\s*`.
 _POSTED = re.compile(
-    rf"^(?:(?:posted|published|updated|last updated|last modified)(?:\s+(?:on|at))?\s*[:\-–]?\s*{_WHEN}"
+    rf"^(?:(?:posted|published|updated|last updated|last modified)(?:\s++(?:on|at))?\s*+[:\-–]?\s*+{_WHEN}"
     rf"{_BY_IN}{{0,2}}"
     r")\s*\.?$"
-    r"|^(?:posted (?:by|in)|filed under:?)(?:\s+[^\s.!?]+){1,6}$",
+    # "Posted in" and "Filed under" lists are taxonomy lines (_TAXONOMY): "Filed under seal, the
+    # indictment ..." opens a sentence.
+    r"|^posted by(?:\s+[^\s.!?]+){1,6}$",
     re.IGNORECASE,
 )
 # The same dateline glued in front of a paragraph: only with a strict date and a one-word author.
 _POSTED_PREFIX = re.compile(rf"^posted on {_DATE}(?: by [\w.-]+)?\s+(?=\S)", re.IGNORECASE)
+
+# Blog-engine header and footer lines (WordPress, Ghost, Blogger, Medium, Jekyll themes): a line made
+# only of meta items - dates, "by <Name>", "posted/updated <date>", reading time, comment and share
+# counters - joined by the separators themes print between them ("|", "•", "·", "-"). A sentence of
+# the article always has a word that is none of these, so it never matches as a whole.
+_NAME = r"(?:[A-Z][\w'’.-]*)(?:\s+(?:[A-Z][\w'’.-]*|de|van|von|da|del|bin|al)){0,3}"
+_COUNT = r"\d[\d.,]*\s*[kKmM]?"
+_COUNTER = (
+    r"(?:(?:shares?|tweets?|pins?|likes?|comments?|responses?|views?|reads?|claps?|reactions?|replies)\s*:?\s*"
+    + _COUNT
+    + r"|"
+    + _COUNT
+    + r"\s+(?:shares?|tweets?|pins?|likes?|comments?|responses?|views?|reads?|claps?|reactions?|replies)\s*:?)"
+)
+_STAMP = r"(?:posted|published|updated|last updated|last modified|modified)"
+_META_STRONG = re.compile(
+    rf"{_STAMP}(?:\s+(?:on|at))?\s*[:\-–]?\s*{_WHEN}"  # a stamp with a date or time
+    rf"|{_DATE}(?:,?\s*(?:at\s+)?{_TIME})?"  # a date alone (a time alone may be opening hours)
+    rf"|{_STAMP}(?:\s+on)?(?:\s+by\s+(?-i:{_NAME})(?:\s+at\s+{_TIME})?|\s*$)"  # the date dropped
+    r"|\d{1,3}\s*(?:-|\s)?min(?:ute)?s?\s+read(?:ing)?(?:\s+time)?|reading time:?\s*\d{1,3}\s*min(?:ute)?s?"
+    rf"|{_COUNTER}",
+    re.IGNORECASE,
+)
+_META_WEAK = re.compile(rf"(?:(?i:(?:posted|written)\s+)?(?i:by)\s+{_NAME}|{_NAME}|(?i:at)\s+{_TIME})")
+_META_SEP = re.compile(r"\s*[|•·–—/]\s*|\s+-\s+|,?\s+|\s*$")
+# A date line in the other languages the project reads: "segunda-feira, 22 de janeiro de 2018 às
+# 0:13", "lunes, 3 de marzo de 2024", "3 mars 2024 à 10h15", "Montag, 3. März 2024, 10:15 Uhr".
+_DATELINE_OTHER = re.compile(
+    r"^(?:(?:(?:segunda|terça|quarta|quinta|sexta)(?:-feira)?|sábado|domingo|lunes|martes|miércoles|jueves"
+    r"|viernes|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunedì|martedì|mercoledì|giovedì"
+    r"|venerdì|sabato|domenica|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag),?\s+)?"
+    r"\d{1,2}(?:\.|º|er)?\s+(?:de\s+)?"
+    r"(?:janeiro|fevereiro|março|abril|maio|junho|julho|agosto|setembro|outubro|novembro|dezembro"
+    r"|enero|febrero|marzo|mayo|junio|julio|septiembre|setiembre|octubre|noviembre|diciembre"
+    r"|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|décembre"
+    r"|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre"
+    r"|januar|februar|märz|april|juni|juli|oktober|dezember)\.?\s+(?:de\s+)?\d{4}"
+    r"(?:,?\s*(?:às|a las|à|alle|um|-)?\s*\d{1,2}[:.h]\d{2}(?:\s*(?:h|uhr))?)?\s*$",
+    re.IGNORECASE,
+)
+META_MAX = 160
+# Taxonomy lists: "Tags: IAEA, NPT", "Filed under: Nuclear", "Labels: Iran". Without a colon only
+# the theme phrases, and only with capitalised terms ("Filed under Nuclear, Iran"): "Filed under
+# seal, the indictment ..." is prose.
+_TERM = r"[#\w][\w'’&.+-]*(?:\s+[\w'’&.+-]+){0,3}"
+_TAXONOMY = re.compile(
+    rf"^(?:tags?|tagged(?:\s+(?:with|as))?|labels?|categor(?:y|ies)|topics?|filed under|posted in|keywords?)"
+    rf"\s*:\s*{_TERM}(?:\s*[,;|•·/]\s*{_TERM})*\s*\.?$",
+    re.IGNORECASE,
+)
+_CAP_TERM = r"[#A-Z0-9][\w'’&.+-]*(?:\s+[A-Z0-9][\w'’&.+-]*){0,3}"
+_TAXONOMY_NO_COLON = re.compile(
+    rf"^(?:[Ff]iled under|[Pp]osted in|[Tt]agged(?:\s+(?:with|as))?)\s+{_CAP_TERM}(?:\s*[,;|•·/]\s*{_CAP_TERM})*$"
+)
+# Share widgets printed as text: "Share 34 Tweet 12", "Email This BlogThis! Share to Twitter".
+_SHARE_WORD = (
+    r"(?:email this|blogthis!?|share (?:to|on) (?:twitter|facebook|pinterest|x|linkedin|whatsapp|reddit|email)"
+    r"|share|tweet|pin(?: it)?|print|email|listen|follow|save|whatsapp|telegram|reddit|linkedin|facebook|twitter)"
+)
+_SHARE_BAR = re.compile(rf"^(?:{_SHARE_WORD}(?:\s*{_COUNT})?[\s|•·]*){{2,}}$", re.IGNORECASE)
+_COUNTERS = re.compile(rf"^(?:{_COUNTER}[\s|•·]*)+$", re.IGNORECASE)
+
 
 _PAYWALL = re.compile(
     r"(?:subscribe|sign in|log in) (?:now |today )?to (?:continue|keep|read|unlock|access)"
@@ -111,7 +191,9 @@ _PAYWALL = re.compile(
 PAYWALL_MAX_LINE = 240  # a longer line mentioning subscriptions is prose about them, not a prompt
 
 # A byline printed as the first lines of the text: "By Ines Marchetti", "BY JO SMITH and AL WU, Reuters".
-_BYLINE = re.compile(r"^(?:by|By|BY)\s+(?:[A-Z][\w'’.-]*\s*){1,4}(?:(?:,|and|&)\s*[^.!?]{0,60})?$")
+# Each name is taken whole (possessive `*+`): with a plain `*` a long capitalised run could be cut
+# into up to four "names" in every possible way, and a 200-character first line took seconds.
+_BYLINE = re.compile(r"^(?:by|By|BY)\s++(?:[A-Z][\w'’.-]*+\s*+){1,4}(?:(?:,|and|&)\s*[^.!?]{0,60})?$")
 BYLINE_WITHIN = 3  # lines from the top
 
 # Headings that open a list of links to other stories. Several languages: the project reads them.
@@ -249,6 +331,10 @@ def _line_rule(line: str, link_texts: Collection[str]) -> str | None:
         return "share-prompt"
     if len(line) <= 120 and _POSTED.match(line):
         return "posted"
+    if len(line) <= META_MAX and _blog_meta(line):
+        return "blog-meta"
+    if len(line) <= 80 and _DATELINE_OTHER.match(line):
+        return "posted"
     if len(line) <= PAYWALL_MAX_LINE and _PAYWALL.search(line):
         return "paywall"
     if len(line) <= FURNITURE_MAX:
@@ -259,6 +345,35 @@ def _line_rule(line: str, link_texts: Collection[str]) -> str | None:
     if promo and len(line) <= PROMO_MAX and _headline(promo["rest"], link_texts):
         return "promo"
     return None
+
+
+def _blog_meta(line: str) -> bool:
+    """A blog theme's header or footer line (see _META_STRONG, _TAXONOMY, _SHARE_BAR)."""
+    if _TAXONOMY.match(line) or _TAXONOMY_NO_COLON.match(line):
+        return True
+    if _SHARE_BAR.match(line) or _COUNTERS.match(line):
+        return True
+    return _meta_items(line.rstrip(" .:"))
+
+
+def _meta_items(line: str) -> bool:
+    """The line reads as meta items one after another, at least one of them a date, reading time,
+    counter or posted/updated stamp. Items are taken greedily, one at a time: a run of capitalised
+    words then costs linear time, not the exponential choices of one backtracking expression."""
+    pos, strong = 0, False
+    while pos < len(line):
+        m = _META_STRONG.match(line, pos)
+        if m and m.end() > pos:
+            strong = True
+        else:
+            m = _META_WEAK.match(line, pos)
+            if not m or m.end() == pos:
+                return False
+        sep = _META_SEP.match(line, m.end())
+        if not sep or (sep.end() == m.end() and sep.end() < len(line)):
+            return False  # an item must end at a separator: "Mar 3, 2024was" is no date
+        pos = sep.end()
+    return strong
 
 
 def _headline(text: str, link_texts: Collection[str]) -> bool:

@@ -9,7 +9,31 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from newsmon import __version__
 from newsmon.errors import ConfigError, NewsmonError, StoreUnavailable
+
+# Exit codes (README "Operations", `newsmon --help`). 2 is argparse's own for usage errors; 78 is
+# sysexits' EX_CONFIG, so a script can tell "I called it wrong" from "the setup is wrong".
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_UNAVAILABLE = 3
+EXIT_ALL_FEEDS_FAILED = 4
+EXIT_CONFIG = 78
+EXIT_INTERRUPTED = 130
+EXIT_CODES = f"""exit codes:
+  {EXIT_OK}    done (a pass with some failed feeds or pages included: they are in its summary)
+  {EXIT_ERROR}    an error newsmon explains in one line (bad query, unreadable input, Kibana refused, ...)
+  {EXIT_USAGE}    usage error: unknown command or option, missing or malformed argument
+  {EXIT_UNAVAILABLE}    Elasticsearch unreachable or not usable
+  {EXIT_ALL_FEEDS_FAILED}    `newsmon run`: every feed it polled failed
+  {EXIT_CONFIG}   configuration error: a NEWSMON_* variable or a file under config/ is wrong
+  {EXIT_INTERRUPTED}  interrupted (Ctrl-C)
+"""
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, default=str))
 
 
 def _settings(args: argparse.Namespace) -> Any:
@@ -37,14 +61,26 @@ def cmd_setup(args: argparse.Namespace) -> int:
     store = connect(settings)
     try:
         done = store.setup()
+        if args.reindex:
+            moved = store.reindex_articles()
+            done.pop("schema", None)
+            done["reindexed"] = f"{moved['documents']} article(s) {', '.join(moved['from'])} -> {moved['to']}"
         synced = sync(store, settings)
     finally:
         store.close()
+    if args.json:
+        _print_json({"es_url": settings.es_url_shown, "prefix": settings.index_prefix, **done,
+                     "rules": _sync_record(synced)})  # fmt: skip
+        return 0
     for what, name in done.items():
         print(f"{what:<9} {name}")
     _print_sync(synced)
     print(f"Elasticsearch at {settings.es_url_shown} is set up (prefix {settings.index_prefix!r}).")
     return 0
+
+
+def _sync_record(result: Any) -> dict[str, list[str]]:
+    return {k: list(getattr(result, k)) for k in ("added", "updated", "removed", "unchanged", "errors")}
 
 
 def _print_sync(result: Any) -> None:
@@ -67,8 +103,9 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     if action == "list":
         loaded = load(settings)
         rules = [r.definition() for r in loaded.rules]
+        kept = _kept_rules(settings)
         if args.json:
-            print(json.dumps({"rules": rules, "errors": loaded.errors}, ensure_ascii=False))
+            print(json.dumps({"rules": rules, "errors": loaded.errors, "kept": kept}, ensure_ascii=False))
         else:
             for r in loaded.rules:
                 state = "enabled" if r.enabled else "disabled"
@@ -76,12 +113,19 @@ def cmd_alerts(args: argparse.Namespace) -> int:
                 print(f"{r.id:<28} {r.mode}{sched:<12} {state:<8} -> {', '.join(r.channels)}  {r.query}")
             for problem in loaded.errors:
                 print(f"ERROR {problem}")
+            for k in kept:
+                print(
+                    f"ERROR rule {k['rule_id']} is broken; its last good version stays active: {k['query']}"
+                )
         return 1 if loaded.errors and not loaded.rules else 0
     store = connect(settings)
     try:
         if action == "sync":
             result = sync(store, settings)
-            _print_sync(result)
+            if args.json:
+                _print_json(_sync_record(result))
+            else:
+                _print_sync(result)
             return 0
         if action == "test":
             return _alerts_test(store, settings, args)
@@ -93,21 +137,50 @@ def cmd_alerts(args: argparse.Namespace) -> int:
                 _print_history(events)
             return 0
         if action == "deliver":
-            print(json.dumps(deliver_instant(store, load(settings), settings.smtp())))
+            _print_outcome(args, "delivery", deliver_instant(store, load(settings), settings.smtp()))
             return 0
         if action == "digest":
-            print(json.dumps(run_digests(store, settings, force=args.force)))
+            _print_outcome(args, "digests", run_digests(store, settings, force=args.force))
             return 0
     finally:
         store.close()
     raise NewsmonError(f"unknown alerts action {action!r}")
 
 
+def _print_outcome(args: argparse.Namespace, what: str, result: Any) -> None:
+    """A counts dict as JSON, or as one readable line."""
+    if args.json or not isinstance(result, dict):
+        _print_json(result)
+        return
+    parts = ", ".join(f"{k.replace('_', ' ')} {v if not isinstance(v, list | dict) else len(v)}"
+                      for k, v in result.items())  # fmt: skip
+    print(f"{what}: {parts or 'nothing to do'}")
+
+
+def _kept_rules(settings: Any) -> list[dict[str, Any]]:
+    """Stored rules broken in alerts.yaml whose last good version still runs ([] without Elasticsearch)."""
+    from newsmon.alerts.percolate import broken_rules
+    from newsmon.errors import StoreUnavailable
+    from newsmon.run import connect
+
+    try:
+        store = connect(settings, attempts=1)
+    except StoreUnavailable:
+        return []
+    try:
+        if not store.is_set_up():
+            return []
+        keys = ("rule_id", "query", "last_error", "error_at", "updated_at")
+        return [{k: r.get(k) for k in keys} for r in broken_rules(store)]
+    finally:
+        store.close()
+
+
 def _alerts_test(store: Any, settings: Any, args: argparse.Namespace) -> int:
     """Which stored stories a rule would have matched: a rule can be tried before it is switched on."""
     from newsmon.alerts.percolate import _rule_query
     from newsmon.alerts.service import load
-    from newsmon.search import since_to_es
+    from newsmon.search import highlight, merged_highlights, since_to_es
 
     rule = load(settings).rule(args.rule)
     query = _rule_query(rule)
@@ -116,13 +189,11 @@ def _alerts_test(store: Any, settings: Any, args: argparse.Namespace) -> int:
     resp = store.es.search(
         index=store.alias, query=query, size=args.size, track_total_hits=True,
         source=["title", "url", "source", "published_at", "topics", "cluster_size"],
-        highlight={"fields": {"title": {"number_of_fragments": 0}, "body": {"fragment_size": 160, "number_of_fragments": 2}},
-                   "pre_tags": ["**"], "post_tags": ["**"]},
-        sort=[{"published_at": "desc"}],
+        highlight=highlight(), sort=[{"published_at": "desc"}],
     )  # fmt: skip
     matches = [
         {"rule_id": rule.id, "article_id": h["_id"], **h["_source"],
-         "highlights": [f for fl in h.get("highlight", {}).values() for f in fl]}
+         "highlights": [f for fl in merged_highlights(h).values() for f in fl]}
         for h in resp["hits"]["hits"]
     ]  # fmt: skip
     total = resp["hits"]["total"]["value"]
@@ -172,36 +243,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_feeds(args: argparse.Namespace) -> int:
-    from newsmon import feed_commands as fc
-
-    settings = _settings(args)
-    action = args.feeds_command
-    if action == "status":
-        fc.print_status(fc.status_rows(settings), args.json)
-    elif action == "check":
-        fc.print_check(fc.check(settings, args.url), args.json)
-    elif action == "import":
-        target, report = fc.import_opml(settings, Path(args.file))
-        print(f"{len(report.added)} feed(s) added to {target}")
-        for feed, why in report.skipped:
-            print(f"  skipped {feed.get('url')}: {why}")
-    elif action == "export":
-        sys.stdout.write(fc.export_opml(settings))
-    elif action == "discover":
-        found = fc.discover(settings, args.url)
-        if args.json:
-            print(json.dumps(found, ensure_ascii=False))
-            return 0 if found else 1
-        if not found:
-            print(f"no feed found on {args.url}")
-            return 1
-        for f in found:
-            verified = "declared" if f["declared"] else "found at a usual path"
-            print(f"{f['url']}  {f['kind']}  {f['title'] or ''}  ({verified})")
-    return 0
-
-
 def cmd_search(args: argparse.Namespace) -> int:
     from newsmon.search import render, search
     from newsmon.store import Store
@@ -224,6 +265,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from newsmon.extract import extract_page
 
     status = 0
+    records = []
     for name in args.files:
         path = Path(name)
         try:
@@ -249,9 +291,13 @@ def cmd_extract(args: argparse.Namespace) -> int:
         }
         if args.jsonl:
             print(json.dumps(record, ensure_ascii=False))
+        elif args.json:
+            records.append(record)
         else:
             print(f"== {path}: {ext.title!r} ({ext.language}, {ext.published_at}, {ext.chars} chars)")
             print(ext.body, end="\n\n")
+    if args.json:
+        _print_json({"files": records})
     return status
 
 
@@ -264,7 +310,12 @@ def cmd_tag(args: argparse.Namespace) -> int:
     if not args.jsonl:
         text = sys.stdin.read()
         title, _, body = text.partition("\n")
-        print(_explain(tagger.tag(title, body)))
+        result = tagger.tag(title, body)
+        if args.json:
+            _print_json({"topics": result.topics, "topic_scores": result.scores,
+                         "topic_evidence": result.evidence, "entities": result.entities})  # fmt: skip
+        else:
+            print(_explain(result))
         return 0
     for _n, record in _json_lines(sys.stdin):
         result = tagger.tag(record.get("title"), record.get("body"))
@@ -327,8 +378,16 @@ def cmd_similar(args: argparse.Namespace) -> int:
         seen.add(doc_id)
         source = record.get("source") or record.get("outlet")
         docs.append(make_doc(doc_id, body, source=str(source) if source else None))
-    for group in cluster_docs(docs):
-        print(json.dumps({"ids": group}, ensure_ascii=False))
+    groups = cluster_docs(docs)
+    if args.json:
+        _print_json({"stories": [{"ids": g} for g in groups]})
+    elif args.jsonl:
+        for group in groups:
+            print(json.dumps({"ids": group}, ensure_ascii=False))
+    else:
+        for n, group in enumerate(groups, 1):
+            copies = f"{len(group)} copies" if len(group) > 1 else "1 copy"
+            print(f"story {n} ({copies}): {', '.join(group)}")
     return 0
 
 
@@ -372,17 +431,40 @@ def cmd_kibana_import(args: argparse.Namespace) -> int:
         space=settings.kibana_space,
         index_prefix=settings.index_prefix,
     )
-    print(f"Kibana at {url}: {result}")
+    if args.json:
+        _print_json(result)
+        return 0
+    kinds: dict[str, int] = {}
+    for obj in result["objects"]:
+        kinds[obj["type"]] = kinds.get(obj["type"], 0) + 1
+    detail = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+    warnings = f"; {len(result['warnings'])} warning(s)" if result["warnings"] else ""
+    print(f"Kibana at {result['url']}: imported {result['success_count']} saved object(s)"
+          f"{f' ({detail})' if detail else ''}{warnings}")  # fmt: skip
     return 0
 
 
+JSON_HELP = "print the result as one JSON object"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="newsmon", description="News monitoring for arms-control analysts.")
+    parser = argparse.ArgumentParser(
+        prog="newsmon",
+        description="News monitoring for arms-control analysts.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"newsmon {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
     parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("setup", help="install index templates and aliases (idempotent)")
+    p.add_argument(
+        "--reindex", action="store_true",
+        help="also copy every article into a new index made from the current template (stop the scheduler first)",
+    )  # fmt: skip
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
     p.set_defaults(func=cmd_setup)
 
     p = sub.add_parser("run", help="one full monitoring pass outside Airflow")
@@ -395,81 +477,102 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("feeds", help="feeds: status, check, import, export, discover")
-    p.add_argument("--feeds", help="feeds file (default: $NEWSMON_CONFIG_DIR/feeds.yaml)")
-    fsub = p.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
-    f = fsub.add_parser("status", help="health and schedule of every configured feed")
-    f.add_argument("--json", action="store_true")
-    f = fsub.add_parser("check", help="fetch and parse one feed now; writes nothing")
-    f.add_argument("url")
-    f.add_argument("--json", action="store_true")
-    f = fsub.add_parser("import", help="add an OPML file's feeds to config/feeds.d/imported.yaml")
-    f.add_argument("file", metavar="FILE.opml")
-    fsub.add_parser("export", help="all configured feeds as OPML 2.0 on stdout")
-    f = fsub.add_parser("discover", help="feed links of an HTML page")
-    f.add_argument("url")
-    f.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_feeds)
+    from newsmon.feed_commands import add_feeds_parser
 
-    p = sub.add_parser("search", help="search stored articles (Lucene query-string syntax)")
-    p.add_argument("query")
-    p.add_argument("--topic", help="only articles with this topic id, e.g. arms_control")
-    p.add_argument("--since", help="only articles published within this duration, e.g. 30d, 12h")
-    p.add_argument("--size", type=int, default=10)
-    p.add_argument("--include-duplicates", action="store_true", help="also show copies of the same story")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_search)
+    add_feeds_parser(sub)
+
+    _add_search_parser(sub)
 
     p = sub.add_parser("extract", help="extract article text and metadata from saved HTML files")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("files", nargs="+", metavar="FILE", help="saved HTML page(s)")
     p.add_argument("--url", help="the URL the page was fetched from (for metadata and same-site checks)")
-    p.add_argument("--jsonl", action="store_true", help="one JSON object per file")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--jsonl", action="store_true", help="one JSON object per file, one per line")
+    out.add_argument("--json", action="store_true", help='one JSON object, {"files": [...]}')
     p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser("tag", help="tag text from stdin with arms-control topics and explain why")
-    p.add_argument("--jsonl", action="store_true", help="stdin and stdout are JSON lines with title and body")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument(
+        "--jsonl", action="store_true", help="stdin and stdout are JSON lines with title and body"
+    )
+    out.add_argument(
+        "--json", action="store_true", help="stdin is text (title on the first line); print JSON"
+    )
     p.add_argument("--topics", help="taxonomy file (default: $NEWSMON_CONFIG_DIR/topics.yaml)")
     p.set_defaults(func=cmd_tag)
 
-    p = sub.add_parser("alerts", help="alert rules: list, sync, test, history, deliver, digest")
-    asub = p.add_subparsers(dest="alerts_command", required=True, metavar="ACTION")
-    a = asub.add_parser("list", help="the rules of alerts.yaml, with errors")
-    a.add_argument("--json", action="store_true")
-    a = asub.add_parser("sync", help="make the stored rules match alerts.yaml")
-    a = asub.add_parser("test", help="which stored stories a rule would have matched")
-    a.add_argument("rule")
-    a.add_argument("--since", default="30d")
-    a.add_argument("--size", type=int, default=20)
-    a.add_argument("--json", action="store_true")
-    a = asub.add_parser("history", help="alert events, newest first")
-    a.add_argument("--rule")
-    a.add_argument("--size", type=int, default=50)
-    a.add_argument("--json", action="store_true")
-    asub.add_parser("deliver", help="retry undelivered instant alerts now")
-    a = asub.add_parser("digest", help="send the digests that are due now")
-    a.add_argument("--force", action="store_true", help="send every digest rule's pending events now")
-    p.set_defaults(func=cmd_alerts)
+    _add_alerts_parser(sub)
 
     p = sub.add_parser(
-        "similar", help="group texts into stories (copies of one story join), as the pipeline does"
+        "similar",
+        help="group texts into stories (copies of one story join), as the pipeline does",
+        description="Reads JSON lines on stdin, each with id and body (title and source optional; "
+        "copies from one source never join), and prints the stories, singletons included.",
     )
-    p.add_argument(
-        "--jsonl", action="store_true", help="stdin: JSON lines with id, title, body (optional source)"
-    )
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--jsonl", action="store_true", help='print one JSON line per story: {"ids": [...]}')
+    out.add_argument("--json", action="store_true", help='print one JSON object: {"stories": [{"ids"}]}')
     p.set_defaults(func=cmd_similar)
 
     p = sub.add_parser("runs", help="summaries of the last monitoring passes")
-    p.add_argument("--last", type=int, default=1)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--last", type=int, default=1, help="how many passes, newest first (default: 1)")
+    p.add_argument("--json", action="store_true", help='print {"runs": [...]}')
     p.set_defaults(func=cmd_runs)
 
     p = sub.add_parser("kibana", help="Kibana saved objects")
     ksub = p.add_subparsers(dest="kibana_command", required=True, metavar="ACTION")
-    k = ksub.add_parser("import", help="import the data views and saved searches into Kibana")
+    k = ksub.add_parser("import", help="import the data views, searches and dashboard into Kibana")
     k.add_argument("--url", help="Kibana URL (default: $NEWSMON_KIBANA_URL or http://127.0.0.1:5601)")
     k.add_argument("--wait", type=float, default=0, help="seconds to wait for Kibana to be available")
+    k.add_argument("--json", action="store_true", help="print the import result as one JSON object")
     k.set_defaults(func=cmd_kibana_import)
+
+    # `newsmon web`: its options and runner live in the web package.
+    from newsmon.web.cli import add_parser as add_web_parser
+
+    add_web_parser(sub)
     return parser
+
+
+def _add_search_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "search",
+        help="search stored articles (Lucene query-string syntax)",
+        description="Words are matched in the article's language too (weapon finds weapons); a "
+        'quoted phrase ("nuclear weapons") only exactly.',
+    )
+    p.add_argument("query", help='Lucene query string, e.g. Riabkov AND "strategic stability"')
+    p.add_argument("--topic", help="only articles with this topic id, e.g. arms_control")
+    p.add_argument("--since", help="only articles published within this duration, e.g. 30d, 12h")
+    p.add_argument("--size", type=int, default=10, help="how many hits to show (default: 10)")
+    p.add_argument("--include-duplicates", action="store_true", help="also show copies of the same story")
+    p.add_argument("--json", action="store_true", help='print {"total", "hits": [...]}')
+    p.set_defaults(func=cmd_search)
+
+
+def _add_alerts_parser(sub: Any) -> None:
+    p = sub.add_parser("alerts", help="alert rules: list, sync, test, history, deliver, digest")
+    asub = p.add_subparsers(dest="alerts_command", required=True, metavar="ACTION")
+    a = asub.add_parser("list", help="the rules of alerts.yaml, with errors")
+    a.add_argument("--json", action="store_true", help=JSON_HELP)
+    a = asub.add_parser("sync", help="make the stored rules match alerts.yaml")
+    a.add_argument("--json", action="store_true", help=JSON_HELP)
+    a = asub.add_parser("test", help="which stored stories a rule would have matched")
+    a.add_argument("rule", help="rule id from alerts.yaml")
+    a.add_argument("--since", default="30d", help="how far back to look (default: 30d)")
+    a.add_argument("--size", type=int, default=20, help="how many matches to show (default: 20)")
+    a.add_argument("--json", action="store_true", help=JSON_HELP)
+    a = asub.add_parser("history", help="alert events, newest first")
+    a.add_argument("--rule", help="only this rule's events")
+    a.add_argument("--size", type=int, default=50, help="how many events (default: 50)")
+    a.add_argument("--json", action="store_true", help=JSON_HELP)
+    a = asub.add_parser("deliver", help="retry undelivered instant alerts now")
+    a.add_argument("--json", action="store_true", help=JSON_HELP)
+    a = asub.add_parser("digest", help="send the digests that are due now")
+    a.add_argument("--force", action="store_true", help="send every digest rule's pending events now")
+    a.add_argument("--json", action="store_true", help=JSON_HELP)
+    p.set_defaults(func=cmd_alerts)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -479,15 +582,15 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except ConfigError as exc:
         print(f"newsmon: configuration error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_CONFIG
     except StoreUnavailable as exc:
         print(f"newsmon: {exc}", file=sys.stderr)
-        return 3
+        return EXIT_UNAVAILABLE
     except NewsmonError as exc:
         print(f"newsmon: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_ERROR
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -1,10 +1,26 @@
 """Story clusters: exact and near copies of one story across URLs and outlets.
 
-Two copies are one story when their bodies are identical after normalization (`content_hash`) or
-when their exact 5-word shingles reach the resemblance threshold of newsmon.similarity, boilerplate
-paragraphs of each outlet left out. Candidates come from MinHash band keys: in memory for
-`newsmon similar`, from a terms query over the whole alias (recent window) in the pipeline; the
-confirming rule is the same function in both.
+Two copies are one story, and each member records how it was recognised (`match`):
+
+- `exact`: bodies identical after normalization (`content_hash`);
+- `near`: exact 5-word shingles at Jaccard >= 0.5 (newsmon.similarity), boilerplate paragraphs of
+  each outlet left out;
+- `edited`: an edited wire copy (new lede, paragraphs cut or reordered) on another outlet: most of
+  the smaller text is inside the larger (shingle containment >= EDITED_CONTAINMENT) and the shared
+  text is a real share of both (Jaccard >= EDITED_MIN_JACCARD, at least EDITED_MIN_SHARED
+  shingles).
+
+Guards: two reports of one event written independently share quotes, not paragraphs (containment
+<= 0.15 on shared/eval/dedupe against >= 0.77 for edited copies). Within one outlet only copies at
+SAME_OUTLET_JACCARD join: an outlet's own copy of a story under a second URL (print, AMP, section
+path) is near-identical, while what two of its stories share otherwise is its furniture (galleries,
+video promos, fact boxes of a running story) that the per-outlet paragraph count has not yet seen
+three times.
+
+Candidates come from MinHash band keys and from shared paragraph hashes (an edited copy keeps whole
+paragraphs even when its Jaccard falls): in memory for `newsmon similar`, from one query over the
+whole alias (recent window) in the pipeline. Confirmation uses the shingle sketch stored with each
+article, so no body is refetched or re-shingled; the confirming rule is the same function in both.
 
 The cluster leader is the copy published first (page date, then fetch time, then id): the answer
 does not depend on the order copies arrive in, and re-running is always safe. Every member carries
@@ -20,17 +36,36 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from newsmon.extract import content_hash
-from newsmon.similarity import BOILERPLATE_MIN_DOCS, NEAR_DUPLICATE_JACCARD, fingerprint, jaccard, shingles
+from newsmon.similarity import (
+    BOILERPLATE_MIN_DOCS,
+    NEAR_DUPLICATE_JACCARD,
+    containment,
+    decode_sketch,
+    fingerprint,
+    jaccard,
+    line_shingles,
+    sketch_shingles,
+)
 from newsmon.store import Store
+from newsmon.urls import domain, registered_domain
 
 log = logging.getLogger(__name__)
 
 EMPTY_HASH = content_hash("")  # bodies without a word are not copies of one another
 WINDOW_DAYS = 30  # default of NEWSMON_DEDUPE_WINDOW_DAYS
 MAX_CANDIDATES = 25
+# Calibrated together on shared/eval/dedupe (per-line 5-word shingles): edited wire copies sit at
+# containment 0.77-0.82 and Jaccard 0.52-0.57, independent reports of one event at containment
+# <= 0.15 and Jaccard <= 0.06; wire and syndicated copies at Jaccard >= 0.72.
+EDITED_CONTAINMENT = 0.6
+EDITED_MIN_JACCARD = 0.3
+EDITED_MIN_SHARED = 100  # shingles, about a 100-word paragraph run: less is a shared quote or box
+SAME_OUTLET_JACCARD = 0.8
+MIN_SHARED_PARAGRAPHS = 2  # paragraph-hash candidates: one shared paragraph may be a quoted statement
+MATCH_RANK = {"exact": 3, "near": 2, "edited": 1}
 _FIELDS = [
-    "body", "content_hash", "para_hashes", "lsh_bands", "source_domain", "published_at", "fetched_at",
-    "duplicate_of", "cluster_size", "outlets",
+    "content_hash", "para_hashes", "lsh_bands", "shingle_sketch", "source", "source_domain", "published_at",
+    "fetched_at", "duplicate_of", "cluster_size", "outlets", "match",
 ]  # fmt: skip
 
 
@@ -45,6 +80,11 @@ class Doc:
     published_at: str | None = None
     fetched_at: str | None = None
     duplicate_of: str | None = None
+    sketch: str | None = None  # encoded per-line shingles (newsmon.similarity.encode_sketch)
+    match: str | None = None
+
+    def lines(self) -> list[tuple[str | None, set[int]]]:
+        return decode_sketch(self.sketch) if self.sketch else line_shingles(self.body)
 
 
 class _Union:
@@ -71,12 +111,12 @@ class _Union:
 
 
 def is_copy(
-    a: Doc, b: Doc, boilerplate_count: Callable[[str, str], int], cache: dict[Any, set[int]] | None = None
-) -> tuple[bool, float]:
-    """The one rule, for the pipeline and `newsmon similar` alike. `cache` keeps each document's
-    shingles across the pairs of one clustering round."""
+    a: Doc, b: Doc, boilerplate_count: Callable[[str, str], int], cache: dict[Any, Any] | None = None
+) -> tuple[str | None, float]:
+    """The one rule, for the pipeline and `newsmon similar` alike: (`exact` | `near` | `edited` or
+    None, Jaccard). `cache` keeps each document's shingles across the pairs of one clustering round."""
     if a.content_hash and a.content_hash == b.content_hash and a.content_hash != EMPTY_HASH:
-        return True, 1.0
+        return "exact", 1.0
     skip = frozenset(
         {h for h in a.paragraphs if boilerplate_count(a.source, h) >= BOILERPLATE_MIN_DOCS}
         | {h for h in b.paragraphs if boilerplate_count(b.source, h) >= BOILERPLATE_MIN_DOCS}
@@ -84,13 +124,31 @@ def is_copy(
     cache = {} if cache is None else cache
 
     def grams(d: Doc) -> set[int]:
+        if d.id not in cache:
+            cache[d.id] = d.lines()
         key = (d.id, skip & set(d.paragraphs))
         if key not in cache:
-            cache[key] = shingles(d.body, key[1])
+            cache[key] = sketch_shingles(cache[d.id], key[1])
         return cache[key]
 
-    score = jaccard(grams(a), grams(b))
-    return score >= NEAR_DUPLICATE_JACCARD, score
+    ga, gb = grams(a), grams(b)
+    score = jaccard(ga, gb)
+    if a.source == b.source:
+        return ("near" if score >= SAME_OUTLET_JACCARD else None), score
+    if score >= NEAR_DUPLICATE_JACCARD:
+        return "near", score
+    if (
+        score >= EDITED_MIN_JACCARD
+        and len(ga & gb) >= EDITED_MIN_SHARED
+        and containment(ga, gb) >= EDITED_CONTAINMENT
+    ):
+        return "edited", score
+    return None, score
+
+
+def _best(matches: dict[str, str], doc_id: str, kind: str) -> None:
+    if MATCH_RANK[kind] > MATCH_RANK.get(matches.get(doc_id) or "", 0):
+        matches[doc_id] = kind
 
 
 # -- in memory: `newsmon similar` and the evaluation --------------------------------------------
@@ -100,27 +158,42 @@ def make_doc(id: str, body: str, source: str | None = None, **extra: Any) -> Doc
     fp = fingerprint(body)
     return Doc(
         id=id, body=body, source=source or f"(own:{id})", content_hash=content_hash(body),
-        paragraphs=fp.paragraph_hashes, bands=fp.bands, **extra,
+        paragraphs=fp.paragraph_hashes, bands=fp.bands, sketch=fp.sketch, **extra,
     )  # fmt: skip
 
 
-def cluster_docs(docs: list[Doc]) -> list[list[str]]:
-    """Clusters (lists of ids, singletons included) of the given documents."""
+def cluster_docs(docs: list[Doc], matches: dict[str, str] | None = None) -> list[list[str]]:
+    """Clusters (lists of ids, singletons included) of the given documents; `matches`, when given,
+    receives how each clustered id was recognised (its strongest link)."""
     by_id = {d.id: d for d in docs}
     df = Counter((d.source, h) for d in docs for h in set(d.paragraphs))
     by_band: dict[str, list[str]] = defaultdict(list)
     by_hash: dict[str, list[str]] = defaultdict(list)
+    by_para: dict[str, list[str]] = defaultdict(list)
     union = _Union()
-    cache: dict[Any, set[int]] = {}
+    cache: dict[Any, Any] = {}
+    matches = {} if matches is None else matches
     for d in docs:
         union.find(d.id)
-        candidates = {c for band in d.bands for c in by_band[band]} | set(by_hash[d.content_hash])
+        shared = Counter(
+            c for h in set(d.paragraphs) if df[(d.source, h)] < BOILERPLATE_MIN_DOCS for c in by_para[h]
+        )
+        candidates = (
+            {c for band in d.bands for c in by_band[band]}
+            | set(by_hash[d.content_hash])
+            | {c for c, n in shared.items() if n >= MIN_SHARED_PARAGRAPHS}
+        )
         for c in sorted(candidates):
-            if is_copy(d, by_id[c], lambda s, h: df[(s, h)], cache)[0]:
+            kind = is_copy(d, by_id[c], lambda s, h: df[(s, h)], cache)[0]
+            if kind:
                 union.join(d.id, c)
+                _best(matches, d.id, kind)
+                _best(matches, c, kind)
         for band in d.bands:
             by_band[band].append(d.id)
         by_hash[d.content_hash].append(d.id)
+        for h in set(d.paragraphs):
+            by_para[h].append(d.id)
     order = {d.id: n for n, d in enumerate(docs)}
     return sorted(union.groups(), key=lambda g: min(order[i] for i in g))
 
@@ -131,11 +204,26 @@ def cluster_docs(docs: list[Doc]) -> list[list[str]]:
 def _doc(hit: dict[str, Any]) -> Doc:
     src = hit["_source"]
     return Doc(
-        id=hit["_id"], body=src.get("body") or "", source=src.get("source_domain") or "",
+        id=hit["_id"], body=src.get("body") or "", source=_publisher(src),
         content_hash=src.get("content_hash") or "", paragraphs=src.get("para_hashes") or [],
         bands=src.get("lsh_bands") or [], published_at=src.get("published_at"), fetched_at=src.get("fetched_at"),
-        duplicate_of=src.get("duplicate_of"),
+        duplicate_of=src.get("duplicate_of"), sketch=src.get("shingle_sketch") or None, match=src.get("match"),
     )  # fmt: skip
+
+
+def _outlet(source_domain: str | None) -> str:
+    """Registered domain, also for articles stored before source_domain was one (edition.cnn.com)."""
+    return domain(f"http://{source_domain}/") if source_domain else ""
+
+
+def _publisher(src: dict[str, Any]) -> str:
+    """Who published a stored article, for the same-outlet rules (boilerplate, near copies only):
+    its registered domain; on a host without a public suffix (loopback, an IP address, .example)
+    several outlets may share the host, so the feed tells them apart."""
+    outlet = _outlet(src.get("source_domain"))
+    if outlet and registered_domain(outlet) is None:
+        return f"{outlet}#{src.get('source') or ''}"
+    return outlet
 
 
 def _candidate_query(doc: Doc, window_days: int) -> dict[str, Any]:
@@ -155,6 +243,19 @@ def _candidate_query(doc: Doc, window_days: int) -> dict[str, Any]:
     )
     if doc.bands:
         should.append(near)
+    if len(doc.paragraphs) >= MIN_SHARED_PARAGRAPHS:
+        # An edited copy keeps whole paragraphs even when its Jaccard falls below the band range.
+        should.append(
+            {
+                "bool": {
+                    "should": [
+                        {"constant_score": {"filter": {"term": {"para_hashes": h}}}} for h in doc.paragraphs
+                    ],
+                    "minimum_should_match": MIN_SHARED_PARAGRAPHS,
+                    "filter": [{"range": {"fetched_at": {"gte": f"now-{window_days}d"}}}],
+                }
+            }
+        )
     return {
         "bool": {"should": should, "minimum_should_match": 1, "must_not": [{"ids": {"values": [doc.id]}}]}
     }
@@ -224,25 +325,47 @@ def cluster_stories(store: Store, new_ids: list[str], window_days: int = WINDOW_
             candidates[d.id] = [h["_id"] for h in hits]
             for h in hits:
                 docs.setdefault(h["_id"], _doc(h))
+    # Articles indexed before sketches were stored: their bodies, once.
+    unsketched = [i for i, d in docs.items() if not d.sketch]
+    if unsketched:
+        for h in store.get_many(unsketched, ["body"]):
+            docs[h["_id"]].body = h["_source"].get("body") or ""
     boilerplate = _BoilerplateCounts(store)
     boilerplate.prefetch(docs.values())
     union = _Union()
-    cache: dict[Any, set[int]] = {}
+    cache: dict[Any, Any] = {}
+    matches: dict[str, str] = {}
     for d in new:
         union.find(d.id)
         for c in candidates[d.id]:
-            if is_copy(d, docs[c], boilerplate, cache)[0]:
+            kind = is_copy(d, docs[c], boilerplate, cache)[0]
+            if kind:
                 union.join(d.id, c)
+                _best(matches, d.id, kind)
+                _best(matches, c, kind)
     # A stored copy brings its whole cluster: two new copies that each join a different member of
     # one stored story must end in one group, or each group would crown a leader of its own.
     for d in docs.values():
         if d.duplicate_of and d.id in union.parent:
             union.join(d.id, d.duplicate_of)
-    return _write_clusters(store, union.groups(), set(new_ids))
+    return _write_clusters(store, union.groups(), set(new_ids), matches)
 
 
-def _write_clusters(store: Store, groups: list[list[str]], new: set[str]) -> dict[str, int]:
-    fields = ["source_domain", "published_at", "fetched_at", "duplicate_of", "cluster_size", "outlets"]
+CLUSTER_PAGE = 1000  # members fetched with the round's multi-search; larger stories are scanned
+
+
+def _write_clusters(
+    store: Store, groups: list[list[str]], new: set[str], matches: dict[str, str]
+) -> dict[str, int]:
+    fields = [
+        "source_domain",
+        "published_at",
+        "fetched_at",
+        "duplicate_of",
+        "cluster_size",
+        "outlets",
+        "match",
+    ]
     duplicates = touched = 0
     updates: list[tuple[str, str, dict[str, Any]]] = []
     singles = [g[0] for g in groups if len(g) == 1]
@@ -252,36 +375,55 @@ def _write_clusters(store: Store, groups: list[list[str]], new: set[str]) -> dic
         if singles
         else set()
     )
-    for group in groups:
-        if len(group) < 2 and group[0] not in led:
-            continue
-        # Everything already clustered with any member joins too: clusters merge, never split here.
-        hits = store.get_many(group, fields)
-        leaders = {h["_source"].get("duplicate_of") or h["_id"] for h in hits}
-        members = {h["_id"]: h for h in hits}
-        for h in store.es.search(
-            index=store.alias,
-            size=10_000,
-            source=fields,
-            query={
-                "bool": {
-                    "should": [
-                        {"ids": {"values": sorted(leaders)}},
-                        {"terms": {"duplicate_of": sorted(leaders)}},
-                    ]
+    wanted = [g for g in groups if len(g) >= 2 or g[0] in led]
+    # One multi-get and one multi-search for every group of the round: a round trip per group
+    # was most of the clustering time (issue 13).
+    stored = {h["_id"]: h for h in store.get_many([i for g in wanted for i in g], fields)} if wanted else {}
+    clustered: list[list[dict[str, Any]]] = []
+    for start in range(0, len(wanted), 100):
+        chunk = wanted[start : start + 100]
+        queries = []
+        for group in chunk:
+            leaders = {stored[i]["_source"].get("duplicate_of") or i for i in group if i in stored}
+            queries.append(
+                {
+                    "bool": {
+                        "should": [
+                            {"ids": {"values": sorted(leaders)}},
+                            {"terms": {"duplicate_of": sorted(leaders)}},
+                        ]
+                    }
                 }
-            },
-        )["hits"]["hits"]:
+            )
+        body: list[dict[str, Any]] = []
+        for query in queries:
+            body += [
+                {"index": store.alias},
+                {"size": CLUSTER_PAGE, "_source": fields, "query": query, "track_total_hits": True},
+            ]
+        for query, resp in zip(queries, store.es.msearch(searches=body)["responses"], strict=True):
+            hits = resp.get("hits", {}).get("hits", [])
+            if resp.get("hits", {}).get("total", {}).get("value", 0) > len(hits):
+                hits = list(store.scan(query, source=fields))  # a story with more copies than a page
+            clustered.append(hits)
+    for group, others in zip(wanted, clustered, strict=True):
+        # Everything already clustered with any member joins too: clusters merge, never split here.
+        members = {i: stored[i] for i in group if i in stored}
+        for h in others:
             members.setdefault(h["_id"], h)
         ordered = sorted(members.values(), key=_order)
         leader = ordered[0]
-        outlets = sorted({h["_source"].get("source_domain") or "" for h in ordered} - {""})
+        outlets = sorted({_outlet(h["_source"].get("source_domain")) for h in ordered} - {""})
         size = len(ordered)
         for h in ordered:
+            match = h["_source"].get("match")
+            if h["_id"] in matches and MATCH_RANK[matches[h["_id"]]] > MATCH_RANK.get(match or "", 0):
+                match = matches[h["_id"]]
             want = {
                 "duplicate_of": None if h is leader else leader["_id"],
                 "cluster_size": size,
                 "outlets": outlets,
+                "match": match,
             }
             if any(h["_source"].get(k) != v for k, v in want.items()):
                 updates.append((h["_index"], h["_id"], want))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from newsmon.redaction import redact_url, strip_credentials
+
 
 class NewsmonError(Exception):
     """Base class of the errors newsmon reports to a person."""
@@ -15,9 +17,10 @@ class FetchError(NewsmonError):
     """A feed or page could not be fetched or is not what we can use."""
 
     def __init__(self, url: str, reason: str):
-        super().__init__(f"{url}: {reason}")
-        self.url = url
-        self.reason = reason
+        # Both end up in logs, summaries and the feed state: never with a URL's user and password.
+        self.url = redact_url(url)
+        self.reason = strip_credentials(reason)
+        super().__init__(f"{self.url}: {self.reason}")
 
 
 class StoreUnavailable(NewsmonError):

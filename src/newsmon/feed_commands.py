@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -161,3 +163,53 @@ def discover(settings: Settings, url: str) -> list[dict[str, Any]]:
                 {"url": got.final_url, "kind": parsed.format, "title": parsed.title, "declared": False}
             )
     return out
+
+
+def cmd_feeds(args: argparse.Namespace) -> int:
+    from newsmon.settings import load_settings
+
+    fc = sys.modules[__name__]
+    settings = load_settings(feeds_file=getattr(args, "feeds", None))
+    action = args.feeds_command
+    if action == "status":
+        fc.print_status(fc.status_rows(settings), args.json)
+    elif action == "check":
+        fc.print_check(fc.check(settings, args.url), args.json)
+    elif action == "import":
+        target, report = fc.import_opml(settings, Path(args.file))
+        print(f"{len(report.added)} feed(s) added to {target}")
+        for feed, why in report.skipped:
+            print(f"  skipped {feed.get('url')}: {why}")
+    elif action == "export":
+        sys.stdout.write(fc.export_opml(settings))
+    elif action == "discover":
+        found = fc.discover(settings, args.url)
+        if args.json:
+            print(json.dumps(found, ensure_ascii=False))
+            return 0 if found else 1
+        if not found:
+            print(f"no feed found on {args.url}")
+            return 1
+        for f in found:
+            verified = "declared" if f["declared"] else "found at a usual path"
+            print(f"{f['url']}  {f['kind']}  {f['title'] or ''}  ({verified})")
+    return 0
+
+
+def add_feeds_parser(sub: Any) -> None:
+    """`newsmon feeds ...` under the CLI's subcommands."""
+    p = sub.add_parser("feeds", help="feeds: status, check, import, export, discover")
+    p.add_argument("--feeds", help="feeds file (default: $NEWSMON_CONFIG_DIR/feeds.yaml)")
+    fsub = p.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
+    f = fsub.add_parser("status", help="health and schedule of every configured feed")
+    f.add_argument("--json", action="store_true", help="one JSON list of rows on stdout")
+    f = fsub.add_parser("check", help="fetch and parse one feed now; writes nothing")
+    f.add_argument("url", help="the feed's URL")
+    f.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    f = fsub.add_parser("import", help="add an OPML file's feeds to config/feeds.d/imported.yaml")
+    f.add_argument("file", metavar="FILE.opml", help="an OPML file, e.g. a feed reader's export")
+    fsub.add_parser("export", help="all configured feeds as OPML 2.0 on stdout")
+    f = fsub.add_parser("discover", help="feed links of an HTML page")
+    f.add_argument("url", help="the page's URL")
+    f.add_argument("--json", action="store_true", help="one JSON list on stdout")
+    p.set_defaults(func=cmd_feeds)

@@ -24,6 +24,7 @@ from newsmon.polling.formats import FeedRejected, ParsedFeed, parse_any
 from newsmon.polling.hints import from_headers
 from newsmon.polling.state import FeedState, Poll, error_class
 from newsmon.records import FeedEntry
+from newsmon.redaction import for_log, redact_url
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,12 @@ def entries_of(parsed: ParsedFeed, feed: FeedConfig) -> list[FeedEntry]:
             entry.language_hint = configured or _primary(item.language) or declared
             out.append(entry)
         except ValueError as exc:  # e.g. an unparsable host: one bad entry must not cost the feed
-            log.warning("feed %s: entry %r has a malformed link (%s); skipped", feed.id, item.link, exc)
+            log.warning(
+                "feed %s: entry link %s is malformed (%s); skipped",
+                feed.id,
+                for_log(redact_url(item.link)),
+                exc,
+            )
     return out
 
 
@@ -147,7 +153,7 @@ def poll_feeds(
             try:
                 results.append(fut.result())
             except Exception as exc:  # a bug for one feed must not cost the batch
-                log.exception("feed %s: FAILED", feed.id)
+                log.exception("feed %s: FAILED", feed.id)  # the traceback names our code, not the feed
                 results.append(
                     Polled(feed, Poll("failed", error_class="error", error=f"{type(exc).__name__}: {exc}"))
                 )

@@ -1,19 +1,37 @@
-"""All HTTP goes through here: user agent, timeouts, byte caps, redirects and the network guard."""
+"""All HTTP goes through here: user agent, timeouts, byte caps, redirects and the network guard.
+
+Three limits hold whatever the server does:
+- the address checked is the address connected to: each hop's host is resolved once, refused if
+  it is not public, and the connection is made to that IP (Host header, TLS SNI and certificate
+  checks still use the host name), so a DNS answer that changes between check and connect (DNS
+  rebinding) cannot reach an internal server;
+- one deadline (NEWSMON_TOTAL_TIMEOUT) covers connecting, sending, the response headers, the body
+  and every redirect hop: each socket operation gets at most the time that is left;
+- the byte cap counts decoded bytes, decoded incrementally, and at most one content coding is
+  accepted, so a small compressed "bomb" stops at the cap without inflating in memory.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import socket
 import time
+import zlib
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from newsmon.errors import FetchError
+from newsmon.redaction import redact_url
 from newsmon.settings import Settings
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+ACCEPT_ENCODING = "gzip, deflate"  # what _decoder can undo; brotli is not installed
 
 
 @dataclass(frozen=True)
@@ -45,11 +63,23 @@ def _is_public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def check_destination(url: str, allow_private: bool) -> None:
-    """Refuse loopback, private, link-local and reserved destinations unless allowed.
+@dataclass(frozen=True)
+class Destination:
+    host: str
+    port: int
+    address: str  # the IP the connection is made to
+
+
+def resolve_destination(url: str, allow_private: bool, *, via_proxy: bool = False) -> Destination | None:
+    """Resolve `url`'s host once; refuse loopback, private, link-local and reserved addresses
+    unless allowed. The caller connects to `.address` and nowhere else.
 
     A feed list is user input: without this guard a feed could make the monitor probe the
-    internal network (SSRF). Every redirect hop is checked again.
+    internal network (SSRF). Every redirect hop is resolved and checked again.
+
+    Through a proxy (`via_proxy`), the proxy resolves and connects: a host that resolves here is
+    still checked, one that does not (only the proxy's DNS knows it) is left to the proxy's policy,
+    and None is returned.
     """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
@@ -57,20 +87,191 @@ def check_destination(url: str, allow_private: bool) -> None:
     host = parts.hostname
     if not host:
         raise FetchError(url, "no host in URL")
-    if allow_private:
-        return
     try:
-        infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80))
-    except socket.gaierror as exc:
-        raise FetchError(url, f"cannot resolve host {host!r}: {exc.strerror}") from None
-    for info in infos:
-        address = str(info[4][0])
-        if not _is_public(address):
-            raise FetchError(
-                url,
-                f"refused: {host} resolves to non-public address {address} "
-                "(set NEWSMON_ALLOW_PRIVATE_NETWORKS=1 to allow loopback/private networks)",
-            )
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise FetchError(url, "invalid port") from None
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        if via_proxy:
+            return None
+        raise FetchError(url, f"cannot resolve host {host!r}: {getattr(exc, 'strerror', exc)}") from None
+    addresses = [str(info[4][0]) for info in infos if info[0] in (socket.AF_INET, socket.AF_INET6)]
+    if not addresses:
+        raise FetchError(url, f"cannot resolve host {host!r}: no IP address")
+    if not allow_private:
+        # Every answer must be public: refusing on any private one leaves no choice to an attacker.
+        for address in addresses:
+            if not _is_public(address):
+                raise FetchError(
+                    url,
+                    f"refused: {host} resolves to non-public address {address} "
+                    "(set NEWSMON_ALLOW_PRIVATE_NETWORKS=1 to allow loopback/private networks)",
+                )
+    return Destination(host=host, port=port, address=addresses[0])
+
+
+def check_destination(url: str, allow_private: bool) -> None:
+    """Refuse `url` if its scheme is not http(s) or its host resolves to a non-public address."""
+    resolve_destination(url, allow_private)
+
+
+# -- the connection layer ---------------------------------------------------------------------------
+#
+# httpx's own timeouts bound each socket operation, not a request: a server that sends its headers
+# one byte every few seconds never trips the read timeout. Rather than run requests in threads that
+# cannot be cancelled, the network backend below gives every connect, read, write and TLS handshake
+# at most the time left before the request's deadline; when none is left the operation times out,
+# and the socket is closed by httpx as for any timeout. It is also where the pinned address is
+# used. Both come from context variables set by Fetcher.get for the current request (each fetching
+# thread has its own context).
+
+_DEADLINE: ContextVar[float | None] = ContextVar("newsmon_fetch_deadline", default=None)
+_PINNED: ContextVar[Destination | None] = ContextVar("newsmon_fetch_pinned", default=None)
+
+
+def _time_left(timeout: float | None, error: type[Exception]) -> float | None:
+    deadline = _DEADLINE.get()
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise error("the request's total deadline has passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream):
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _time_left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _time_left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None):
+        # server_hostname is the URL's host, not the pinned IP: SNI and certificate checks hold.
+        inner = self._inner.start_tls(
+            ssl_context, server_hostname, _time_left(timeout, httpcore.ConnectTimeout)
+        )
+        return _DeadlineStream(inner)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _PinnedBackend(httpcore.NetworkBackend):
+    """Connects to the address the guard checked, and only there (or to the configured proxy)."""
+
+    def __init__(self, proxy_origin: tuple[str, int] | None):
+        self._inner = httpcore.SyncBackend()
+        self._proxy_origin = proxy_origin
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Any = None) -> httpcore.NetworkStream:  # fmt: skip
+        pinned = _PINNED.get()
+        if pinned is not None and (host, port) == (pinned.host, pinned.port):
+            target = pinned.address
+        elif self._proxy_origin is not None and (host, port) == self._proxy_origin:
+            target = host  # the operator's proxy: trusted, resolved as usual
+        else:
+            raise httpcore.ConnectError(f"refused: {host}:{port} was not resolved and checked first")
+        stream = self._inner.connect_tcp(
+            target, port, _time_left(timeout, httpcore.ConnectTimeout), local_address, socket_options
+        )
+        return _DeadlineStream(stream)
+
+    def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
+        raise httpcore.ConnectError("unix sockets are not used")
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def _transport(settings: Settings) -> httpx.HTTPTransport:
+    proxy = settings.http_proxy.get_secret_value() if settings.http_proxy else None
+    transport = httpx.HTTPTransport(
+        proxy=proxy, limits=httpx.Limits(max_connections=settings.fetch_concurrency * 2)
+    )
+    proxy_origin = None
+    if proxy:
+        parts = httpx.URL(proxy)
+        proxy_origin = (parts.host, parts.port or (443 if parts.scheme == "https" else 80))
+    # httpx has no parameter for httpcore's network backend; its pool keeps it in this attribute
+    # (httpcore 1.x, both ConnectionPool and HTTPProxy). A test fails if an upgrade moves it.
+    pool = transport._pool
+    assert hasattr(pool, "_network_backend"), "httpcore changed: cannot pin connections"
+    pool._network_backend = _PinnedBackend(proxy_origin)
+    return transport
+
+
+# -- decoding ---------------------------------------------------------------------------------------
+
+
+def _decoder(url: str, header: str | None) -> Any:
+    """A zlib decompressobj for the response's content coding, or None for identity."""
+    codings = [c.strip().lower() for c in (header or "").split(",") if c.strip()]
+    codings = [c for c in codings if c != "identity"]
+    if not codings:
+        return None
+    if len(codings) > 1:
+        # Each stacked coding multiplies a bomb's expansion; no real server needs two.
+        raise FetchError(url, f"refused: more than one content coding ({', '.join(codings)})")
+    coding = codings[0]
+    if coding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(zlib.MAX_WBITS | 16)
+    if coding == "deflate":
+        return _Deflate()
+    raise FetchError(url, f"refused: unsupported content coding {coding!r}")
+
+
+class _Deflate:
+    """`deflate` is zlib-wrapped by the standard, raw by some servers: decided on the first bytes."""
+
+    def __init__(self) -> None:
+        self._obj: Any = None
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        if self._obj is None:
+            # A zlib stream starts with a header whose method nibble is 8 and whose two bytes are a
+            # multiple of 31 (RFC 1950); anything else is taken as raw deflate.
+            raw = len(data) < 2 or (data[0] & 0x0F) != 8 or ((data[0] << 8) | data[1]) % 31 != 0
+            self._obj = zlib.decompressobj(-zlib.MAX_WBITS if raw else zlib.MAX_WBITS)
+        return self._obj.decompress(data, max_length)
+
+    @property
+    def unconsumed_tail(self) -> bytes:
+        return self._obj.unconsumed_tail if self._obj is not None else b""
+
+
+def _decoded(url: str, raw: Iterator[bytes], decoder: Any, max_bytes: int) -> Iterator[bytes]:
+    """Decoded chunks of `raw`; never produces more than max_bytes + 1 bytes in all."""
+    size = 0
+    for chunk in raw:
+        data = chunk
+        while data:
+            if decoder is None:
+                out, data = data, b""
+            else:
+                try:
+                    # max_length bounds the output of this one call: a few compressed bytes cannot
+                    # expand past the cap in memory before the cap is checked.
+                    out = decoder.decompress(data, max_bytes - size + 1)
+                except zlib.error as exc:
+                    raise FetchError(url, f"corrupt compressed body: {exc}") from None
+                data = decoder.unconsumed_tail
+                if not out and data:
+                    raise FetchError(url, "corrupt compressed body: no progress")
+            size += len(out)
+            if size > max_bytes:
+                raise FetchError(url, f"too large: more than {max_bytes} bytes (the cap)")
+            if out:
+                yield out
 
 
 class Fetcher:
@@ -87,8 +288,9 @@ class Fetcher:
         self._client = httpx.Client(
             timeout=timeout,
             follow_redirects=False,  # followed by hand so every hop passes the network guard
-            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
-            limits=httpx.Limits(max_connections=settings.fetch_concurrency * 2),
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
+            transport=_transport(settings),
+            trust_env=False,  # HTTP(S)_PROXY, NO_PROXY, .netrc: only settings decide where we connect
         )
 
     def __enter__(self) -> Fetcher:
@@ -99,16 +301,6 @@ class Fetcher:
 
     def close(self) -> None:
         self._client.close()
-
-    def _check_peer(self, url: str, response: httpx.Response) -> None:
-        """The address actually connected to must pass the guard too: a host may resolve to a
-        public address when checked and to an internal one when connected (DNS rebinding)."""
-        if self.settings.allow_private_networks:
-            return
-        stream = response.extensions.get("network_stream")
-        peer = stream.get_extra_info("server_addr") if stream is not None else None
-        if peer and not _is_public(str(peer[0])):
-            raise FetchError(url, f"refused: connected to non-public address {peer[0]}")
 
     def get(
         self,
@@ -121,16 +313,48 @@ class Fetcher:
     ) -> Fetched:
         """GET with redirects followed by hand. `headers` are sent on every hop (validators);
         with `raise_for_status=False` a 304 or an error status is returned, body not read."""
+        total = self.settings.total_timeout
+        deadline = time.monotonic() + total
+        deadline_token = _DEADLINE.set(deadline)
+        try:
+            return self._get(
+                url, max_bytes=max_bytes, accept=accept, deadline=deadline, headers=headers,
+                raise_for_status=raise_for_status,
+            )  # fmt: skip
+        except httpx.TimeoutException as exc:
+            if time.monotonic() >= deadline - 0.05:
+                raise FetchError(url, f"too slow: request not complete in {total:g} s") from None
+            raise FetchError(url, f"timed out ({type(exc).__name__})") from None
+        except httpx.ConnectError as exc:
+            raise FetchError(url, f"connection failed: {redact_url(str(exc))}") from None
+        except httpx.HTTPError as exc:
+            raise FetchError(url, f"HTTP error: {type(exc).__name__}: {redact_url(str(exc))}") from None
+        finally:
+            _DEADLINE.reset(deadline_token)
+
+    def _get(
+        self,
+        url: str,
+        *,
+        max_bytes: int,
+        accept: str | None,
+        deadline: float,
+        headers: dict[str, str] | None,
+        raise_for_status: bool,
+    ) -> Fetched:
         current = url
         history: list[tuple[int, str]] = []
         sent = dict(headers or {})
         if accept:
             sent["Accept"] = accept
         for _ in range(self.settings.max_redirects + 1):
-            check_destination(current, self.settings.allow_private_networks)
+            checked = resolve_destination(
+                current, self.settings.allow_private_networks, via_proxy=self.settings.http_proxy is not None
+            )
+            pinned_token = _PINNED.set(checked)
             try:
                 with self._client.stream("GET", current, headers=sent or None) as response:
-                    self._check_peer(url, response)
+                    # httpx counts 304 among redirects; here it is an answer to our validators.
                     if response.status_code in (301, 302, 303, 307, 308):
                         location = response.headers.get("location")
                         if not location:
@@ -152,24 +376,17 @@ class Fetcher:
                             history=tuple(history),
                         )
                     declared = response.headers.get("content-length")
+                    decoder = _decoder(url, response.headers.get("content-encoding"))
+                    # The declared length counts encoded bytes: past the cap, refused before reading.
                     if declared and declared.isdigit() and int(declared) > max_bytes:
                         raise FetchError(
                             url, f"too large: {int(declared)} bytes declared, cap is {max_bytes}"
                         )
-                    chunks: list[bytes] = []
-                    size = 0
-                    # The read timeout bounds each read; a server that trickles a byte at a time
-                    # must not hold a batch for hours, so the whole body has a deadline too.
-                    deadline = time.monotonic() + self.settings.total_timeout
-                    for chunk in response.iter_bytes():
-                        size += len(chunk)
-                        if size > max_bytes:
-                            raise FetchError(url, f"too large: more than {max_bytes} bytes (the cap)")
-                        if time.monotonic() > deadline:
-                            raise FetchError(
-                                url, f"too slow: body not complete in {self.settings.total_timeout:.0f} s"
-                            )
+                    chunks = []
+                    for chunk in _decoded(url, response.iter_raw(), decoder, max_bytes):
                         chunks.append(chunk)
+                        if time.monotonic() > deadline:
+                            raise httpx.ReadTimeout("the request's total deadline has passed")
                     return Fetched(
                         url=url,
                         final_url=str(response.url),
@@ -178,10 +395,6 @@ class Fetcher:
                         headers={k.lower(): v for k, v in response.headers.items()},
                         history=tuple(history),
                     )
-            except httpx.TimeoutException as exc:
-                raise FetchError(url, f"timed out ({type(exc).__name__})") from None
-            except httpx.ConnectError as exc:
-                raise FetchError(url, f"connection failed: {exc}") from None
-            except httpx.HTTPError as exc:
-                raise FetchError(url, f"HTTP error: {exc}") from None
+            finally:
+                _PINNED.reset(pinned_token)
         raise FetchError(url, f"more than {self.settings.max_redirects} redirects")

@@ -1,6 +1,7 @@
 """Kibana saved objects: render the bundled NDJSON for an index prefix and import it.
 
-The objects (data views for the articles alias and alert events, two saved searches) live in
+The objects (data views for the articles alias, alert events, runs and feeds; saved searches;
+visualizations and the "newsmon overview" dashboard) live in
 ``resources/kibana-saved-objects.ndjson`` with ``{{INDEX_PREFIX}}`` where the prefix goes, so a run
 with ``NEWSMON_INDEX_PREFIX=test-`` gets data views on ``test-articles*`` whose ids don't collide
 with the default ``newsmon-articles``.

@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from newsmon.analysis import language_fields
+
 
 @dataclass
 class FeedEntry:
@@ -50,12 +52,14 @@ class Article:
     duplicate_of: str | None = None
     cluster_size: int = 1
     outlets: list[str] = field(default_factory=list)
+    match: str | None = None  # how a cluster member was recognised: exact | near | edited
     url_ids: list[str] = field(default_factory=list)
     # Work still to do on the stored article; cleared by the cluster and alert steps.
     pending_cluster: bool = True
     pending_alert: bool = True
     para_hashes: list[str] = field(default_factory=list)
     lsh_bands: list[str] = field(default_factory=list)
+    shingle_sketch: str = ""  # newsmon.similarity.encode_sketch: what confirming a copy needs
 
     def to_document(self) -> dict[str, Any]:
         doc = asdict(self)
@@ -64,4 +68,5 @@ class Article:
         # Topic ids contain dots, so a {topic: score} object would turn into nested object paths;
         # a list of pairs maps cleanly (nested) and can be filtered on a minimum score.
         doc["topic_scores"] = [{"topic": t, "score": s} for t, s in sorted(self.topic_scores.items())]
+        doc.update(language_fields(doc))
         return doc

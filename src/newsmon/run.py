@@ -80,6 +80,8 @@ def plan_batches(feeds: FeedsConfig, max_batches: int, only: list[str] | None = 
 
 def record_polls(summary: RunSummary, polled: list[Any], todo_ids: set[str]) -> None:
     """Outcome and counts of each polled feed into the summary; `new` = entries not yet indexed."""
+    from newsmon.redaction import for_log
+
     for p in polled:
         poll, feed_id = p.poll, p.feed.id
         poll.new = sum(1 for e in p.entries if e.id in todo_ids)
@@ -87,7 +89,7 @@ def record_polls(summary: RunSummary, polled: list[Any], todo_ids: set[str]) -> 
         if poll.outcome == "failed":
             summary.feeds_failed += 1
             summary.errors.append({"feed": feed_id, "error": poll.error or "failed"})
-            log.warning("feed %s: FAILED: %s", feed_id, poll.error)
+            log.warning("feed %s: FAILED: %s", feed_id, for_log(poll.error or ""))
         elif poll.outcome == "deferred":
             summary.feeds_deferred += 1
             log.info("feed %s: deferred: %s", feed_id, poll.error)
@@ -269,6 +271,7 @@ def summarize(
     summary.alerts_fired = int(alerts.get("alerts_fired", 0))
     summary.alerts_delivered = int(alerts.get("delivered", 0))
     summary.alerts_failed = int(alerts.get("failed", 0))
+    summary.errors.extend(alerts.get("rule_errors") or [])
     finished = now_iso()
     summary.duration_s = (parse_iso(finished) - parse_iso(started_at)).total_seconds()
     store = connect(settings)

@@ -7,11 +7,27 @@ from typing import Any
 
 from elasticsearch import BadRequestError
 
+from newsmon.analysis import QUOTE_SUFFIX, base_field, search_fields, stemmed_fields
 from newsmon.errors import NewsmonError
 from newsmon.store import Store
 
 _DURATION = re.compile(r"^(\d+)\s*([mhdwy])$")
 DEFAULT_FIELDS = ["title^2", "body", "summary", "authors"]
+# Bare words are also looked up in the per-language copies (stemmed); a quoted phrase only in the
+# unstemmed fields, through the template's `<field>_<lang>_exact` aliases (see newsmon.analysis).
+SEARCH_FIELDS = search_fields(DEFAULT_FIELDS)
+
+
+def query_string(query: str) -> dict[str, Any]:
+    """The query_string clause of `newsmon search`, the web page and alert rules."""
+    return {
+        "query_string": {
+            "query": query,
+            "fields": SEARCH_FIELDS,
+            "default_operator": "OR",
+            "quote_field_suffix": QUOTE_SUFFIX,
+        }
+    }
 
 
 def since_to_es(value: str) -> str:
@@ -34,10 +50,58 @@ def build_query(
     must_not = [] if include_duplicates else [{"exists": {"field": "duplicate_of"}}]
     return {
         "bool": {
-            "must": [{"query_string": {"query": query, "fields": DEFAULT_FIELDS, "default_operator": "OR"}}],
+            "must": [query_string(query)],
             "filter": filters,
             "must_not": must_not,
         }
+    }
+
+
+def highlight(body_fragments: int = 2) -> dict[str, Any]:
+    """Highlight title and body and their language copies; `merged_highlights` folds them together."""
+    title = {"number_of_fragments": 0}
+    body = {"fragment_size": 160, "number_of_fragments": body_fragments}
+    fields = {"title": title, **{f: title for f in stemmed_fields("title")}}
+    fields |= {"body": body, **{f: body for f in stemmed_fields("body")}}
+    return {"fields": fields, "pre_tags": ["**"], "post_tags": ["**"]}
+
+
+HIGHLIGHT = highlight()
+SOURCE_EXCLUDES = [
+    "body",
+    "topic_evidence",
+    "extraction",
+    "shingle_sketch",
+    *(f"{n}_*" for n in ("title", "body", "summary")),
+]
+
+
+def merged_highlights(hit: dict[str, Any]) -> dict[str, list[str]]:
+    """{"title": [...], "body": [...]}: a language copy's fragments when it has any (they mark the
+    inflected forms too), otherwise the unstemmed field's."""
+    out: dict[str, list[str]] = {}
+    for name, frags in (hit.get("highlight") or {}).items():
+        base = base_field(name)
+        if name != base or base not in out:
+            out[base] = list(frags)
+    return dict(sorted(out.items(), key=lambda kv: kv[0] != "title"))  # the title's first
+
+
+def search_request(
+    query: str,
+    *,
+    topic: str | None = None,
+    since: str | None = None,
+    size: int = 10,
+    include_duplicates: bool = False,
+) -> dict[str, Any]:
+    """Keyword arguments of `es.search` for `newsmon search`; the web page adds its filters to them."""
+    return {
+        "query": build_query(query, topic=topic, since=since, include_duplicates=include_duplicates),
+        "size": size,
+        "source_excludes": SOURCE_EXCLUDES,
+        "highlight": HIGHLIGHT,
+        "track_total_hits": True,
     }
 
 
@@ -50,48 +114,42 @@ def search(
     size: int = 10,
     include_duplicates: bool = False,
 ) -> dict[str, Any]:
+    request = search_request(
+        query, topic=topic, since=since, size=size, include_duplicates=include_duplicates
+    )
     try:
-        resp = store.es.search(
-            index=store.alias,
-            query=build_query(query, topic=topic, since=since, include_duplicates=include_duplicates),
-            size=size,
-            source_excludes=["body", "topic_evidence", "extraction"],
-            highlight={
-                "fields": {
-                    "title": {"number_of_fragments": 0},
-                    "body": {"fragment_size": 160, "number_of_fragments": 2},
-                },
-                "pre_tags": ["**"],
-                "post_tags": ["**"],
-            },
-            track_total_hits=True,
-        )
+        resp = store.es.search(index=store.alias, **request)
     except BadRequestError as exc:
-        raise NewsmonError(f"query {query!r} was rejected by Elasticsearch: {_reason(exc)}") from None
-    hits = []
-    for hit in resp["hits"]["hits"]:
-        src = hit["_source"]
-        highlights = [frag for frags in hit.get("highlight", {}).values() for frag in frags]
-        hits.append(
-            {
-                "id": hit["_id"],
-                "url": src.get("url"),
-                "canonical_url": src.get("canonical_url"),
-                "title": src.get("title"),
-                "source": src.get("source"),
-                "published_at": src.get("published_at"),
-                "language": src.get("language"),
-                "topics": src.get("topics", []),
-                "duplicate_of": src.get("duplicate_of"),
-                "cluster_size": src.get("cluster_size", 1),
-                "score": hit.get("_score"),
-                "highlights": highlights,
-            }
-        )
-    return {"total": resp["hits"]["total"]["value"], "hits": hits}
+        raise NewsmonError(
+            f"query {query!r} was rejected by Elasticsearch: {rejection_reason(exc)}"
+        ) from None
+    return {
+        "total": resp["hits"]["total"]["value"],
+        "hits": [hit_record(hit) for hit in resp["hits"]["hits"]],
+    }
 
 
-def _reason(exc: BadRequestError) -> str:
+def hit_record(hit: dict[str, Any]) -> dict[str, Any]:
+    """One hit as `newsmon search --json` prints it."""
+    src = hit["_source"]
+    return {
+        "id": hit["_id"],
+        "url": src.get("url"),
+        "canonical_url": src.get("canonical_url"),
+        "title": src.get("title"),
+        "source": src.get("source"),
+        "published_at": src.get("published_at"),
+        "language": src.get("language"),
+        "topics": src.get("topics", []),
+        "duplicate_of": src.get("duplicate_of"),
+        "cluster_size": src.get("cluster_size", 1),
+        "score": hit.get("_score"),
+        "highlights": [frag for frags in merged_highlights(hit).values() for frag in frags],
+    }
+
+
+def rejection_reason(exc: BadRequestError) -> str:
+    """Elasticsearch's own words for why it refused a query (a Lucene parse error, usually)."""
     try:
         return exc.body["error"]["root_cause"][0]["reason"]
     except (KeyError, IndexError, TypeError):

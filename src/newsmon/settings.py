@@ -17,7 +17,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
@@ -29,6 +28,7 @@ from pydantic_settings import (
 )
 
 from newsmon.errors import ConfigError
+from newsmon.redaction import redact_url  # noqa: F401  (re-exported: callers import it from here)
 
 ENV_PREFIX = "NEWSMON_"
 DEFAULT_USER_AGENT = "newsmon/0.1 (+https://github.com/newsmon; arms-control news monitor)"
@@ -55,6 +55,7 @@ class SmtpSettings:
     starttls: bool = False
     ssl: bool = False
     timeout: float = 10.0
+    allow_plaintext_login: bool = False  # log in without STARTTLS or SSL (a trusted local relay)
 
 
 class _MappingEnv(EnvSettingsSource):
@@ -91,7 +92,13 @@ class Settings(BaseSettings):
     user_agent: str = DEFAULT_USER_AGENT
     connect_timeout: float = Field(10.0, gt=0)
     read_timeout: float = Field(20.0, gt=0)
-    total_timeout: float = Field(120.0, gt=0)  # whole body of one feed or page
+    # One deadline for a whole request: connection, headers, body and every redirect hop.
+    total_timeout: float = Field(120.0, gt=0)
+    # One page's extraction (wall clock); past it the worker is replaced and the page fails.
+    extract_timeout: float = Field(30.0, gt=0)
+    # Fetches ignore HTTP(S)_PROXY from the environment; this names the one proxy to use, if any.
+    # A secret because a proxy URL may carry credentials.
+    http_proxy: SecretStr | None = None
     max_feed_bytes: int = Field(5_000_000, gt=0)
     max_page_bytes: int = Field(3_000_000, gt=0)
     max_redirects: int = Field(5, ge=0)
@@ -120,6 +127,8 @@ class Settings(BaseSettings):
     smtp_from: str = "newsmon@localhost"
     smtp_starttls: bool = False
     smtp_ssl: bool = False
+    # Sending the SMTP password without TLS needs saying so (a trusted relay on the same host).
+    smtp_allow_plaintext_login: bool = False
 
     # Kibana (`newsmon kibana import`) and the link to it in the Airflow UI.
     kibana_url: str = "http://127.0.0.1:5601"
@@ -159,6 +168,13 @@ class Settings(BaseSettings):
                 raise ValueError("expected http(s) URLs, comma-separated for several nodes")
         return value
 
+    @field_validator("http_proxy")
+    @classmethod
+    def _proxy(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(("http://", "https://")):
+            raise ValueError("expected an http(s) proxy URL, e.g. http://proxy.internal:3128")
+        return value
+
     @model_validator(mode="after")
     def _smtp(self) -> Settings:
         if self.smtp_ssl and self.smtp_starttls:
@@ -168,6 +184,12 @@ class Settings(BaseSettings):
         if bool(self.smtp_username) != bool(self.smtp_password):
             raise ValueError("NEWSMON_SMTP_USERNAME and NEWSMON_SMTP_PASSWORD: set both or neither")
         return self
+
+    def __repr_args__(self) -> Any:
+        # Secret fields already show as stars; a plain URL field (kibana_url) may still carry a
+        # user and password, so no repr, log line or summary ever prints them.
+        for name, value in super().__repr_args__():
+            yield name, redact_url(value) if isinstance(value, str) and "://" in value else value
 
     @property
     def feeds_path(self) -> Path:
@@ -202,22 +224,8 @@ class Settings(BaseSettings):
             from_addr=self.smtp_from,
             starttls=self.smtp_starttls,
             ssl=self.smtp_ssl,
+            allow_plaintext_login=self.smtp_allow_plaintext_login,
         )
-
-
-def redact_url(url: str) -> str:
-    """`url` without the user and password it may carry."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparsable URL>"
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 @contextmanager

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
+from elasticsearch import ApiError, ConnectionTimeout, Elasticsearch, NotFoundError, TransportError
 from elasticsearch import ConnectionError as ESConnectionError
-from elasticsearch.helpers import streaming_bulk
+from elasticsearch.helpers import expand_action, scan, streaming_bulk
 
+from newsmon.analysis import base_field, language_fields
 from newsmon.errors import StoreUnavailable
 from newsmon.records import Article
+from newsmon.redaction import strip_credentials
 from newsmon.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -63,7 +66,26 @@ class IndexResult:
     errors: list[dict[str, str]] = field(default_factory=list)
 
 
+# Bulk requests: a dropped connection or a rejection (429) is retried with a doubling pause;
+# a chunk that still cannot be written after BULK_ATTEMPTS tries stops the pass (StoreUnavailable),
+# which Airflow retries, while what was written stays written (the ids are deterministic).
+BULK_ATTEMPTS = 6
+BULK_BACKOFF_S = 0.5
+BULK_MAX_BACKOFF_S = 15.0
+
+
+@dataclass
+class BulkOutcome:
+    ok: bool
+    op: str
+    info: dict[str, Any]
+    resent: bool  # the chunk had been sent before: a 409 on `create` may be our own earlier write
+
+
 class Store:
+    # Results per page of a scan (point in time + search_after); a parameter so tests can page small.
+    page_size = 1000
+
     def __init__(self, client: Elasticsearch, prefix: str, url: str = ""):
         self.es = client
         self.prefix = prefix
@@ -89,11 +111,13 @@ class Store:
             health = self.es.options(request_timeout=10).cluster.health()
         except (ESConnectionError, TransportError) as exc:
             raise StoreUnavailable(
-                f"Elasticsearch at {self.url or 'the configured URL'} is unreachable: {exc}. "
+                f"Elasticsearch at {self.url or 'the configured URL'} is unreachable: {strip_credentials(str(exc))}. "
                 "Start it with `scripts/elasticsearch start` or set NEWSMON_ES_URL."
             ) from None
         except ApiError as exc:
-            raise StoreUnavailable(f"Elasticsearch at {self.url} answered {exc.meta.status}: {exc}") from None
+            raise StoreUnavailable(
+                f"Elasticsearch at {self.url} answered {exc.meta.status}: {strip_credentials(str(exc))}"
+            ) from None
         if health.get("status") not in ("green", "yellow"):
             raise StoreUnavailable(f"Elasticsearch at {self.url} is {health.get('status')}, not usable")
         return dict(health)
@@ -119,7 +143,58 @@ class Store:
         done["runs"] = self.runs_index
         self.ensure_index(self.feeds_index, "feeds-mapping.json")
         done["feeds"] = self.feeds_index
+        outdated = self.outdated_indices()
+        if outdated:
+            done["schema"] = (
+                f"{', '.join(outdated)} predate(s) schema v{self.schema_version()}: new indices get it at "
+                "rollover; `newsmon setup --reindex` rebuilds the articles now"
+            )
         return done
+
+    def schema_version(self) -> int:
+        """The articles template's `_meta.schema_version` as packaged."""
+        body = resource_json("articles-template.json", self.prefix)
+        return int(body["template"]["mappings"]["_meta"]["schema_version"])
+
+    def outdated_indices(self) -> list[str]:
+        """Articles indices behind the alias created from an older template."""
+        if not self.es.indices.exists_alias(name=self.alias):
+            return []
+        wanted = self.schema_version()
+        mappings = self.es.indices.get_mapping(index=self.alias)
+        return sorted(
+            name for name, m in mappings.items()
+            if int(m["mappings"].get("_meta", {}).get("schema_version", 0)) < wanted
+        )  # fmt: skip
+
+    def reindex_articles(self) -> dict[str, Any]:
+        """Copy every article into a new index made from the current template (language copies
+        added), then point the alias at it alone and delete the old indices. Writes made meanwhile
+        would be lost: stop the scheduler first."""
+        old = sorted(self.es.indices.get_alias(name=self.alias))
+        numbers = [int(n.rsplit("-", 1)[1]) for n in old if n.rsplit("-", 1)[1].isdigit()]
+        new = f"{self.prefix}articles-{max(numbers, default=0) + 1:06d}"
+        self.es.indices.create(index=new)  # the template gives settings and mappings
+
+        def actions() -> Iterator[dict[str, Any]]:
+            for hit in scan(self.es, index=self.alias, query={"query": {"match_all": {}}, "size": 500}):
+                doc = {k: v for k, v in hit["_source"].items() if base_field(k) == k}
+                doc.update(language_fields(doc))
+                yield {"_op_type": "index", "_index": new, "_id": hit["_id"], "_source": doc}
+
+        copied = failed = 0
+        for ok, _item in streaming_bulk(self.es, actions(), chunk_size=200, raise_on_error=False):
+            copied, failed = copied + ok, failed + (not ok)
+        if failed:  # leave everything as it was: the new index is dropped, the alias untouched
+            self.es.indices.delete(index=new)
+            raise StoreUnavailable(f"reindex into {new}: {failed} document(s) failed; nothing changed")
+        self.es.indices.refresh(index=new)
+        self.es.indices.update_aliases(
+            actions=[{"remove": {"index": i, "alias": self.alias}} for i in old]
+            + [{"add": {"index": new, "alias": self.alias, "is_write_index": True}}]
+        )
+        self.es.indices.delete(index=",".join(old))
+        return {"from": old, "to": new, "documents": copied}
 
     def ensure_index(self, name: str, resource: str) -> None:
         """Create index `name` from a packaged settings-and-mappings file unless it exists."""
@@ -148,13 +223,8 @@ class Store:
         found: dict[str, Known] = {}
         for start in range(0, len(wanted), 1000):
             chunk = wanted[start : start + 1000]
-            resp = self.es.search(
-                index=self.alias,
-                query={"bool": {"should": [{"ids": {"values": chunk}}, {"terms": {"url_ids": chunk}}]}},
-                source=["url_ids", "feed_updated_at"],
-                size=len(chunk) * 2,
-            )
-            for hit in resp["hits"]["hits"]:
+            query = {"bool": {"should": [{"ids": {"values": chunk}}, {"terms": {"url_ids": chunk}}]}}
+            for hit in self.scan(query, source=["url_ids", "feed_updated_at"]):
                 src = hit.get("_source", {})
                 known = Known(hit["_id"], hit["_index"], src.get("feed_updated_at"), src.get("url_ids") or [])
                 for key in {hit["_id"], *known.url_ids} & set(chunk):
@@ -179,17 +249,13 @@ class Store:
                 else:
                     yield {"_op_type": "create", "_index": self.alias, "_id": art.id, "_source": doc}
 
-        for ok, item in streaming_bulk(
-            self.es,
-            actions(),
-            chunk_size=chunk_size,
-            raise_on_error=False,
-            raise_on_exception=False,
-            max_retries=3,
-        ):
-            op, info = next(iter(item.items()))
-            if ok:
-                (result.updated if op == "index" else result.created).append(info["_id"])
+        for out in self.bulk(actions(), chunk_size=chunk_size):
+            info = out.info
+            if out.ok:
+                (result.updated if out.op == "index" else result.created).append(info["_id"])
+            elif info.get("status") == 409 and out.resent:
+                # the connection dropped after Elasticsearch wrote it: our own write, not a race
+                result.created.append(info["_id"])
             elif info.get("status") == 409:
                 result.conflicts.append(info["_id"])
             else:
@@ -197,44 +263,139 @@ class Store:
                 result.errors.append({"url": info.get("_id", "?"), "error": f"index failed: {reason}"})
         return result
 
+    def bulk(self, actions: Iterable[dict[str, Any]], chunk_size: int = 500) -> Iterator[BulkOutcome]:
+        """Bulk actions in chunks, each chunk retried on a dropped connection or a 429 with
+        backoff; the batch goes on from the chunk where it was, nothing is sent twice that was
+        acknowledged."""
+        chunk: list[dict[str, Any]] = []
+        for action in actions:
+            chunk.append(action)
+            if len(chunk) >= chunk_size:
+                yield from self._bulk_chunk(chunk)
+                chunk = []
+        if chunk:
+            yield from self._bulk_chunk(chunk)
+
+    def _bulk_chunk(self, chunk: list[dict[str, Any]]) -> Iterator[BulkOutcome]:
+        todo, resent, delay = chunk, False, BULK_BACKOFF_S
+        for attempt in range(1, BULK_ATTEMPTS + 1):
+            if attempt > 1:
+                time.sleep(delay)
+                delay = min(delay * 2, BULK_MAX_BACKOFF_S)
+            operations: list[Any] = []
+            for action in todo:
+                head, data = expand_action(dict(action))
+                operations.append(head)
+                if data is not None:
+                    operations.append(data)
+            try:
+                resp = self.es.bulk(operations=operations)
+            except (ESConnectionError, ConnectionTimeout) as exc:
+                log.warning("bulk of %d action(s): %s (try %d/%d)", len(todo), exc, attempt, BULK_ATTEMPTS)
+                resent = True
+                continue
+            except ApiError as exc:
+                if exc.meta.status != 429:
+                    raise
+                log.warning("bulk rejected (429), backing off (try %d/%d)", attempt, BULK_ATTEMPTS)
+                continue
+            again = []
+            for action, item in zip(todo, resp["items"], strict=True):
+                op, info = next(iter(item.items()))
+                if info.get("status") == 429:
+                    again.append(action)
+                else:
+                    yield BulkOutcome(200 <= info.get("status", 500) < 300, op, info, resent)
+            if not again:
+                return
+            log.warning(
+                "%d bulk action(s) rejected (429), backing off (try %d/%d)",
+                len(again),
+                attempt,
+                BULK_ATTEMPTS,
+            )
+            todo = again
+        raise StoreUnavailable(
+            f"Elasticsearch at {self.url or 'the configured URL'} did not take a bulk of {len(todo)} "
+            f"action(s) after {BULK_ATTEMPTS} tries; what was written before stays written"
+        )
+
     def refresh(self) -> None:
         self.es.indices.refresh(index=self.alias)
+
+    def scan(
+        self,
+        query: dict[str, Any],
+        source: list[str] | bool = False,
+        index: str | None = None,
+        sort: list[Any] | None = None,
+        limit: int | None = None,
+        page_size: int | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Every hit of `query`, however many: a point in time paged with search_after, so nothing
+        past one response's size is silently left out."""
+        page = page_size or self.page_size
+        pit = self.es.open_point_in_time(index=index or self.alias, keep_alive="2m")["id"]
+        after: list[Any] | None = None
+        seen = 0
+        try:
+            while True:
+                size = page if limit is None else min(page, limit - seen)
+                if size <= 0:
+                    return
+                kwargs: dict[str, Any] = {"search_after": after} if after is not None else {}
+                resp = self.es.search(
+                    pit={"id": pit, "keep_alive": "2m"},
+                    query=query,
+                    source=source,
+                    size=size,
+                    sort=[*(sort or []), {"_shard_doc": "asc"}],
+                    track_total_hits=False,
+                    **kwargs,
+                )
+                pit = resp.get("pit_id", pit)
+                hits = resp["hits"]["hits"]
+                yield from hits
+                seen += len(hits)
+                if len(hits) < size:
+                    return
+                after = hits[-1]["sort"]
+        finally:
+            try:
+                self.es.close_point_in_time(id=pit)
+            except (ApiError, TransportError):
+                pass  # it expires by itself
 
     def get_many(self, ids: list[str], fields: list[str]) -> list[dict[str, Any]]:
         if not ids:
             return []
-        resp = self.es.search(index=self.alias, query={"ids": {"values": ids}}, source=fields, size=len(ids))
-        return list(resp["hits"]["hits"])
+        return list(self.scan({"ids": {"values": ids}}, source=fields))
 
-    def by_field(
-        self, name: str, values: list[str], fields: list[str], size: int = 10_000
-    ) -> list[dict[str, Any]]:
+    def by_field(self, name: str, values: list[str], fields: list[str]) -> list[dict[str, Any]]:
         if not values:
             return []
-        resp = self.es.search(index=self.alias, query={"terms": {name: values}}, source=fields, size=size)
-        return list(resp["hits"]["hits"])
+        return list(self.scan({"terms": {name: values}}, source=fields))
 
     def bulk_update(self, updates: list[tuple[str, str, dict[str, Any]]]) -> int:
         """(index, id, partial doc) updates; returns how many succeeded."""
         actions = ({"_op_type": "update", "_index": i, "_id": d, "doc": doc} for i, d, doc in updates)
         done = 0
-        for ok, item in streaming_bulk(self.es, actions, raise_on_error=False, max_retries=3):
-            if ok:
+        for out in self.bulk(actions):
+            if out.ok:
                 done += 1
             else:
-                log.error("cluster update failed: %s", item)
+                log.error("update failed: %s", out.info)
         return done
 
-    def pending(self, flag: str, unless: str | None = None, limit: int = 10_000) -> list[str]:
-        """Ids of articles whose `flag` is still set (and, with `unless`, whose other flag is not)."""
+    def pending(self, flag: str, unless: str | None = None, limit: int | None = None) -> list[str]:
+        """Ids of articles whose `flag` is still set (and, with `unless`, whose other flag is not),
+        oldest first; all of them unless `limit`."""
         self.refresh()
         query: dict[str, Any] = {"bool": {"filter": [{"term": {flag: True}}]}}
         if unless:
             query["bool"]["must_not"] = [{"term": {unless: True}}]
-        resp = self.es.search(
-            index=self.alias, query=query, source=False, size=limit, sort=[{"fetched_at": "asc"}]
-        )
-        return [h["_id"] for h in resp["hits"]["hits"]]
+        hits = self.scan(query, sort=[{"fetched_at": "asc"}], limit=limit)
+        return [h["_id"] for h in hits]
 
     def clear_pending(self, ids: list[str], flag: str) -> None:
         if not ids:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from newsmon.redaction import for_log, redact_url, strip_credentials
+
 CONTRACT_KEYS = (
     "feeds_total", "feeds_ok", "feeds_failed", "entries_seen", "articles_new", "articles_updated",
     "duplicates", "tagged", "indexed", "alerts_fired", "errors",
@@ -55,11 +57,21 @@ class RunSummary:
         requested = self.feeds_total - self.feeds_deferred
         return requested > 0 and self.feeds_failed == requested
 
+    def shown_errors(self) -> list[dict[str, str]]:
+        """`errors` as printed and stored: no URL carries its user and password."""
+        return [
+            {
+                k: redact_url(v) if k == "url" else strip_credentials(v) if k == "error" else v
+                for k, v in err.items()
+            }
+            for err in self.errors
+        ]
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "errors": self.shown_errors()}
 
     def to_contract(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = self.to_dict()
         out = {k: data[k] for k in CONTRACT_KEYS}
         out.update(
             already_indexed=self.already_indexed,
@@ -112,9 +124,15 @@ class RunSummary:
                 lines.append(f"    - {feed_id} [{stats.get('outcome')}]: {why}")
         if self.errors:
             lines.append(f"  problems ({len(self.errors)}):")
-            for err in self.errors[:50]:
-                what = f"feed {err['feed']}" if "feed" in err else err.get("url", "?")
-                lines.append(f"    - {what}: {err['error']}")
+            for err in self.shown_errors()[:50]:
+                what = (
+                    f"feed {err['feed']}"
+                    if "feed" in err
+                    else f"rule {err['rule']}"
+                    if "rule" in err
+                    else err.get("url", "?")
+                )
+                lines.append(f"    - {for_log(what)}: {for_log(err['error'])}")
             if len(self.errors) > 50:
                 lines.append(f"    … and {len(self.errors) - 50} more")
         return "\n".join(lines)

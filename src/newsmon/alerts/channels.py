@@ -16,7 +16,7 @@ import logging
 import re
 import smtplib
 import ssl
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from newsmon.alerts.messages import SUBJECT_PREFIX, Message, slack_payload
 from newsmon.errors import NewsmonError
+from newsmon.redaction import for_log, redact_text
 from newsmon.settings import SmtpSettings, environment, load_settings
 
 logger = logging.getLogger("newsmon.alerts")
@@ -141,7 +142,9 @@ def _with_prefix(message: Message, prefix: str) -> Message:
 def _send_log(message: Message) -> str:
     # The run's log only (stderr for the CLI, the task log in Airflow): stdout belongs to the
     # commands' own output, such as the single JSON object of `newsmon run --json`.
-    logger.info("alert: %s\n%s", message.subject, message.text)
+    # Subjects and texts quote page titles: control characters are escaped, lines kept.
+    text = "\n".join(for_log(line) for line in message.text.split("\n"))
+    logger.info("alert: %s\n%s", for_log(message.subject), text)
     return "logged"
 
 
@@ -175,6 +178,15 @@ def _send_email(channel: ChannelConfig, message: Message, smtp: SmtpSettings | N
         )
     mail = _email(channel, message, smtp)
     where = f"SMTP {smtp.host}:{smtp.port}"
+    if smtp.username and not (smtp.ssl or smtp.starttls) and not smtp.allow_plaintext_login:
+        # Refused before connecting: without TLS the password would cross the network in clear.
+        raise DeliveryError(
+            channel.id,
+            f"{where}: refusing to send the SMTP password without TLS; set NEWSMON_SMTP_STARTTLS=1 or "
+            "NEWSMON_SMTP_SSL=1 (or NEWSMON_SMTP_ALLOW_PLAINTEXT_LOGIN=1 for a trusted relay on this host)",
+            permanent=True,
+        )
+    secrets = [smtp.password]
     client: smtplib.SMTP | None = None
     try:
         if smtp.ssl:
@@ -202,13 +214,17 @@ def _send_email(channel: ChannelConfig, message: Message, smtp: SmtpSettings | N
         )
         raise DeliveryError(
             channel.id,
-            f"{where}: server replied {exc.smtp_code} {_one_line(reply)}",
+            f"{where}: server replied {exc.smtp_code} {redact_text(_one_line(reply), secrets)}",
             permanent=exc.smtp_code >= 500,
         ) from None
     except smtplib.SMTPNotSupportedError as exc:
-        raise DeliveryError(channel.id, f"{where}: {exc}", permanent=True) from None
+        raise DeliveryError(
+            channel.id, f"{where}: {redact_text(str(exc), secrets)}", permanent=True
+        ) from None
     except smtplib.SMTPException as exc:  # includes a disconnect mid-conversation
-        raise DeliveryError(channel.id, f"{where}: {type(exc).__name__}: {exc}") from None
+        raise DeliveryError(
+            channel.id, f"{where}: {type(exc).__name__}: {redact_text(str(exc), secrets)}"
+        ) from None
     except ssl.SSLError as exc:
         raise DeliveryError(channel.id, f"{where}: TLS failed: {exc.reason or exc}") from None
     except TimeoutError:
@@ -270,16 +286,15 @@ def _extra_headers(channel: ChannelConfig, env: Mapping[str, str]) -> dict[str, 
 
 
 def _secret_parts(url: str, headers: dict[str, str]) -> list[str]:
+    """What of the request a receiver may echo back: the URL and its path segments and query
+    values (a webhook's token), the password, and header values and their words ("Bearer x")."""
     parts = urlsplit(url)
     secrets = [url, parts.path if len(parts.path) > 1 else "", parts.query, parts.password or ""]
-    secrets += headers.values()
-    return sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True)
-
-
-def _redact(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text
+    secrets += [segment for segment in parts.path.split("/") if len(segment) >= 8]
+    secrets += [value for _, _, value in (pair.partition("=") for pair in parts.query.split("&"))]
+    for value in headers.values():
+        secrets += [value, *value.split()]
+    return [s for s in secrets if len(s) >= 4]
 
 
 def _post_json(
@@ -312,11 +327,11 @@ def _post_json(
         cause = f"{where}: timed out after {timeout:g}s ({type(exc).__name__})"
         raise DeliveryError(channel.id, cause) from None
     except httpx.HTTPError as exc:
-        cause = f"{where}: {type(exc).__name__}: {_redact(str(exc), secrets)}"
+        cause = f"{where}: {type(exc).__name__}: {redact_text(str(exc), secrets)}"
         raise DeliveryError(channel.id, cause) from None
     if status >= 300:
         text = _one_line(snippet.decode("utf-8", "replace"))[:_ERROR_BODY_CHARS]
-        cause = f"{where}: HTTP {status}" + (f": {_redact(text, secrets)}" if text else "")
+        cause = f"{where}: HTTP {status}" + (f": {redact_text(text, secrets)}" if text else "")
         # 4xx means the request itself is wrong (bad token, bad payload), except these two.
         raise DeliveryError(channel.id, cause, permanent=400 <= status < 500 and status not in (408, 429))
     return f"HTTP {status}"

@@ -24,6 +24,7 @@ from newsmon.alerts.messages import Message, digest_message, instant_message
 from newsmon.alerts.percolate import rules_index, stored_rules
 from newsmon.alerts.rules import LoadedAlerts
 from newsmon.clock import now_iso
+from newsmon.redaction import redact_text
 from newsmon.settings import load_settings
 from newsmon.store import Store
 
@@ -46,7 +47,9 @@ def _try(
         try:
             return True, send(channel, message, events, smtp=smtp), attempt
         except DeliveryError as exc:
-            last = str(exc)
+            # Stored in alert-events.last_error and logged: whatever a receiver echoed (a token, a
+            # URL, an Authorization value) is masked again here, whichever channel raised it.
+            last = redact_text(str(exc))
             log.warning(
                 "alert delivery via %s failed (try %d/%d): %s", channel.id, attempt, len(delays) + 1, last
             )

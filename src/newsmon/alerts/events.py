@@ -13,8 +13,6 @@ import logging
 from collections import defaultdict
 from typing import Any
 
-from elasticsearch.helpers import streaming_bulk
-
 from newsmon.alerts.percolate import Match
 from newsmon.clock import now_iso
 from newsmon.store import Store
@@ -62,13 +60,8 @@ def record_matches(
     all_members = sorted({i for ids in members.values() for i in ids})
     rules = sorted({m.rule["rule_id"] for m in matches})
     seen: set[tuple[str, str]] = set()
-    resp = store.es.search(
-        index=events_index(store),
-        size=10_000,
-        source=["rule_id", "member_ids"],
-        query={"bool": {"filter": [{"terms": {"rule_id": rules}}, {"terms": {"member_ids": all_members}}]}},
-    )
-    for hit in resp["hits"]["hits"]:
+    query = {"bool": {"filter": [{"terms": {"rule_id": rules}}, {"terms": {"member_ids": all_members}}]}}
+    for hit in store.scan(query, source=["rule_id", "member_ids"], index=events_index(store)):
         for member in hit["_source"].get("member_ids", []):
             seen.add((hit["_source"]["rule_id"], member))
     created_at = now_iso()
@@ -111,9 +104,9 @@ def record_matches(
         {"_op_type": "create", "_index": events_index(store), "_id": d["id"], "_source": d} for d in docs
     )
     by_id = {d["id"]: d for d in docs}
-    for ok, item in streaming_bulk(store.es, actions, raise_on_error=False):
-        info = next(iter(item.values()))
-        if ok:
+    for out in store.bulk(actions):
+        info = out.info
+        if out.ok or (out.resent and info.get("status") == 409):  # resent: our write got through
             created.append(by_id[info["_id"]])
         elif info.get("status") != 409:  # 409: written by an earlier try of this run
             log.error("could not write alert event %s: %s", info.get("_id"), info.get("error"))
@@ -135,13 +128,10 @@ def undelivered(store: Store, mode: str, rule_id: str | None = None) -> list[dic
     filters: list[dict[str, Any]] = [{"term": {"mode": mode}}, {"terms": {"status": ["pending", "failed"]}}]
     if rule_id:
         filters.append({"term": {"rule_id": rule_id}})
-    resp = store.es.search(
-        index=events_index(store),
-        size=10_000,
-        query={"bool": {"filter": filters}},
-        sort=[{"created_at": "asc"}],
+    hits = store.scan(
+        {"bool": {"filter": filters}}, source=True, index=events_index(store), sort=[{"created_at": "asc"}]
     )
-    return [h["_source"] | {"id": h["_id"]} for h in resp["hits"]["hits"]]
+    return [h["_source"] | {"id": h["_id"]} for h in hits]
 
 
 def save(store: Store, event: dict[str, Any]) -> None:

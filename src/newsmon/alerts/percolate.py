@@ -19,13 +19,17 @@ from typing import Any
 
 from newsmon.alerts.rules import AlertRule, LoadedAlerts
 from newsmon.alerts.terms import required_terms
-from newsmon.search import DEFAULT_FIELDS
-from newsmon.store import Store
+from newsmon.analysis import ANALYSED, LANGUAGES, base_field, stemmed_fields
+from newsmon.search import highlight, merged_highlights, query_string
+from newsmon.store import Store, resource_json
 
 log = logging.getLogger(__name__)
 
 ANY = "__any__"  # the term of rules that must be tried on every story
 TEXT_FIELDS = ("title", "body", "summary", "authors")
+# A bare word also matches a story through its language copy (body_en...): those terms take the
+# form "<lang>:<stem>" on both sides, rule and story, so stems never meet unstemmed words.
+LANGUAGE_FIELDS = tuple(f for name in ANALYSED for f in stemmed_fields(name))
 KEYWORD_KEYS = ("topics", "source", "source_domain", "language", "outlets")
 
 
@@ -37,9 +41,14 @@ def ensure_rules_index(store: Store) -> None:
     store.ensure_index(rules_index(store), "alert-rules-mapping.json")
 
 
-def _analyze(store: Store, text: str) -> list[str]:
-    resp = store.es.indices.analyze(index=store.alias, field="body", text=text)
+def _analyze(store: Store, text: str, field: str = "body") -> list[str]:
+    resp = store.es.indices.analyze(index=store.alias, field=field, text=text)
     return [t["token"] for t in resp["tokens"]]
+
+
+def _stems(store: Store, text: str) -> list[str]:
+    """ "<lang>:<stem>" terms of a word in every language copy."""
+    return [f"{lang}:{t}" for lang in LANGUAGES for t in _analyze(store, text, f"body_{lang}")]
 
 
 class _TermPicker:
@@ -52,12 +61,13 @@ class _TermPicker:
 
     def freq(self, token: str) -> int:
         if token not in self.df:
-            self.df[token] = int(
-                self.store.es.count(
-                    index=self.store.alias,
-                    query={"multi_match": {"query": token, "fields": list(TEXT_FIELDS)}},
-                )["count"]
-            )
+            lang, sep, stem = token.partition(":")
+            if sep and lang in LANGUAGES:  # a stem: counted as is in that language's copies
+                fields = [f"{name}_{lang}" for name in ANALYSED]
+                query: dict[str, Any] = {"bool": {"should": [{"term": {f: stem}} for f in fields]}}
+            else:
+                query = {"multi_match": {"query": token, "fields": list(TEXT_FIELDS)}}
+            self.df[token] = int(self.store.es.count(index=self.store.alias, query=query)["count"])
         return self.df[token]
 
     def terms(self, field: str | None, text: str) -> list[str] | None:
@@ -68,9 +78,10 @@ class _TermPicker:
         tokens = _analyze(self.store, text.strip('"'))
         if not tokens:  # e.g. only punctuation
             return None
-        if phrase:  # all its words must occur: the rarest one is enough to require
+        if phrase:  # exact words only (quote_field_suffix); all must occur: require the rarest
             return [min(tokens, key=lambda t: (self.freq(t), -len(t)))]
-        return sorted(set(tokens))  # a word analyzed into several tokens matches any of them
+        # A word analyzed into several tokens matches any of them, unstemmed or stemmed.
+        return sorted(set(tokens) | set(_stems(self.store, text)))
 
     def cost(self, alternatives: list[tuple[str | None, str]]) -> float:
         total = 0.0
@@ -110,36 +121,53 @@ class SyncResult:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # broken now; their last good version stays active
 
 
 def sync_rules(store: Store, loaded: LoadedAlerts, source: str = "alerts.yaml") -> SyncResult:
     ensure_rules_index(store)
     index = rules_index(store)
+    # An index made by an older version lacks the newer fields (adding fields is always allowed).
+    props = resource_json("alert-rules-mapping.json", store.prefix)["mappings"]["properties"]
+    store.es.indices.put_mapping(index=index, properties=props)
     result = SyncResult(errors=list(loaded.errors))
     stored = {
         h["_id"]: h["_source"]
-        for h in store.es.search(
-            index=index, size=10_000, source=["definition_hash"], query={"match_all": {}}
-        )["hits"]["hits"]
+        for h in store.scan({"match_all": {}}, source=["definition_hash", "last_error"], index=index)
     }
     keep: set[str] = set()
     now = datetime.now(UTC).isoformat()
+
+    def keep_last_good(rule_id: str, problem: str) -> None:
+        # A rule broken by an edit keeps matching with its last good version, and says so.
+        if rule_id in stored:
+            keep.add(rule_id)
+            result.kept.append(rule_id)
+            store.es.update(index=index, id=rule_id, doc={"last_error": problem, "error_at": now})
+            log.error("alert rule %s is broken; its last good version stays active: %s", rule_id, problem)
+
+    for rule_id, problem in loaded.failed.items():
+        keep_last_good(rule_id, problem)
     picker = _TermPicker(store)
     for rule in loaded.rules:
         problem = _validate(store, rule)
         if problem:
             result.errors.append(f"{source}: rule {rule.id!r}: query {rule.query!r}: {problem}")
+            keep_last_good(rule.id, result.errors[-1])
             continue
         keep.add(rule.id)
         definition = rule.definition()
         digest = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()[:16]
         if stored.get(rule.id, {}).get("definition_hash") == digest:
             result.unchanged.append(rule.id)
+            if stored[rule.id].get("last_error"):  # fixed back to the stored version
+                store.es.update(index=index, id=rule.id, doc={"last_error": None, "error_at": None})
             continue
         doc = {
             "rule_id": rule.id, "name": rule.name, "query": rule.query, "mode": rule.mode, "schedule": rule.schedule,
             "channels": rule.channels, "enabled": rule.enabled, "terms": rule_terms(store, rule, picker),
             "definition_hash": digest, "updated_at": now, "definition": definition,
+            "last_error": None, "error_at": None,
         }  # fmt: skip
         # A partial update keeps last_digest_at of a rule that changed.
         store.es.update(index=index, id=rule.id, doc=doc, doc_as_upsert=True)
@@ -151,11 +179,16 @@ def sync_rules(store: Store, loaded: LoadedAlerts, source: str = "alerts.yaml") 
     return result
 
 
+def broken_rules(store: Store) -> list[dict[str, Any]]:
+    """Stored rules whose current definition in alerts.yaml is broken (their last good one runs)."""
+    ensure_rules_index(store)
+    hits = store.scan({"exists": {"field": "error_at"}}, source=True, index=rules_index(store))
+    return [h["_source"] for h in hits]
+
+
 def stored_rules(store: Store) -> list[dict[str, Any]]:
     ensure_rules_index(store)
-    hits = store.es.search(index=rules_index(store), size=10_000, query={"term": {"enabled": True}})["hits"][
-        "hits"
-    ]
+    hits = store.scan({"term": {"enabled": True}}, source=True, index=rules_index(store))
     return [h["_source"] for h in hits]
 
 
@@ -174,7 +207,7 @@ def _rule_query(rule: AlertRule | dict[str, Any], ids: list[str] | None = None) 
             {"term": {"topic_scores.topic": topic}}, {"range": {"topic_scores.score": {"gte": score}}}]}}}})  # fmt: skip
     if ids is not None:
         filters.append({"ids": {"values": ids}})
-    must = [{"query_string": {"query": d["query"], "fields": DEFAULT_FIELDS, "default_operator": "OR"}}]
+    must = [query_string(d["query"])]
     return {"bool": {"must": must, "filter": filters}}
 
 
@@ -183,14 +216,19 @@ def story_terms(store: Store, hits: list[dict[str, Any]]) -> dict[str, set[str]]
     out: dict[str, set[str]] = {}
     if not hits:
         return out
-    docs = [{"_index": h["_index"], "_id": h["_id"], "fields": list(TEXT_FIELDS)} for h in hits]
+    fields = [*TEXT_FIELDS, *LANGUAGE_FIELDS]
+    docs = [{"_index": h["_index"], "_id": h["_id"], "fields": fields} for h in hits]
     resp = store.es.mtermvectors(
         docs=docs, term_statistics=False, field_statistics=False, positions=False, offsets=False
     )
     for doc in resp["docs"]:
         terms: set[str] = set()
-        for fld in (doc.get("term_vectors") or {}).values():
-            terms.update(fld.get("terms", {}))
+        for name, fld in (doc.get("term_vectors") or {}).items():
+            if base_field(name) == name:
+                terms.update(fld.get("terms", {}))
+            else:
+                lang = name.rpartition("_")[2]
+                terms.update(f"{lang}:{t}" for t in fld.get("terms", {}))
         out[doc["_id"]] = terms
     for h in hits:
         src = h["_source"]
@@ -251,8 +289,7 @@ def percolate(store: Store, story_ids: list[str], rules: list[dict[str, Any]] | 
                 "query": _rule_query(rules[n], candidates[n]),
                 "size": len(candidates[n]),
                 "_source": False,
-                "highlight": {"fields": {"title": {"number_of_fragments": 0}, "body": {"fragment_size": 160, "number_of_fragments": 3}},
-                              "pre_tags": ["**"], "post_tags": ["**"]},
+                "highlight": highlight(body_fragments=3),
             },
         ]  # fmt: skip
     by_id = {h["_id"]: h for h in hits}
@@ -263,7 +300,7 @@ def percolate(store: Store, story_ids: list[str], rules: list[dict[str, Any]] | 
             log.error("rule %s failed: %s", rules[n]["rule_id"], resp["error"])
             continue
         for hit in resp["hits"]["hits"]:
-            frags = [f for fl in hit.get("highlight", {}).values() for f in fl]
+            frags = [f for fl in merged_highlights(hit).values() for f in fl]
             matches.append(Match(rule=rules[n], story=by_id[hit["_id"]], highlights=frags))
     log.info("percolated %d story(ies) against %d rule(s): %d candidate rule runs, %d match(es)",
              len(hits), len(rules), sum(len(v) for v in candidates.values()), len(matches))  # fmt: skip

@@ -76,6 +76,11 @@ class LoadedAlerts:
     rules: list[AlertRule]
     channels: dict[str, ChannelConfig]
     errors: list[str] = field(default_factory=list)
+    # rule id -> problem, for rules with an id that were left out: their last good stored version
+    # stays active (newsmon.alerts.percolate.sync_rules) rather than the alert silently stopping.
+    failed: dict[str, str] = field(default_factory=dict)
+    # channel ids that hear about failed tasks (`operations: {channels: [...]}`): newsmon.alerts.operations
+    operations: list[str] = field(default_factory=list)
 
     def rule(self, rule_id: str) -> AlertRule:
         for rule in self.rules:
@@ -97,6 +102,7 @@ def load_alerts(path: Path) -> LoadedAlerts:
     if not isinstance(data, dict) or not isinstance(data.get("rules", []), list):
         raise ConfigError(f"{path}: expected a mapping with a `rules` list (and optional `channels`)")
     errors: list[str] = []
+    failed: dict[str, str] = {}
     channels: dict[str, ChannelConfig] = {"log": LOG_CHANNEL}
     for i, raw in enumerate(data.get("channels") or []):
         try:
@@ -114,6 +120,8 @@ def load_alerts(path: Path) -> LoadedAlerts:
             rule = AlertRule.model_validate(raw)
         except ValidationError as exc:
             errors.append(_fmt(path, f"rules[{i}]", exc, f"(id {rid!r})" if rid else ""))
+            if isinstance(rid, str) and rid not in seen:
+                failed[rid] = errors[-1]
             continue
         if rule.id in seen:
             errors.append(f"{path}: {where}: id appears twice; this one is skipped")
@@ -123,7 +131,20 @@ def load_alerts(path: Path) -> LoadedAlerts:
             errors.append(
                 f"{path}: {where}: channels: unknown channel(s) {missing} (defined: {sorted(channels)})"
             )
+            failed[rule.id] = errors[-1]
             continue
         seen.add(rule.id)
         rules.append(rule)
-    return LoadedAlerts(rules=rules, channels=channels, errors=errors)
+    operations: list[str] = []
+    ops = data.get("operations") or {}
+    ops_channels = ops.get("channels") if isinstance(ops, dict) else None
+    if ops and (not isinstance(ops_channels, list) or not all(isinstance(c, str) for c in ops_channels)):
+        errors.append(f"{path}: operations: expected {{channels: [channel ids]}}")
+    else:
+        unknown = [c for c in ops_channels or [] if c not in channels]
+        if unknown:
+            errors.append(
+                f"{path}: operations: channels: unknown channel(s) {unknown} (defined: {sorted(channels)})"
+            )
+        operations = [c for c in ops_channels or [] if c in channels]
+    return LoadedAlerts(rules=rules, channels=channels, errors=errors, failed=failed, operations=operations)

@@ -7,7 +7,7 @@ from typing import Any
 
 from newsmon.alerts import events as ev
 from newsmon.alerts.delivery import deliver_instant, send_digests
-from newsmon.alerts.percolate import SyncResult, percolate, sync_rules
+from newsmon.alerts.percolate import SyncResult, broken_rules, percolate, sync_rules
 from newsmon.alerts.rules import LoadedAlerts, load_alerts
 from newsmon.settings import Settings, SmtpSettings
 from newsmon.store import Store
@@ -47,7 +47,23 @@ def run_alerts(
     matches = percolate(store, stories)
     created = ev.record_matches(store, matches, {r.id: r.channels for r in loaded.rules})
     delivery = deliver_instant(store, loaded, smtp)
-    return {"alerts_fired": len(created), "stories_checked": len(stories), **delivery}
+    return {
+        "alerts_fired": len(created),
+        "stories_checked": len(stories),
+        "rule_errors": rule_problems(store, loaded),
+        **delivery,
+    }
+
+
+def rule_problems(store: Store, loaded: LoadedAlerts) -> list[dict[str, str]]:
+    """Broken rules for the run summary: those whose last good version still runs, then the rest."""
+    out = [
+        {"rule": r["rule_id"], "error": f"{r['last_error']} (its last good version stays active)"}
+        for r in broken_rules(store)
+    ]
+    named = {p["rule"] for p in out}
+    out += [{"rule": rid, "error": problem} for rid, problem in loaded.failed.items() if rid not in named]
+    return out
 
 
 def run_digests(

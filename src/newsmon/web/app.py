@@ -1,0 +1,218 @@
+"""The FastAPI application: the search page at `/`, `GET /api/search`, and the page's static files.
+
+Every link the page makes is either relative (`?q=...`) or starts with the ASGI root path, so the
+same app works at `/` under `newsmon web` and under `/newsmon/` when Airflow's API server mounts it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from elasticsearch import ApiError, BadRequestError, NotFoundError, TransportError
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+
+from newsmon.errors import NewsmonError
+from newsmon.search import rejection_reason, search
+from newsmon.settings import Settings, load_settings, redact_url
+from newsmon.store import Store
+from newsmon.web import chart, page
+
+log = logging.getLogger(__name__)
+HERE = Path(str(resources.files("newsmon.web")))
+
+
+def redact(url: str) -> str:
+    """An Elasticsearch URL (or comma-separated list) fit to show: without user and password."""
+    return ", ".join(redact_url(one.strip()) for one in url.split(","))
+
+
+def marked(fragment: str | None) -> Markup:
+    """A highlight fragment with `**term**` markers (as `newsmon search` gets them) as <mark> HTML;
+    everything else in it is escaped."""
+    if not fragment:
+        return Markup("")
+    parts = fragment.split("**")
+    out = []
+    for i, text in enumerate(parts):
+        text = re.sub(r"\s+", " ", text)  # fragments keep the body's line breaks
+        out.append(f"<mark>{escape(text)}</mark>" if i % 2 and i < len(parts) - 1 else str(escape(text)))
+    return Markup("".join(out))
+
+
+def emphasise(snippet: str | None, text: str | None) -> Markup:
+    """The evidence snippet with the matched text (tagging's `text`) in <mark>, the rest escaped."""
+    if not snippet:
+        return Markup("")
+    at = snippet.lower().find(text.lower()) if text else -1
+    if at < 0:
+        return Markup(escape(snippet))
+    end = at + len(text or "")
+    return Markup(f"{escape(snippet[:at])}<mark>{escape(snippet[at:end])}</mark>{escape(snippet[end:])}")
+
+
+def safe_href(url: str | None) -> str | None:
+    """Only http(s) URLs become links; a stored URL is data, not trusted markup."""
+    return url if url and urlsplit(url).scheme in ("http", "https") else None
+
+
+class _Backend:
+    """One Elasticsearch client per app, made on first use (settings may come from the environment
+    only when a request arrives, e.g. in Airflow's API server)."""
+
+    def __init__(self, settings_factory: Callable[[], Settings]):
+        self._factory = settings_factory
+        self._lock = threading.Lock()
+        self._store: Store | None = None
+        self._names: dict[str, str] | None = None
+        self.settings: Settings | None = None
+
+    def store(self) -> Store:
+        with self._lock:
+            if self._store is None:
+                self.settings = self._factory()
+                self._store = Store.from_settings(self.settings)
+            return self._store
+
+    def topic_names(self) -> dict[str, str]:
+        """Topic id -> display name from topics.yaml; ids alone when it cannot be read."""
+        if self._names is None:
+            try:
+                from newsmon.tagging import load_taxonomy
+
+                assert self.settings is not None
+                self._names = {t.id: t.name for t in load_taxonomy(self.settings.topics_path).topics}
+            except Exception as exc:  # the page works without names
+                log.warning("topic names unavailable (%s); showing topic ids", exc)
+                self._names = {}
+        return self._names
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+def create_app(settings_factory: Callable[[], Settings] = load_settings) -> FastAPI:
+    """The search application. `settings_factory` is called once, at the first request."""
+    app = FastAPI(
+        title="newsmon search",
+        description="Search stored articles with Lucene query-string syntax.",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    backend = _Backend(settings_factory)
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.filters["marked"] = marked
+    templates.env.filters["safe_href"] = safe_href
+    templates.env.filters["emphasise"] = emphasise
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.router.add_event_handler("shutdown", backend.close)
+
+    def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        root = request.scope.get("root_path", "").rstrip("/")
+        return templates.TemplateResponse(
+            request, name, {"root": root, "static": f"{root}/static", **context}, status_code=status
+        )
+
+    def unavailable(request: Request, exc: Exception) -> HTMLResponse:
+        url = backend.settings.es_url_shown if backend.settings else "the configured URL"
+        log.warning("Elasticsearch at %s unavailable: %s", url, type(exc).__name__)
+        return render(request, "unavailable.html", status=503, es_url=url)
+
+    @app.get("/", response_class=HTMLResponse)
+    def search_page(request: Request) -> Response:
+        filters, problems = page.parse_filters(request.query_params)
+        try:
+            store = backend.store()
+        except NewsmonError as exc:  # bad settings: the message names the variable
+            return render(request, "unavailable.html", status=500, es_url=None, problem=str(exc))
+        names = backend.topic_names()
+        query_error = None
+        result = None
+        try:
+            try:
+                result = page.search_page(store, filters, names)
+            except BadRequestError as exc:
+                query_error = {
+                    "words": page.explain_query_error(filters.q, exc.body),
+                    "reason": rejection_reason(exc),
+                }
+            except NotFoundError:
+                return render(request, "unavailable.html", status=404, es_url=redact(store.url),
+                              not_set_up=store.alias)  # fmt: skip
+            if result is not None:
+                leaders = [
+                    h["id"] for h in result.hits if (h.get("cluster_size") or 1) > 1 and not h["duplicate_of"]
+                ]
+                result.copies = page.copies_of(store, leaders)
+            alerts = page.recent_alerts(store)
+            feeds = page.feed_health(store)
+        except TransportError as exc:
+            return unavailable(request, exc)
+        except ApiError as exc:  # e.g. 401 from a secured cluster: say so, without a traceback
+            return render(request, "unavailable.html", status=502, es_url=redact(store.url),
+                          problem=f"Elasticsearch answered {exc.meta.status} ({exc.error}).")  # fmt: skip
+        rows, unit = chart.regroup(result.per_day) if result else ([], "day")
+        series = chart.series_of(rows, names)
+        chart_label = f"Stories per {unit} by subtopic, {rows[0][0]} to {rows[-1][0]}" if rows else ""
+        return render(
+            request,
+            "search.html",
+            status=400 if query_error else 200,
+            f=filters,
+            problems=problems,
+            query_error=query_error,
+            result=result,
+            series=series,
+            chart_rows=rows,
+            chart_unit=unit,
+            chart_svg=chart.stacked_bars(rows, series, chart_label),
+            chart_label=chart_label,
+            alerts=alerts,
+            feeds=feeds,
+            names=names,
+            page_sizes=page.PAGE_SIZES,
+            last_page=_last_page(result.total, filters.size) if result else 1,
+        )
+
+    @app.get("/api/search")
+    def api_search(
+        q: str = Query(..., description="Lucene query-string syntax"),
+        topic: str | None = Query(None, description="only articles with this topic id"),
+        since: str | None = Query(None, description="only articles published within, e.g. 30d"),
+        size: int = Query(10, ge=0, le=page.MAX_WINDOW),
+        include_duplicates: bool = Query(False, description="also return copies of a story"),
+    ) -> Response:
+        """What `newsmon search QUERY --json` prints, for the same arguments."""
+        try:
+            store = backend.store()
+            result = search(
+                store, q, topic=topic, since=since, size=size, include_duplicates=include_duplicates
+            )
+        except NotFoundError:
+            return JSONResponse({"error": "no articles index yet: run `newsmon setup`"}, status_code=404)
+        except TransportError:
+            url = backend.settings.es_url_shown if backend.settings else "the configured URL"
+            return JSONResponse({"error": f"Elasticsearch at {url} is unreachable"}, status_code=503)
+        except ApiError as exc:
+            return JSONResponse({"error": f"Elasticsearch answered {exc.meta.status}"}, status_code=502)
+        except NewsmonError as exc:  # the query or --since could not be read
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse(result)
+
+    return app
+
+
+def _last_page(total: int, size: int) -> int:
+    return max(1, min((total + size - 1) // size, page.MAX_WINDOW // size))

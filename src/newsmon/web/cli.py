@@ -1,0 +1,40 @@
+"""`newsmon web`: the argparse wiring and the uvicorn runner, kept apart from the main CLI module."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register `newsmon web [--host H] [--port P]` on the main parser's subcommands."""
+    p = subparsers.add_parser(
+        "web", help="serve the search page (also mounted in the Airflow UI by the newsmon plugin)"
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8090, help="port to listen on (default: 8090)")
+    p.add_argument(
+        "--root-path", default="", help="URL prefix when served behind a reverse proxy, e.g. /newsmon"
+    )
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve the app until interrupted; settings come from NEWSMON_* variables (load_settings)."""
+    import uvicorn
+
+    from newsmon.settings import load_settings
+    from newsmon.web.app import create_app
+
+    settings = load_settings()  # a bad variable fails here, before the server starts
+    app = create_app(lambda: settings)
+    shown_host = f"[{args.host}]" if ":" in args.host else args.host
+    print(
+        f"newsmon web: http://{shown_host}:{args.port}{args.root_path}/ "
+        f"(Elasticsearch {settings.es_url_shown}, prefix {settings.index_prefix!r}); Ctrl-C stops it",
+        file=sys.stderr,
+        flush=True,
+    )
+    uvicorn.run(app, host=args.host, port=args.port, root_path=args.root_path, log_level="warning")
+    return 0

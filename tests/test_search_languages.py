@@ -1,0 +1,144 @@
+"""Articles are searched in their own language: a base form finds inflected forms, through
+`newsmon.search.search` on articles indexed the way the pipeline indexes them; a quoted phrase
+still means exactly those words; alert rules match the same way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsmon.alerts.percolate import percolate, sync_rules
+from newsmon.alerts.rules import load_alerts
+from newsmon.analysis import base_field, language_fields, search_fields
+from newsmon.records import Article
+from newsmon.search import merged_highlights, search
+from newsmon.settings import load_settings
+from newsmon.store import Store, make_client
+
+# language: (inflected text in the article, base forms that must find it, a word that must not)
+CASES = {
+    "en": ("The US and Russia held consultations on nuclear weapons.", ["weapon", "consultation"], "missile"),
+    "es": ("Las armas nucleares y los misiles del país.", ["arma", "misil", "nuclear"], "tratado"),
+    "fr": ("Les armes nucléaires et les missiles balistiques.", ["arme", "missile", "balistique"], "traité"),
+    "de": ("Die Waffen und die Raketen der Atommächte.", ["Waffe", "Rakete"], "Vertrag"),
+    "ru": ("Испытания ракеты и поставки оружия продолжаются.", ["ракета", "оружие", "испытание"], "договор"),
+    "it": ("I missili nucleari e le testate.", ["missile", "nucleare", "testata"], "trattato"),
+}
+ID = {lang: f"a{n}" for n, lang in enumerate(sorted(CASES))}
+
+
+def article(n: int, lang: str | None, body: str, title: str = "Report") -> Article:
+    return Article(
+        id=f"a{n}", url=f"https://news.example/{n}", canonical_url=f"https://news.example/{n}",
+        source="feed", source_domain="news.example", title=title, body=body, summary=None, authors=[],
+        published_at="2026-11-20T10:00:00Z", fetched_at="2026-11-28T00:00:00Z", language=lang,
+        content_hash=f"h{n}", topics=["arms_control"], url_ids=[f"a{n}"],
+    )  # fmt: skip
+
+
+def test_language_copies_only_for_the_detected_language():
+    doc = article(1, "en", "weapons", title="Talks").to_document()
+    assert doc["body_en"] == "weapons" and doc["title_en"] == "Talks" and "summary_en" not in doc
+    assert not [k for k in doc if k.endswith(("_es", "_fr", "_de", "_ru", "_it"))]
+    other = article(2, "pl", "broń jądrowa").to_document()
+    assert language_fields(other) == {} and not [k for k in other if k.startswith("body_")]
+    assert language_fields(article(3, None, "x").to_document()) == {}
+
+
+def test_search_fields_and_highlight_merge():
+    fields = search_fields(["title^2", "body", "authors"])
+    assert "title_ru^2" in fields and "body_es" in fields and "authors_en" not in fields
+    assert base_field("body_en") == "body" and base_field("body_xx") == "body_xx"
+    hit = {"highlight": {"body": ["**weapons**"], "body_en": ["**weapons** and **weapon**"], "title": ["t"]}}
+    assert merged_highlights(hit) == {"title": ["t"], "body": ["**weapons** and **weapon**"]}
+
+
+@pytest.fixture(scope="module")
+def store(es_url: str):
+    """One index for the module: every language's article plus an unsupported language."""
+    import uuid
+
+    s = Store(make_client(load_settings({"NEWSMON_ES_URL": es_url})), f"t{uuid.uuid4().hex[:10]}-", es_url)
+    s.setup()
+    arts = [article(n, lang, CASES[lang][0]) for n, lang in enumerate(sorted(CASES))]
+    arts.append(article(90, "en", "A test of nuclear weapons was reported.", title="Exact"))
+    arts.append(article(91, "en", "Weapons were moved; nuclear talks went on.", title="Apart"))
+    arts.append(article(92, "pl", "Broń jądrowa i rakiety.", title="Polish"))
+    result = s.index_articles(arts, {})
+    assert not result.errors
+    s.refresh()
+    yield s
+    s.drop_all()
+    s.close()
+
+
+def _ids(store: Store, query: str) -> set[str]:
+    return {h["id"] for h in search(store, query, size=50)["hits"]}
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("lang", sorted(CASES))
+def test_base_form_finds_inflected_forms(store, lang):
+    text, bases, absent = CASES[lang]
+    for base in bases:
+        assert ID[lang] in _ids(store, base), f"{lang}: {base!r} should find {text!r}"
+    assert ID[lang] not in _ids(store, absent)
+    hit = next(h for h in search(store, bases[0])["hits"] if h["id"] == ID[lang])
+    assert any("**" in frag for frag in hit["highlights"]), "the inflected word is highlighted"
+
+
+@pytest.mark.integration
+def test_quoted_phrase_matches_exactly(store):
+    assert _ids(store, '"nuclear weapons"') == {ID["en"], "a90"}  # "on nuclear weapons"
+    assert _ids(store, '"nuclear weapon"') == set()  # no stemming inside quotes
+    assert _ids(store, '"weapons nuclear"') == set()  # word order counts
+    assert {"a90", "a91"} <= _ids(store, "weapon nuclear")  # bare words: stemmed, any order
+
+
+@pytest.mark.integration
+def test_unsupported_language_falls_back_to_standard(store):
+    assert _ids(store, "rakiety") == {"a92"}  # the exact word, standard analysis
+    assert _ids(store, "rakieta") == set()
+
+
+@pytest.mark.integration
+def test_alert_rules_match_inflected_forms(store, tmp_path: Path):
+    rules = tmp_path / "alerts.yaml"
+    rules.write_text(
+        "rules:\n"
+        "  - {id: weapon, name: W, query: weapon}\n"
+        "  - {id: arma, name: A, query: arma}\n"
+        "  - {id: exact, name: E, query: '\"nuclear weapon\"'}\n",
+        encoding="utf-8",
+    )
+    assert sync_rules(store, load_alerts(rules)).errors == []
+    got = {(m.rule["rule_id"], m.story["_id"]) for m in percolate(store, [*ID.values(), "a90", "a91", "a92"])}
+    assert got == {("weapon", ID["en"]), ("weapon", "a90"), ("weapon", "a91"), ("arma", ID["es"])}
+
+
+@pytest.mark.integration
+def test_setup_reports_an_old_index_and_reindex_upgrades_it(es_url, prefix):
+    store = Store(make_client(load_settings({"NEWSMON_ES_URL": es_url})), prefix, es_url)
+    try:
+        # An index as schema v1 made it: standard analysis only.
+        store.es.indices.create(
+            index=store.first_index,
+            aliases={store.alias: {"is_write_index": True}},
+            mappings={"dynamic": False, "_meta": {"schema_version": 1},
+                      "properties": {"title": {"type": "text"}, "body": {"type": "text"},
+                                     "language": {"type": "keyword"}, "duplicate_of": {"type": "keyword"}}},
+        )  # fmt: skip
+        store.es.index(
+            index=store.alias, id="old", document={"title": "T", "body": "weapons", "language": "en"}
+        )
+        store.refresh()
+        done = store.setup()
+        assert store.first_index in done["schema"] and store.outdated_indices() == [store.first_index]
+        assert search(store, "weapon")["total"] == 0
+        moved = store.reindex_articles()
+        assert moved == {"from": [store.first_index], "to": f"{prefix}articles-000002", "documents": 1}
+        assert store.outdated_indices() == [] and "schema" not in store.setup()
+        assert [h["id"] for h in search(store, "weapon")["hits"]] == ["old"]
+    finally:
+        store.close()

@@ -1,0 +1,94 @@
+"""Nothing silently dropped: scans past one page, bulks that lose the connection or are rejected."""
+
+from __future__ import annotations
+
+import pytest
+from elasticsearch import ConnectionError as ESConnectionError
+from tests.test_store import article
+
+from newsmon import store as store_module
+from newsmon.settings import load_settings
+from newsmon.store import Store, make_client
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def store(es_url, prefix, monkeypatch):
+    s = Store(make_client(load_settings({"NEWSMON_ES_URL": es_url})), prefix, es_url)
+    s.page_size = 50  # 120 documents: three pages
+    monkeypatch.setattr(store_module, "BULK_BACKOFF_S", 0.01)
+    s.setup()
+    yield s
+    s.close()
+
+
+def _count(store: Store) -> int:
+    store.refresh()
+    return int(store.es.count(index=store.alias)["count"])
+
+
+def test_scans_return_every_hit_past_one_page(store):
+    arts = [article(n) for n in range(120)]  # new articles wait for clustering
+    result = store.index_articles(arts, {}, chunk_size=40)
+    assert len(result.created) == 120
+    # One response may hold at most 50 hits here (10,000 by default): a single search with a big
+    # size fails or drops the rest; paging through a point in time gets all of them.
+    store.es.indices.put_settings(index=store.first_index, settings={"index": {"max_result_window": 50}})
+    pending = store.pending("pending_cluster")
+    assert len(pending) == 120 == len(set(pending))
+    assert len(store.pending("pending_cluster", limit=70)) == 70
+    assert len(store.by_field("source", ["feed-a"], ["source"])) == 120
+    assert len(store.get_many([a.id for a in arts], ["title"])) == 120
+    assert len(store.known([a.id for a in arts])) == 120
+
+
+def test_a_connection_dropped_mid_bulk_is_retried_from_that_chunk(store, monkeypatch):
+    real_bulk = store.es.bulk
+    calls: list[int] = []
+
+    def flaky(**kw):
+        calls.append(len(kw["operations"]))
+        resp = real_bulk(**kw)
+        if len(calls) == 2:  # Elasticsearch wrote the second chunk, then the connection dropped
+            raise ESConnectionError("connection reset by peer (test)")
+        return resp
+
+    monkeypatch.setattr(store.es, "bulk", flaky)
+    arts = [article(n) for n in range(100)]
+    result = store.index_articles(arts, {}, chunk_size=25)
+    assert sorted(result.created) == sorted(a.id for a in arts)
+    assert not result.errors and not result.conflicts
+    assert len(calls) == 5  # four chunks, the second sent twice; the first never again
+    assert _count(store) == 100
+
+
+def test_bulk_rejections_429_back_off_and_lose_nothing(store, monkeypatch):
+    real_bulk = store.es.bulk
+    calls: list[int] = []
+
+    def rejecting(**kw):
+        ops = kw["operations"]
+        calls.append(len(ops) // 2)
+        if len(calls) > 2:
+            return real_bulk(**kw)
+        # Elasticsearch takes the first action and rejects the rest (a full write queue).
+        taken = real_bulk(operations=ops[:2])["items"]
+        rejected = [
+            {
+                "create": {
+                    "_id": ops[i]["create"]["_id"],
+                    "status": 429,
+                    "error": {"type": "es_rejected_execution_exception"},
+                }
+            }
+            for i in range(2, len(ops), 2)
+        ]
+        return {"errors": True, "items": taken + rejected}
+
+    monkeypatch.setattr(store.es, "bulk", rejecting)
+    arts = [article(n) for n in range(30)]
+    result = store.index_articles(arts, {}, chunk_size=30)
+    assert sorted(result.created) == sorted(a.id for a in arts)
+    assert calls == [30, 29, 28]
+    assert _count(store) == 30
