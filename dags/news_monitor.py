@@ -7,18 +7,18 @@ them into Elasticsearch (`${NEWSMON_INDEX_PREFIX}articles`) and joins copies of 
 
 | task | does | retries |
 | --- | --- | --- |
-| `prepare` | validates the config, checks Elasticsearch, installs templates/alias, deals feeds into at most `NEWSMON_MAX_BATCHES` batches | yes, exponential backoff |
-| `process_batch` (mapped, one per batch) | fetch feeds and new pages, extract, tag, bulk-index | yes, exponential backoff |
+| `prepare` | validates the config, checks Elasticsearch, installs templates/alias, reads the feed states (`${NEWSMON_INDEX_PREFIX}feeds`) and deals the feeds that are due into at most `NEWSMON_MAX_BATCHES` batches | yes, exponential backoff |
+| `process_batch` (mapped, one per batch) | conditional GET of the feeds (304 or an unchanged body: nothing parsed), fetch new pages, extract, tag, bulk-index, write the feeds' new state and next due time | yes, exponential backoff |
 | `cluster` | joins copies of one story across all batches and earlier runs (`duplicate_of`, `cluster_size`) | yes |
 | `alert` | matches the new stories (first-seen copies) against the alert rules, writes alert events, delivers instant alerts | yes |
-| `summarize` | run summary (logged and stored in `${NEWSMON_INDEX_PREFIX}runs`), emits the `newsmon_articles` asset | yes |
+| `summarize` | run summary (logged and stored in `${NEWSMON_INDEX_PREFIX}runs`), emits the `newsmon_articles` asset; fails (red run) when every polled feed failed | yes |
 
 Every task has a time limit (`EXECUTION_TIMEOUTS` in `newsmon.airflow_support`); the batches
 run in the pool `newsmon_fetch` (`config/airflow-pools.json`). A task that fails tells the
 operations channels of `alerts.yaml` (`operations: {channels: [...]}`).
 
 A feed or page that fails is listed in the summary and the rest goes on; a task fails only when
-the pass itself cannot run (Elasticsearch unreachable, broken config). XCom carries ids and
+the pass itself cannot run (Elasticsearch unreachable, broken config) or every polled feed failed. XCom carries ids and
 counts, never article text. Elasticsearch comes from the connection `newsmon_es` if defined,
 else `NEWSMON_ES_URL`. The same code runs outside Airflow as `newsmon run`.
 """
@@ -103,6 +103,11 @@ def news_monitor():
             "alerts_fired": result.alerts_fired,
             "run_id": dag_run.run_id,
         }
+        if result.all_failed:
+            from airflow.exceptions import AirflowFailException
+
+            # Not retried: the summary is recorded; the run must show red, once.
+            raise AirflowFailException(f"every polled feed failed ({result.feeds_failed}); see the summary")
         return result.to_contract()
 
     merged = cluster(process_batch.expand(feed_ids=prepare()))

@@ -22,6 +22,7 @@ import socket
 import sys
 import threading
 from collections.abc import Iterable
+from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -147,14 +148,20 @@ class _Handler(BaseHTTPRequestHandler):
             body = body.replace(PLACEHOLDER, self.server.site.base_url.encode())
         ctype = CONTENT_TYPES.get(suffix) or mimetypes.guess_type(target.name)[0]
         ctype = ctype or "application/octet-stream"
-        # A strong ETag lets the pipeline's conditional GETs be tested against real 304s.
+        # A strong ETag and Last-Modified let the pipeline's conditional GETs be tested against
+        # real 304s. If-None-Match wins over If-Modified-Since when both are sent (RFC 9110 13.2.2).
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-        if etag in self.headers.get("If-None-Match", ""):
+        modified = formatdate(int(target.stat().st_mtime), usegmt=True)
+        validators = {"ETag": etag, "Last-Modified": modified}
+        match = self.headers.get("If-None-Match")
+        since = self.headers.get("If-Modified-Since")
+        if (match is not None and etag in match) or (match is None and since == modified):
             self.send_response(304)
-            self.send_header("ETag", etag)
+            for name, value in validators.items():
+                self.send_header(name, value)
             self.end_headers()
             return
-        self._send(200, ctype, [body], send_body, length=len(body), extra={"ETag": etag})
+        self._send(200, ctype, [body], send_body, length=len(body), extra=validators)
 
     def _status(self, code: int, send_body: bool) -> None:
         try:

@@ -88,3 +88,34 @@ def test_news_monitor_dag_indexes_the_site_and_search_finds_the_seed_story(
     assert len(webhook.received) == 1
     [event] = webhook.received[0]["events"]
     assert event["rule_id"] == "watch" and event["source"] == "meridian-wire"
+
+
+def test_a_pass_in_which_every_feed_failed_is_a_red_run(es_url, prefix, monkeypatch, tmp_path):
+    from conftest import free_port
+
+    dead = free_port()
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text(
+        f'feeds:\n  - {{id: a, url: "http://127.0.0.1:{dead}/a.xml"}}\n'
+        f'  - {{id: b, url: "http://127.0.0.1:{dead}/b.xml"}}\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("NEWSMON_FEEDS_FILE", str(feeds))
+    monkeypatch.setenv("NEWSMON_ES_URL", es_url)
+    monkeypatch.setenv("NEWSMON_INDEX_PREFIX", prefix)
+    monkeypatch.setenv("NEWSMON_ALLOW_PRIVATE_NETWORKS", "1")
+    monkeypatch.delenv("AIRFLOW_CONN_NEWSMON_ES", raising=False)
+
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(ROOT / "dags")).get_dag("news_monitor")
+    run = dag.test()
+    assert str(run.state) in ("failed", "DagRunState.FAILED"), run.state
+    states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
+    assert "failed" in states["summarize"].lower(), states
+    runs = subprocess.run(
+        [sys.executable, "-m", "newsmon.cli", "-q", "runs", "--json"],
+        capture_output=True, text=True, env=os.environ.copy(), timeout=120,
+    )  # fmt: skip
+    last = json.loads(runs.stdout)["runs"][0]
+    assert last["feeds_failed"] == 2 and last["feeds_ok"] == 0  # the summary is still recorded

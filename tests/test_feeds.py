@@ -23,5 +23,54 @@ def test_one_malformed_link_skips_that_entry_not_the_feed():
 
 
 def test_html_is_not_a_feed():
-    with pytest.raises(FetchError, match="not a feed"):
+    with pytest.raises(FetchError, match="HTML page instead of a feed"):
         parse_feed(b"<html><body><p>hello</p></body></html>", FEED, FEED.url, {"content-type": "text/html"})
+
+
+def test_feed_language_hint_wins_only_when_the_page_declares_none_and_detection_is_unsure():
+    from types import SimpleNamespace
+
+    from newsmon.articles import _language
+    from newsmon.feeds import entries_of
+    from newsmon.polling.formats import parse_any
+
+    feed = FeedConfig(id="t", url="https://feeds.example/rss.xml", language="ru-RU")
+    [entry, *_] = entries_of(parse_any(RSS, {}, "https://news.example/feed"), feed)
+    assert entry.language_hint == "ru"
+    unsure = SimpleNamespace(language="en", declared_language=None, language_score=0.2)
+    sure = SimpleNamespace(language="en", declared_language=None, language_score=0.99)
+    declared = SimpleNamespace(language="de", declared_language="de", language_score=0.2)
+    assert _language(unsure, entry) == "ru"
+    assert _language(sure, entry) == "en"
+    assert _language(declared, entry) == "de"
+
+
+def test_host_gate_caps_concurrency_and_spaces_requests():
+    import threading
+    import time
+
+    from newsmon.politeness import HostGate
+
+    gate = HostGate(concurrency=2, min_gap=0.05)
+    active, peak, starts = [0], [0], []
+    lock = threading.Lock()
+
+    def one() -> None:
+        with gate.slot("http://news.example/a"):
+            with lock:
+                active[0] += 1
+                peak[0] = max(peak[0], active[0])
+                starts.append(time.monotonic())
+            time.sleep(0.05)
+            with lock:
+                active[0] -= 1
+
+    threads = [threading.Thread(target=one) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    starts.sort()
+    assert peak[0] <= 2
+    # Six starts, each at least the gap after the one before (recorded late at worst, never early).
+    assert starts[-1] - starts[0] >= 5 * 0.05 * 0.95

@@ -66,8 +66,17 @@ def test_demo_site_pass_is_idempotent(site, settings_for):
             assert not any(t.startswith("arms_control") for t in doc["topics"]), doc["title"]
 
     pages_before = dict(site.hits)
+    # Polled a moment ago: not due, nothing requested.
     second = run_pass(settings)
-    assert second.articles_new == 0 and second.indexed == 0 and second.already_indexed == 6
+    assert second.feeds_total == 0 and second.feeds_not_due == 2 and second.indexed == 0
+    assert site.hits == pages_before
+    # Polled anyway: the feeds answer 304 to the validators, nothing is parsed or indexed.
+    third = run_pass(settings, ignore_schedule=True)
+    assert {f: s["outcome"] for f, s in third.per_feed.items()} == {
+        "meridian-wire": "not_modified",
+        "scraper-blog": "not_modified",
+    }
+    assert third.articles_new == 0 and third.indexed == 0 and third.entries_seen == 0
     assert len(docs(settings)) == 6
     # Nothing already indexed is fetched again.
     refetched = {p for p, n in site.hits.items() if p.endswith(".html") and n > pages_before.get(p, 0)}
@@ -80,7 +89,7 @@ def test_faults_are_reported_and_the_rest_goes_on(site, settings_for):
     assert summary.feeds_total == 3 and summary.feeds_ok == 1 and summary.feeds_failed == 2
     errors = {e.get("feed") or e.get("url"): e["error"] for e in summary.errors}
     assert "connection failed" in errors["refused"]
-    assert "not a feed" in errors["not-xml"]
+    assert "instead of a feed" in errors["not-xml"]
     by_url = {k: v for k, v in errors.items() if k.startswith("http")}
     assert any("HTTP 404" in v for k, v in by_url.items() if "/status/404" in k)
     assert any("not an HTML page (application/pdf)" in v for k, v in by_url.items() if k.endswith(".pdf"))

@@ -17,7 +17,7 @@ from typing import Any
 
 from newsmon.clock import iso, now_iso
 from newsmon.errors import FetchError
-from newsmon.extract import content_hash, extract_page
+from newsmon.extract import LANGUAGE_SURE, content_hash, extract_page
 from newsmon.fetching import HTML_TYPES, Fetched, Fetcher
 from newsmon.records import Article, FeedEntry
 from newsmon.settings import Settings
@@ -71,7 +71,7 @@ def build_article(fetched: Fetched, entry: FeedEntry, topics_path: Path) -> Arti
         authors=ext.authors,
         published_at=published,
         fetched_at=fetched_at,
-        language=ext.language,
+        language=_language(ext, entry),
         site_name=ext.site_name,
         published_at_source=published_source,
         feed_published_at=iso(entry.published_at),
@@ -96,6 +96,13 @@ def build_article(fetched: Fetched, entry: FeedEntry, topics_path: Path) -> Arti
         outlets=[domain(canonical)],
     )
     return article
+
+
+def _language(ext: Any, entry: FeedEntry) -> str | None:
+    """Detected or declared language; the feed's hint when the page declares none and detection is unsure."""
+    if entry.language_hint and not ext.declared_language and ext.language_score < LANGUAGE_SURE:
+        return entry.language_hint
+    return ext.language
 
 
 def _worker(fetched: Fetched, entry: FeedEntry, topics_path: Path) -> tuple[str, Article | str]:
@@ -135,10 +142,19 @@ def _extraction_pool(settings: Settings, pages: int) -> Executor:
 
 
 def fetch_pages(
-    fetcher: Fetcher, entries: list[FeedEntry]
+    fetcher: Fetcher, entries: list[FeedEntry], robots_off: frozenset[str] | set[str] = frozenset()
 ) -> Iterator[tuple[FeedEntry, Fetched | FetchError]]:
+    """Pages of `entries`, politely (per-host cap and gap, robots.txt unless the feed is in `robots_off`)."""
+    from newsmon.politeness import HostGate, Robots
+
+    gate = HostGate(fetcher.settings.host_concurrency, fetcher.settings.host_min_gap)
+    robots = Robots(fetcher)
+
     def get(entry: FeedEntry) -> Fetched:
-        fetched = fetcher.get(entry.link, max_bytes=fetcher.settings.max_page_bytes, accept=PAGE_ACCEPT)
+        if entry.feed_id not in robots_off and not robots.allowed(entry.link):
+            raise FetchError(entry.link, "disallowed by robots.txt")
+        with gate.slot(entry.link):
+            fetched = fetcher.get(entry.link, max_bytes=fetcher.settings.max_page_bytes, accept=PAGE_ACCEPT)
         kind = fetched.content_type
         if kind and kind not in HTML_TYPES:
             raise FetchError(entry.link, f"not an HTML page ({kind})")
@@ -159,7 +175,11 @@ def fetch_pages(
 
 
 def collect_articles(
-    fetcher: Fetcher, todo: list[FeedEntry], settings: Settings, summary: RunSummary
+    fetcher: Fetcher,
+    todo: list[FeedEntry],
+    settings: Settings,
+    summary: RunSummary,
+    robots_off: frozenset[str] | set[str] = frozenset(),
 ) -> list[Article]:
     articles: list[Article] = []
     topics_path = settings.topics_path
@@ -176,7 +196,7 @@ def collect_articles(
             return pool.submit(_worker, got, entry, topics_path)
 
     try:
-        for n, (entry, got) in enumerate(fetch_pages(fetcher, todo), 1):
+        for n, (entry, got) in enumerate(fetch_pages(fetcher, todo, robots_off), 1):
             if isinstance(got, FetchError):
                 summary.errors.append({"url": entry.link, "error": got.reason})
                 log.warning("page %s: %s", entry.link, got.reason)

@@ -232,11 +232,14 @@ def _print_history(events: list[dict[str, Any]]) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from newsmon.run import run_pass
 
-    summary = run_pass(_settings(args))
+    summary = run_pass(_settings(args), ignore_schedule=args.ignore_schedule)
     if args.json:
         print(json.dumps(summary.to_contract(), ensure_ascii=False))
     else:
         print(summary.render("newsmon run"))
+    if summary.all_failed:
+        print(f"newsmon: every polled feed failed ({summary.feeds_failed})", file=sys.stderr)
+        return 4
     return 0
 
 
@@ -467,7 +470,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="one full monitoring pass outside Airflow")
     p.add_argument("--feeds", help="feeds file (default: $NEWSMON_CONFIG_DIR/feeds.yaml)")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.add_argument(
+        "--ignore-schedule",
+        action="store_true",
+        help="poll every enabled feed now, not only the due ones (still conditional, Retry-After honoured)",
+    )
     p.set_defaults(func=cmd_run)
+
+    from newsmon.feed_commands import add_feeds_parser
+
+    add_feeds_parser(sub)
 
     _add_search_parser(sub)
 

@@ -37,13 +37,17 @@ def expand_env(value: str, where: str) -> str:
     return _ENV_REF.sub(repl, value)
 
 
+# libyaml's loader reads a 10,000-feed file about ten times faster than the pure-Python one.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_LOADER)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
 
@@ -110,6 +114,10 @@ class FeedConfig(BaseModel):
     language: str | None = Field(None, description="hint used when a page declares none")
     enabled: bool = True
     max_entries: int = Field(100, ge=1, le=10_000)
+    conditional: bool = Field(
+        True, description="send ETag/Last-Modified validators; off for servers that lie"
+    )
+    robots: bool = Field(True, description="obey robots.txt for this feed's article pages")
 
     @field_validator("id")
     @classmethod
@@ -151,10 +159,35 @@ class FeedsConfig(BaseModel):
         return {f.id: f for f in self.feeds}
 
 
+def feeds_dir(path: Path) -> Path:
+    """The folder of extra feed files next to a feeds file: `config/feeds.d/` (OPML imports go there)."""
+    return path.parent / "feeds.d"
+
+
 def load_feeds(path: Path) -> FeedsConfig:
+    """feeds.yaml plus every `feeds.d/*.yaml` next to it (each a mapping with a `feeds:` list)."""
     config = validate(FeedsConfig, read_yaml(path), path)
-    for i, feed in enumerate(config.feeds):
+    _expand(config.feeds, path)
+    extra = sorted(feeds_dir(path).glob("*.yaml")) if feeds_dir(path).is_dir() else []
+    seen = {f.id: path for f in config.feeds}
+    for other in extra:
+        data = read_yaml(other)
+        if data is None:
+            continue
+        part = validate(FeedsConfig, data, other)
+        _expand(part.feeds, other)
+        for feed in part.feeds:
+            if feed.id in seen:
+                raise ConfigError(f"{other}: feed id {feed.id!r} is already defined in {seen[feed.id]}")
+            seen[feed.id] = other
+        config.feeds.extend(part.feeds)
+    return config
+
+
+def _expand(feeds: list[FeedConfig], path: Path) -> None:
+    for i, feed in enumerate(feeds):
+        if "${" not in feed.url:
+            continue
         feed.url = expand_env(feed.url, f"{path}: feeds[{i}].url")
         if not feed.url.startswith(("http://", "https://")):
             raise ConfigError(f"{path}: feeds[{i}].url: must be an http:// or https:// URL, got {feed.url!r}")
-    return config

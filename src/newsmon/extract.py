@@ -73,19 +73,34 @@ class Extraction:
     teaser: bool = False  # body much shorter than the feed summary, or a paywall marker
     notes: list[str] = field(default_factory=list)
     cleanup: dict[str, int] = field(default_factory=dict)  # cleanup rule -> lines removed
+    declared_language: str | None = None  # <html lang> / meta, as the page gives it
+    language_score: float = 0.0  # detection's probability; under LANGUAGE_SURE it is unsure
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def detect_language(text: str) -> str | None:
-    if len(text) < 20:
-        return None
-    import py3langid
+    return detect_language_scored(text)[0]
 
+
+# Below this normalised probability detection is "unsure": a feed's `language:` hint may win then.
+LANGUAGE_SURE = 0.5
+_IDENTIFIER: Any = None
+
+
+def detect_language_scored(text: str) -> tuple[str | None, float]:
+    """(language, probability 0..1); (None, 0.0) for text too short to tell."""
+    global _IDENTIFIER
+    if len(text) < 20:
+        return None, 0.0
+    if _IDENTIFIER is None:
+        from py3langid import langid
+
+        _IDENTIFIER = langid.LanguageIdentifier.from_model_file(langid.MODEL_FILE, norm_probs=True)
     # 1,500 characters name the language as well as 4,000 on the topics set (113 of 113) at half the cost.
-    lang, _score = py3langid.classify(text[:1500])
-    return lang
+    lang, score = _IDENTIFIER.classify(text[:1500])
+    return lang, float(score)
 
 
 def content_hash(body: str) -> str:
@@ -469,12 +484,13 @@ def extract_page(
             f"not an article: {prose} characters of text outside links (minimum {MIN_ARTICLE_CHARS})"
         )
     description = meta.get("description")
+    detected, score = detect_language_scored(f"{title or ''}\n{body}")
     return Extraction(
         title=title,
         body=body,
         authors=_authors(meta.get("author")),
         published_at=published,
-        language=detect_language(f"{title or ''}\n{body}") or facts.lang,
+        language=detected or facts.lang,
         canonical_url=canonical,
         site_name=meta.get("sitename") or facts.site_name,
         description=strip_markers(description) if clean and description else description,
@@ -484,6 +500,8 @@ def extract_page(
         teaser=bool(teaser),
         notes=notes,
         cleanup=dict(text.cleaned.removed),
+        declared_language=facts.lang,
+        language_score=score,
     )
 
 

@@ -1,111 +1,160 @@
-"""Fetch and parse RSS/Atom feeds into FeedEntry records, a batch's feeds side by side."""
+"""Poll feeds: conditional GET, parse (any format), and what each poll means for the feed's state.
+
+One poll of one feed ends in one outcome (schedule.OUTCOMES):
+- `not_modified`: 304 to our validators; nothing parsed, no page fetched;
+- `unchanged`: 200 with the same body as last time (sha256); nothing parsed;
+- `new_content`: a changed body, parsed with polling.formats.parse_any;
+- `deferred`: a Retry-After is still ahead (no request), or a 429/503 asked for one;
+- `failed`: network error, HTTP error, or a body that is not a feed (the reason is kept).
+"""
 
 from __future__ import annotations
 
-import calendar
+import hashlib
 import logging
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from datetime import UTC, datetime
-from urllib.parse import urljoin
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
 
-import feedparser
-
+from newsmon.clock import iso
 from newsmon.config import FeedConfig
 from newsmon.errors import FetchError
 from newsmon.fetching import Fetcher
+from newsmon.polling.formats import FeedRejected, ParsedFeed, parse_any
+from newsmon.polling.hints import from_headers
+from newsmon.polling.state import FeedState, Poll, error_class
 from newsmon.records import FeedEntry
 from newsmon.redaction import for_log, redact_url
-from newsmon.summary import RunSummary
-from newsmon.urls import canonicalize, doc_id
 
 log = logging.getLogger(__name__)
 
-FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, "
+    "text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
+)
 
 
-def _when(entry: feedparser.FeedParserDict, key: str) -> datetime | None:
-    # dict.get, not entry.get: FeedParserDict maps a missing updated_parsed to published_parsed with
-    # a DeprecationWarning, and we want to know which of the two the feed really gave.
-    parsed = dict.get(entry, f"{key}_parsed")
-    if not parsed:
-        return None
-    return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
+@dataclass
+class Polled:
+    feed: FeedConfig
+    poll: Poll
+    entries: list[FeedEntry] = field(default_factory=list)
+
+
+def _primary(language: str | None) -> str | None:
+    """'en-US' -> 'en': the form language detection gives."""
+    code = (language or "").strip().split("-")[0].split("_")[0].lower()
+    return code if 2 <= len(code) <= 3 and code.isalpha() else None
+
+
+def entries_of(parsed: ParsedFeed, feed: FeedConfig) -> list[FeedEntry]:
+    out: list[FeedEntry] = []
+    configured, declared = _primary(feed.language), _primary(parsed.language)
+    for item in parsed.entries[: feed.max_entries]:
+        try:
+            entry = item.to_feed_entry(feed.id)
+            entry.language_hint = configured or _primary(item.language) or declared
+            out.append(entry)
+        except ValueError as exc:  # e.g. an unparsable host: one bad entry must not cost the feed
+            log.warning(
+                "feed %s: entry link %s is malformed (%s); skipped",
+                feed.id,
+                for_log(redact_url(item.link)),
+                exc,
+            )
+    return out
 
 
 def parse_feed(content: bytes, feed: FeedConfig, base_url: str, headers: dict[str, str]) -> list[FeedEntry]:
-    """Entries of one feed document. Raises FetchError when it is not a feed at all."""
-    # feedparser reads the charset from the HTTP content type; it must not see content-encoding,
-    # since httpx already decompressed the body.
-    parsed = feedparser.parse(
-        content,
-        response_headers={k: v for k, v in headers.items() if k in ("content-type", "content-location")},
+    """Entries of one feed document. Raises FetchError (FeedRejected) when it is not a feed."""
+    return entries_of(parse_any(content, headers, base_url), feed)
+
+
+def validators(feed: FeedConfig, state: FeedState | None) -> dict[str, str]:
+    """If-None-Match / If-Modified-Since from the last answer, unless switched off or the URL changed."""
+    if not feed.conditional or state is None or not state.conditional or state.url != feed.url:
+        return {}
+    headers = {}
+    if state.etag:
+        headers["If-None-Match"] = state.etag
+    if state.last_modified:
+        headers["If-Modified-Since"] = state.last_modified
+    return headers
+
+
+def poll_feed(fetcher: Fetcher, feed: FeedConfig, state: FeedState | None, now: datetime) -> Polled:
+    """One poll of one feed; never raises for a feed's own problems (they become `failed`)."""
+    waiting = state.deferred_until(now) if state else None
+    if waiting is not None:
+        reason = f"Retry-After: not before {iso(waiting)}"
+        left = max(1, int((waiting - now).total_seconds()))
+        return Polled(feed, Poll("deferred", error_class="retry_after", error=reason, retry_after=left))
+    try:
+        fetched = fetcher.get(
+            feed.url,
+            max_bytes=fetcher.settings.max_feed_bytes,
+            accept=FEED_ACCEPT,
+            headers=validators(feed, state),
+            raise_for_status=False,
+        )
+    except FetchError as exc:
+        return Polled(feed, Poll("failed", error_class=error_class(exc.reason), error=exc.reason))
+    http = from_headers(fetched.headers, now)
+    base = Poll(
+        "failed",
+        status=fetched.status,
+        final_url=fetched.final_url,
+        moved_to=fetched.permanent_target,
+        http_hints=http,
     )
-    if not parsed.entries and (parsed.bozo or not parsed.version):
-        reason = parsed.get("bozo_exception")
-        raise FetchError(
-            feed.url, f"not a feed ({type(reason).__name__ if reason else 'no RSS/Atom root'}: {reason})"
-        )
-    entries: list[FeedEntry] = []
-    for item in parsed.entries[: feed.max_entries]:
-        link = item.get("link") or ""
-        if not link and str(item.get("id", "")).startswith(("http://", "https://")):
-            link = item["id"]
-        if not link:
-            log.warning("feed %s: entry %s has no link; skipped", feed.id, for_log(repr(item.get("title"))))
-            continue
-        try:
-            link = urljoin(base_url, link)
-            canonical = canonicalize(link)
-        except ValueError as exc:  # e.g. "http://[broken/x": one bad entry must not cost the feed
-            log.warning(
-                "feed %s: entry link %s is malformed (%s); skipped", feed.id, for_log(redact_url(link)), exc
-            )
-            continue
-        entries.append(
-            FeedEntry(
-                feed_id=feed.id,
-                link=link,
-                canonical_url=canonical,
-                id=doc_id(canonical),
-                title=item.get("title"),
-                summary=item.get("summary"),
-                published_at=_when(item, "published") or _when(item, "updated"),
-                updated_at=_when(item, "updated"),
-                guid=item.get("id"),
-            )
-        )
-    return entries
+    if fetched.status in (429, 503) and http.retry_after is not None:
+        base.outcome, base.retry_after = "deferred", http.retry_after
+        base.error_class = f"http_{fetched.status}"
+        base.error = f"HTTP {fetched.status}, Retry-After {http.retry_after} s"
+        return Polled(feed, base)
+    if fetched.status >= 400:
+        base.error_class, base.error = f"http_{fetched.status}", f"HTTP {fetched.status}"
+        return Polled(feed, base)
+    base.etag = fetched.headers.get("etag") if feed.conditional else None
+    base.last_modified = fetched.headers.get("last-modified") if feed.conditional else None
+    if fetched.status == 304:
+        base.outcome = "not_modified"
+        return Polled(feed, base)
+    digest = hashlib.sha256(fetched.content).hexdigest()
+    base.body_hash = digest
+    if state is not None and state.body_hash == digest and state.url == feed.url:
+        base.outcome = "unchanged"
+        return Polled(feed, base)
+    try:
+        parsed = parse_any(fetched.content, fetched.headers, fetched.final_url)
+    except FeedRejected as exc:
+        base.body_hash = None  # so that a fixed feed is parsed the moment it is fixed
+        base.error_class, base.error = exc.kind, exc.reason
+        return Polled(feed, base)
+    entries = entries_of(parsed, feed)
+    base.outcome = "new_content"
+    base.format = parsed.format
+    base.entries = len(entries)
+    base.warnings = parsed.warnings
+    base.feed_hints = parsed.hints
+    return Polled(feed, base, entries)
 
 
-def fetch_feed(fetcher: Fetcher, feed: FeedConfig) -> list[FeedEntry]:
-    fetched = fetcher.get(feed.url, max_bytes=fetcher.settings.max_feed_bytes, accept=FEED_ACCEPT)
-    return parse_feed(fetched.content, feed, fetched.final_url, fetched.headers)
-
-
-def fetch_feeds(fetcher: Fetcher, feeds: list[FeedConfig], summary: RunSummary) -> list[FeedEntry]:
-    entries: list[FeedEntry] = []
-    with ThreadPoolExecutor(max_workers=min(8, max(1, len(feeds)))) as pool:
-        futures = {pool.submit(fetch_feed, fetcher, feed): feed for feed in feeds}
-        for fut in as_completed(futures):
-            feed = futures[fut]
-            summary.feeds_total += 1
+def poll_feeds(
+    fetcher: Fetcher, feeds: list[FeedConfig], states: dict[str, FeedState], now: datetime
+) -> list[Polled]:
+    """Poll feeds side by side; the result is in the order of `feeds`."""
+    if not feeds:
+        return []
+    with ThreadPoolExecutor(max_workers=min(fetcher.settings.fetch_concurrency * 2, len(feeds))) as pool:
+        futures = [pool.submit(poll_feed, fetcher, f, states.get(f.id), now) for f in feeds]
+        results: list[Polled] = []
+        for feed, fut in zip(feeds, futures, strict=True):
             try:
-                got = fut.result()
-            except FetchError as exc:
-                summary.feeds_failed += 1
-                summary.errors.append({"feed": feed.id, "error": exc.reason})
-                summary.per_feed[feed.id] = {"ok": False, "entries": 0, "new": 0}
-                log.warning("feed %s: FAILED: %s", feed.id, for_log(exc.reason))
-                continue
-            except Exception as exc:
-                summary.feeds_failed += 1
-                summary.errors.append({"feed": feed.id, "error": f"{type(exc).__name__}: {exc}"})
-                summary.per_feed[feed.id] = {"ok": False, "entries": 0, "new": 0}
-                log.exception("feed %s: FAILED", feed.id)
-                continue
-            summary.feeds_ok += 1
-            summary.entries_seen += len(got)
-            summary.per_feed[feed.id] = {"ok": True, "entries": len(got), "new": 0}
-            log.info("feed %s: %d entries", feed.id, len(got))
-            entries.extend(got)
-    return entries
+                results.append(fut.result())
+            except Exception as exc:  # a bug for one feed must not cost the batch
+                log.exception("feed %s: FAILED", feed.id)  # the traceback names our code, not the feed
+                results.append(
+                    Polled(feed, Poll("failed", error_class="error", error=f"{type(exc).__name__}: {exc}"))
+                )
+        return results

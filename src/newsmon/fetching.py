@@ -41,6 +41,15 @@ class Fetched:
     status: int
     content: bytes
     headers: dict[str, str] = field(default_factory=dict)
+    # (status, url) of every redirect hop followed, in order: a 301/308 means the feed moved.
+    history: tuple[tuple[int, str], ...] = ()
+
+    @property
+    def permanent_target(self) -> str | None:
+        """Where a chain of permanent redirects (301/308 only) ends, or None."""
+        if self.history and all(status in (301, 308) for status, _ in self.history):
+            return self.final_url
+        return None
 
     @property
     def content_type(self) -> str:
@@ -293,12 +302,25 @@ class Fetcher:
     def close(self) -> None:
         self._client.close()
 
-    def get(self, url: str, *, max_bytes: int, accept: str | None = None) -> Fetched:
+    def get(
+        self,
+        url: str,
+        *,
+        max_bytes: int,
+        accept: str | None = None,
+        headers: dict[str, str] | None = None,
+        raise_for_status: bool = True,
+    ) -> Fetched:
+        """GET with redirects followed by hand. `headers` are sent on every hop (validators);
+        with `raise_for_status=False` a 304 or an error status is returned, body not read."""
         total = self.settings.total_timeout
         deadline = time.monotonic() + total
         deadline_token = _DEADLINE.set(deadline)
         try:
-            return self._get(url, max_bytes=max_bytes, accept=accept, deadline=deadline)
+            return self._get(
+                url, max_bytes=max_bytes, accept=accept, deadline=deadline, headers=headers,
+                raise_for_status=raise_for_status,
+            )  # fmt: skip
         except httpx.TimeoutException as exc:
             if time.monotonic() >= deadline - 0.05:
                 raise FetchError(url, f"too slow: request not complete in {total:g} s") from None
@@ -310,24 +332,49 @@ class Fetcher:
         finally:
             _DEADLINE.reset(deadline_token)
 
-    def _get(self, url: str, *, max_bytes: int, accept: str | None, deadline: float) -> Fetched:
+    def _get(
+        self,
+        url: str,
+        *,
+        max_bytes: int,
+        accept: str | None,
+        deadline: float,
+        headers: dict[str, str] | None,
+        raise_for_status: bool,
+    ) -> Fetched:
         current = url
-        headers = {"Accept": accept} if accept else None
+        history: list[tuple[int, str]] = []
+        sent = dict(headers or {})
+        if accept:
+            sent["Accept"] = accept
         for _ in range(self.settings.max_redirects + 1):
             checked = resolve_destination(
                 current, self.settings.allow_private_networks, via_proxy=self.settings.http_proxy is not None
             )
             pinned_token = _PINNED.set(checked)
             try:
-                with self._client.stream("GET", current, headers=headers) as response:
-                    if response.is_redirect:
+                with self._client.stream("GET", current, headers=sent or None) as response:
+                    # httpx counts 304 among redirects; here it is an answer to our validators.
+                    if response.status_code in (301, 302, 303, 307, 308):
                         location = response.headers.get("location")
                         if not location:
                             raise FetchError(url, f"HTTP {response.status_code} redirect without Location")
+                        history.append((response.status_code, current))
                         current = urljoin(current, location)
+                        if any(seen == current for _, seen in history):
+                            raise FetchError(url, f"redirect loop at {current}")
                         continue
-                    if response.status_code >= 400:
-                        raise FetchError(url, f"HTTP {response.status_code}")
+                    if response.status_code >= 400 or response.status_code == 304:
+                        if raise_for_status:
+                            raise FetchError(url, f"HTTP {response.status_code}")
+                        return Fetched(
+                            url=url,
+                            final_url=str(response.url),
+                            status=response.status_code,
+                            content=b"",
+                            headers={k.lower(): v for k, v in response.headers.items()},
+                            history=tuple(history),
+                        )
                     declared = response.headers.get("content-length")
                     decoder = _decoder(url, response.headers.get("content-encoding"))
                     # The declared length counts encoded bytes: past the cap, refused before reading.
@@ -346,6 +393,7 @@ class Fetcher:
                         status=response.status_code,
                         content=b"".join(chunks),
                         headers={k.lower(): v for k, v in response.headers.items()},
+                        history=tuple(history),
                     )
             finally:
                 _PINNED.reset(pinned_token)

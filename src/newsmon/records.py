@@ -20,6 +20,7 @@ class FeedEntry:
     published_at: datetime | None = None
     updated_at: datetime | None = None
     guid: str | None = None
+    language_hint: str | None = None  # the feed's `language:` (config), else the feed's own
 
 
 @dataclass

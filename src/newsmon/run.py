@@ -13,8 +13,10 @@ pool), indexing (create, update or skip).
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from newsmon.clock import now_iso, parse_iso
@@ -45,20 +47,97 @@ def connect(settings: Settings, attempts: int = 3, delay: float = 1.0) -> Store:
     raise AssertionError("unreachable")
 
 
-def plan_batches(feeds: FeedsConfig, max_batches: int) -> list[list[str]]:
-    """Enabled feed ids dealt round-robin into at most `max_batches` batches."""
-    ids = [f.id for f in feeds.enabled()]
+def poll_floor(settings: Settings, schedule: str) -> int:
+    """The shortest poll interval: NEWSMON_FEED_MIN_INTERVAL, else the DAG's schedule (`*/N` minutes)."""
+    if settings.feed_min_interval:
+        return settings.feed_min_interval
+    match = re.fullmatch(r"\*/(\d+) \* \* \* \*", schedule.strip())
+    if match:
+        return int(match.group(1)) * 60
+    return 3600 if schedule.strip() in ("@hourly", "0 * * * *") else 15 * 60
+
+
+def due_feeds(feeds: FeedsConfig, store: Store, settings: Settings, now: datetime) -> list[str]:
+    """Enabled feeds whose next_due has come (one bulk read of their states).
+
+    A pass that starts on the schedule finds feeds due a few seconds after it (they were polled a
+    few seconds into the last pass), so "due" allows a fifth of the floor of slack.
+    """
+    from newsmon.polling.state import FeedStates
+
+    enabled = [f.id for f in feeds.enabled()]
+    states = FeedStates.of(store).get_many(enabled)
+    slack = timedelta(seconds=poll_floor(settings, feeds.schedule) / 5)
+    return [i for i in enabled if i not in states or states[i].is_due(now, slack)]
+
+
+def plan_batches(feeds: FeedsConfig, max_batches: int, only: list[str] | None = None) -> list[list[str]]:
+    """Enabled feed ids (or `only` these) dealt round-robin into at most `max_batches` batches."""
+    ids = [f.id for f in feeds.enabled()] if only is None else only
     n = max(1, min(max_batches, len(ids)))
     batches = [ids[i::n] for i in range(n)]
     return [b for b in batches if b]
 
 
+def record_polls(summary: RunSummary, polled: list[Any], todo_ids: set[str]) -> None:
+    """Outcome and counts of each polled feed into the summary; `new` = entries not yet indexed."""
+    from newsmon.redaction import for_log
+
+    for p in polled:
+        poll, feed_id = p.poll, p.feed.id
+        poll.new = sum(1 for e in p.entries if e.id in todo_ids)
+        summary.feeds_total += 1
+        if poll.outcome == "failed":
+            summary.feeds_failed += 1
+            summary.errors.append({"feed": feed_id, "error": poll.error or "failed"})
+            log.warning("feed %s: FAILED: %s", feed_id, for_log(poll.error or ""))
+        elif poll.outcome == "deferred":
+            summary.feeds_deferred += 1
+            log.info("feed %s: deferred: %s", feed_id, poll.error)
+        else:
+            summary.feeds_ok += 1
+            summary.entries_seen += len(p.entries)
+            log.info("feed %s: %s, %d entries", feed_id, poll.outcome, len(p.entries))
+        summary.per_feed[feed_id] = {
+            "ok": poll.outcome != "failed",
+            "outcome": poll.outcome,
+            "status": poll.status,
+            "entries": len(p.entries),
+            "new": 0,  # counted by indexing: articles created
+            "error": poll.error,
+            "warnings": list(poll.warnings),
+            "moved_to": poll.moved_to,
+        }
+
+
+def new_states(
+    polled: list[Any], states: dict[str, Any], now: datetime, floor: int, settings: Settings
+) -> list[Any]:
+    from newsmon.polling.state import FeedState, apply_poll
+
+    out = []
+    for p in polled:
+        old = states.get(p.feed.id) or FeedState(id=p.feed.id, url=p.feed.url)
+        old.enabled, old.conditional = p.feed.enabled, p.feed.conditional
+        new = apply_poll(
+            old,
+            p.poll,
+            now,
+            floor=floor,
+            ceiling=max(floor, settings.feed_max_interval),
+            gone_after=timedelta(days=settings.feed_gone_after_days),
+            configured_url=p.feed.url,
+        )
+        out.append(new)
+    return out
+
+
 # -- the tasks --------------------------------------------------------------------------------
 
 
-def prepare(settings: Settings) -> list[list[str]]:
+def prepare(settings: Settings, ignore_schedule: bool = False) -> list[list[str]]:
     """Check config and Elasticsearch before any fetch, install the index setup and alert rules,
-    plan the batches."""
+    plan the batches of the feeds that are due (all enabled feeds with `ignore_schedule`)."""
     from newsmon.alerts.service import sync as sync_alerts
     from newsmon.tagging import load_taxonomy
 
@@ -68,23 +147,30 @@ def prepare(settings: Settings) -> list[list[str]]:
     try:
         store.setup()
         sync_alerts(store, settings)
+        due = None if ignore_schedule else due_feeds(feeds, store, settings, datetime.now(UTC))
     finally:
         store.close()
-    batches = plan_batches(feeds, settings.max_batches)
-    log.info("%d enabled feed(s) in %d batch(es)", sum(map(len, batches)), len(batches))
+    batches = plan_batches(feeds, settings.max_batches, due)
+    log.info(
+        "%d feed(s) %s in %d batch(es), %d enabled",
+        sum(map(len, batches)), "polled" if ignore_schedule else "due", len(batches), len(feeds.enabled()),
+    )  # fmt: skip
     return batches
 
 
 def process_batch(feed_ids: list[str], settings: Settings, store: Store | None = None) -> RunSummary:
     """Fetch the feeds of one batch and index what is new in them. Returns counts and ids only."""
     from newsmon.articles import collect_articles
-    from newsmon.feeds import fetch_feeds
+    from newsmon.feeds import poll_feeds
     from newsmon.fetching import Fetcher
     from newsmon.indexing import index_batch, is_newer
+    from newsmon.polling.state import FeedStates
     from newsmon.records import FeedEntry
 
     started = time.monotonic()
-    by_id = load_feeds(settings.feeds_path).by_id()
+    now = datetime.now(UTC)
+    config = load_feeds(settings.feeds_path)
+    by_id = config.by_id()
     summary = RunSummary()
     for feed_id in (i for i in feed_ids if i not in by_id):
         summary.errors.append({"feed": feed_id, "error": f"not in {settings.feeds_path}"})
@@ -92,20 +178,31 @@ def process_batch(feed_ids: list[str], settings: Settings, store: Store | None =
     own_store = store is None
     store = store or Store.from_settings(settings)
     try:
+        feed_states = FeedStates.of(store)
+        states = feed_states.get_many(f.id for f in feeds)
         with Fetcher(settings) as fetcher:
-            entries = fetch_feeds(fetcher, feeds, summary)
+            polled = poll_feeds(fetcher, feeds, states, now)
+            entries = [e for p in polled for e in p.entries]
             unique: dict[str, FeedEntry] = {}
             for entry in entries:
                 unique.setdefault(entry.id, entry)  # the same link twice (tracking params differ)
             known = store.known(unique)
             todo = [e for e in unique.values() if e.id not in known or is_newer(e, known[e.id])]
+            record_polls(summary, polled, {e.id for e in todo})
             summary.already_indexed += len(unique) - len(todo)
             log.info(
                 "batch %s: %d entries, %d unique, %d already indexed, %d pages to fetch",
                 ",".join(feed_ids), len(entries), len(unique), len(unique) - len(todo), len(todo),
             )  # fmt: skip
-            articles = collect_articles(fetcher, todo, settings, summary)
+            robots_off = {f.id for f in feeds if not f.robots}
+            articles = collect_articles(fetcher, todo, settings, summary, robots_off)
         index_batch(store, articles, known, summary, settings.bulk_chunk)
+        # Written after indexing: a batch that dies before keeps the old validators, so its feeds
+        # are fetched in full again instead of answering 304 over entries never indexed.
+        floor = poll_floor(settings, config.schedule)
+        feed_states.put_many(
+            new_states(polled, states, now, floor, settings)
+        )  # mget is real-time: no refresh
     finally:
         if own_store:
             store.close()
@@ -167,6 +264,11 @@ def summarize(
 ) -> RunSummary:
     """The run's summary: logged, stored in ${prefix}runs, returned."""
     summary = RunSummary().merge(summary_dict)
+    try:
+        enabled = len(load_feeds(settings.feeds_path).enabled())
+        summary.feeds_not_due = max(0, enabled - len(summary.per_feed))
+    except Exception:  # the count is informative; a config broken since prepare fails elsewhere
+        log.warning("could not count the feeds not due", exc_info=True)
     summary.alerts_fired = int(alerts.get("alerts_fired", 0))
     summary.alerts_delivered = int(alerts.get("delivered", 0))
     summary.alerts_failed = int(alerts.get("failed", 0))
@@ -212,12 +314,12 @@ def rollover(settings: Settings) -> dict[str, Any]:
     return result
 
 
-def run_pass(settings: Settings, mode: str = "cli") -> RunSummary:
-    """`newsmon run`: the whole pass in this process, all feeds as one batch."""
+def run_pass(settings: Settings, mode: str = "cli", ignore_schedule: bool = False) -> RunSummary:
+    """`newsmon run`: the whole pass in this process, all due feeds (or all) as one batch."""
     started = time.monotonic()
     started_at = now_iso()
     run_id = f"{mode}-{started_at}-{uuid.uuid4().hex[:6]}"
-    batches = prepare(settings)
+    batches = prepare(settings, ignore_schedule=ignore_schedule)
     results = [process_batch([i for b in batches for i in b], settings).to_dict()] if batches else []
     merged = cluster(settings, results)
     alerts = alert(settings)

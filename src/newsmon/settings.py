@@ -111,6 +111,14 @@ class Settings(BaseSettings):
     fetch_concurrency: int = Field(8, ge=1)
     max_batches: int = Field(4, ge=1)
 
+    # Feed polling (issue 9): the adaptive interval lies between the DAG schedule and this ceiling.
+    feed_max_interval: int = Field(86_400, ge=60)  # seconds
+    feed_min_interval: int | None = Field(None, ge=60)  # seconds; default: the feeds.yaml schedule
+    feed_gone_after_days: float = Field(7.0, gt=0)  # failing this long -> health `gone`
+    # Article pages: per-host politeness.
+    host_concurrency: int = Field(2, ge=1)
+    host_min_gap: float = Field(0.1, ge=0)  # seconds between the starts of two requests to one host
+
     # Story clusters: how far back near copies are looked for.
     dedupe_window_days: int = Field(30, ge=1)
 

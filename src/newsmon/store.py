@@ -94,6 +94,7 @@ class Store:
         self.template = f"{prefix}articles"
         self.first_index = f"{prefix}articles-000001"
         self.runs_index = f"{prefix}runs"
+        self.feeds_index = f"{prefix}feeds"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
@@ -140,6 +141,8 @@ class Store:
                 done["alias"] = f"{self.alias} -> {self.first_index} (alias added)"
         self.ensure_index(self.runs_index, "runs-mapping.json")
         done["runs"] = self.runs_index
+        self.ensure_index(self.feeds_index, "feeds-mapping.json")
+        done["feeds"] = self.feeds_index
         outdated = self.outdated_indices()
         if outdated:
             done["schema"] = (

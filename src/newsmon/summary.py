@@ -18,6 +18,8 @@ class RunSummary:
     feeds_total: int = 0
     feeds_ok: int = 0
     feeds_failed: int = 0
+    feeds_deferred: int = 0
+    feeds_not_due: int = 0
     entries_seen: int = 0
     articles_new: int = 0
     articles_updated: int = 0
@@ -49,6 +51,12 @@ class RunSummary:
                 setattr(self, key, mine + int(value))
         return self
 
+    @property
+    def all_failed(self) -> bool:
+        """Every feed this pass requested failed (deferred feeds were not requested): exit 4."""
+        requested = self.feeds_total - self.feeds_deferred
+        return requested > 0 and self.feeds_failed == requested
+
     def shown_errors(self) -> list[dict[str, str]]:
         """`errors` as printed and stored: no URL carries its user and password."""
         return [
@@ -70,6 +78,8 @@ class RunSummary:
             not_articles=self.not_articles,
             alerts_delivered=self.alerts_delivered,
             alerts_failed=self.alerts_failed,
+            feeds_deferred=self.feeds_deferred,
+            feeds_not_due=self.feeds_not_due,
             per_feed=self.per_feed,
             duration_s=round(self.duration_s, 2),
         )
@@ -78,7 +88,8 @@ class RunSummary:
     def render(self, title: str = "newsmon run") -> str:
         lines = [
             f"{title} finished in {self.duration_s:.1f} s",
-            f"  feeds      {self.feeds_ok} ok, {self.feeds_failed} failed, of {self.feeds_total}",
+            f"  feeds      {self.feeds_ok} ok, {self.feeds_failed} failed, {self.feeds_deferred} deferred, "
+            f"of {self.feeds_total} polled; {self.feeds_not_due} not due",
             f"  entries    {self.entries_seen} seen, {self.already_indexed} already indexed",
             f"  articles   {self.articles_new} new, {self.articles_updated} updated, "
             f"{self.not_articles} not articles, {self.indexed} indexed",
@@ -90,11 +101,27 @@ class RunSummary:
         if self.per_feed:
             lines.append("  per feed:")
             for feed_id, stats in sorted(self.per_feed.items()):
-                state = "ok" if stats.get("ok") else "FAILED"
+                state = stats.get("outcome") or ("ok" if stats.get("ok") else "failed")
                 lines.append(
-                    f"    {feed_id:<28} {state:<6} {stats.get('entries', 0):>4} entries, "
+                    f"    {feed_id:<28} {state:<12} {stats.get('entries', 0):>4} entries, "
                     f"{stats.get('new', 0):>4} new"
                 )
+        problems = {
+            feed_id: stats
+            for feed_id, stats in sorted(self.per_feed.items())
+            if stats.get("outcome") in ("failed", "deferred")
+            or stats.get("warnings")
+            or stats.get("moved_to")
+        }
+        if problems:
+            lines.append(f"  problem feeds ({len(problems)}):")
+            for feed_id, stats in list(problems.items())[:50]:
+                why = stats.get("error") or "; ".join(stats.get("warnings") or [])
+                if stats.get("moved_to"):
+                    why = f"moved permanently to {stats['moved_to']} (update the config)" + (
+                        f"; {why}" if why else ""
+                    )
+                lines.append(f"    - {feed_id} [{stats.get('outcome')}]: {why}")
         if self.errors:
             lines.append(f"  problems ({len(self.errors)}):")
             for err in self.shown_errors()[:50]:

@@ -1,0 +1,155 @@
+"""Feed polling: what per-feed state and conditional GET save, and what the state costs at scale.
+
+1. 1,000 feeds served on loopback by a separate process (20 items each, strong ETags). After a
+   first pass has stored every feed's validators, one pass in which 90% of the feeds answer 304 is
+   timed against one in which all 1,000 changed. A pass here is the feed stage of a batch: read
+   the states (mget), conditional GETs, parse what changed, ask the index which entries are known,
+   write the states (bulk). Target: ratio at most 0.25.
+2. State handling alone (mget, schedule, bulk write) for 1,000 and for 10,000 feeds: the per-feed
+   cost at 10,000 may be at most 1.5 x that at 1,000 (one request per batch, not per feed).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+
+from newsmon.config import FeedConfig
+from newsmon.feeds import poll_feeds
+from newsmon.fetching import Fetcher
+from newsmon.polling.state import FeedState, FeedStates, Poll, apply_poll
+from newsmon.settings import load_settings
+from newsmon.store import Store
+
+FEEDS = 1000
+ITEMS = 20
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def serve(port: int) -> None:
+    """The feed server: /feed/N.xml with ETag "N-gen"; GET /bump?mod=M changes every feed N % M == 0."""
+    generation = [0] * FEEDS
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK stall
+
+        def do_GET(self) -> None:  # noqa: N802 (stdlib name)
+            if self.path.startswith("/bump"):
+                mod = int(self.path.split("mod=")[1])
+                for i in range(0, FEEDS, mod):
+                    generation[i] += 1
+                self._reply(200, {}, b"ok")
+                return
+            i = int(self.path.rsplit("/", 1)[1].split(".")[0])
+            gen = generation[i]
+            etag = f'"{i}-{gen}"'
+            if self.headers.get("If-None-Match") == etag:
+                self._reply(304, {"ETag": etag}, b"")
+                return
+            items = "".join(
+                f"<item><title>Story {k} of feed {i}, generation {gen}</title>"
+                f"<link>http://news{i % 50}.example/{i}/{gen}/{k}.html</link>"
+                f"<description>Negotiators met in Geneva to discuss item {k}.</description>"
+                f"<pubDate>Mon, 30 Nov 2026 08:{k:02d}:00 GMT</pubDate></item>"
+                for k in range(ITEMS)
+            )
+            body = (
+                f'<?xml version="1.0"?><rss version="2.0"><channel><title>Feed {i}</title>'
+                f"<link>http://news{i % 50}.example/</link>{items}</channel></rss>"
+            ).encode()
+            self._reply(200, {"ETag": etag, "Content-Type": "application/rss+xml"}, body)
+
+        def _reply(self, status: int, headers: dict[str, str], body: bytes) -> None:
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    print(f"http://127.0.0.1:{server.server_address[1]}", flush=True)
+    server.serve_forever()
+
+
+def feed_pass(store: Store, settings, feeds: list[FeedConfig]) -> tuple[float, dict[str, int]]:
+    started = time.perf_counter()
+    now = datetime.now(UTC)
+    states = FeedStates.of(store)
+    old = states.get_many(f.id for f in feeds)
+    with Fetcher(settings) as fetcher:
+        polled = poll_feeds(fetcher, feeds, old, now)
+    entries = {e.id for p in polled for e in p.entries}
+    known = store.known(entries) if entries else {}
+    new_states = []
+    outcomes: dict[str, int] = {}
+    for p in polled:
+        p.poll.new = sum(1 for e in p.entries if e.id not in known)
+        outcomes[p.poll.outcome] = outcomes.get(p.poll.outcome, 0) + 1
+        new_states.append(apply_poll(old.get(p.feed.id) or FeedState(p.feed.id, p.feed.url), p.poll, now))
+    states.put_many(new_states)
+    return time.perf_counter() - started, outcomes
+
+
+def state_cost(store: Store, n: int) -> float:
+    """Seconds per feed to read, schedule and write the state of n feeds."""
+    states = FeedStates(store.es, f"{store.feeds_index}-{n}")
+    store.es.indices.create(index=states.index, settings={"number_of_shards": 1, "number_of_replicas": 0})
+    ids = [f"feed-{i}" for i in range(n)]
+    now = datetime.now(UTC)
+    states.put_many([FeedState(id=i, url=f"http://h{i}.example/rss.xml", etag='"x"') for i in ids])
+    store.es.indices.refresh(index=states.index)
+    best = float("inf")
+    for _ in range(2):
+        started = time.perf_counter()
+        got = states.get_many(ids)
+        poll = Poll("not_modified", status=304)
+        states.put_many([apply_poll(got[i], poll, now) for i in ids])
+        best = min(best, time.perf_counter() - started)
+    return best / n
+
+
+def run() -> list[str]:
+    prefix = f"bench-{uuid.uuid4().hex[:6]}-"
+    settings = load_settings(index_prefix=prefix, allow_private_networks=True)
+    server = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from bench.feeds import serve; serve(0)"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT,
+    )  # fmt: skip
+    store = Store.from_settings(settings)
+    try:
+        base = (server.stdout.readline() if server.stdout else "").strip()
+        store.setup()
+        feeds = [FeedConfig(id=f"f{i}", url=f"{base}/feed/{i}.xml") for i in range(FEEDS)]
+        feed_pass(store, settings, feeds)  # stores every feed's validators
+        httpx.get(f"{base}/bump?mod=10")
+        mostly_304, outcomes_304 = feed_pass(store, settings, feeds)
+        httpx.get(f"{base}/bump?mod=1")
+        changed, outcomes_changed = feed_pass(store, settings, feeds)
+        ratio = mostly_304 / changed
+        small = state_cost(store, 1000)
+        large = state_cost(store, 10_000)
+        scale = large / small
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        store.drop_all()
+        store.close()
+    return [
+        f"{FEEDS} feeds x {ITEMS} items on loopback; outcomes {outcomes_304} then {outcomes_changed}",
+        f"feed pass, 90% 304 / all changed: {mostly_304:.2f} s / {changed:.2f} s, ratio {ratio:.2f} "
+        f"(target <= 0.25{'' if ratio <= 0.25 else ': MISSED'})",
+        f"feed state per feed, 10,000 / 1,000 feeds: {large * 1e6:.0f} us / {small * 1e6:.0f} us, "
+        f"ratio {scale:.2f} (target <= 1.5{'' if scale <= 1.5 else ': MISSED'})",
+    ]

@@ -1,0 +1,270 @@
+"""Per-feed state: what newsmon remembers of a feed between polls, and its Elasticsearch I/O.
+
+One document per feed id in `${prefix}feeds` (resources/feeds-mapping.json). A batch reads its
+feeds' states with one `mget` and writes them back with one `bulk` request (chunked only past
+`CHUNK` feeds), never one request per feed: at 10,000 feeds the state costs two round trips.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timedelta
+from typing import Any
+
+from elasticsearch import Elasticsearch, NotFoundError
+
+from newsmon.clock import iso, parse_iso
+from newsmon.polling.hints import FeedHints, HttpHints
+from newsmon.polling.schedule import (
+    CEILING,
+    FLOOR,
+    GONE_AFTER,
+    PollOutcome,
+    ScheduleState,
+    health,
+    next_poll,
+)
+
+CHUNK = 5000
+_DATES = ("last_poll_at", "last_success_at", "failing_since", "next_due", "retry_until")
+
+
+@dataclass
+class FeedState:
+    id: str
+    url: str
+    final_url: str | None = None
+    moved_to: str | None = None  # target of a permanent redirect (301/308) not yet in the config
+    enabled: bool = True
+    conditional: bool = True  # validators sent (per-feed switch `conditional:` in feeds.yaml)
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    format: str | None = None
+    last_poll_at: datetime | None = None
+    last_status: int | None = None
+    last_outcome: str | None = None
+    error_class: str | None = None
+    last_error: str | None = None
+    last_success_at: datetime | None = None
+    consecutive_failures: int = 0
+    failing_since: datetime | None = None
+    next_due: datetime | None = None
+    retry_until: datetime | None = None  # Retry-After: no request before this, schedule or not
+    interval_s: int = FLOOR
+    interval_reason: str | None = None
+    recent_yield: list[int] = field(default_factory=list)
+    last_entries: int = 0
+    last_new: int = 0
+    hints: dict[str, Any] = field(default_factory=dict)
+    health: str = "ok"
+    warnings: list[str] = field(default_factory=list)
+
+    def to_doc(self) -> dict[str, Any]:
+        doc = asdict(self)
+        for key in _DATES:
+            doc[key] = iso(doc[key])
+        doc["@timestamp"] = doc["last_poll_at"]
+        return {k: v for k, v in doc.items() if v is not None}
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> FeedState:
+        names = {f.name for f in fields(cls)}
+        data = {k: v for k, v in doc.items() if k in names}
+        for key in _DATES:
+            if data.get(key):
+                data[key] = parse_iso(data[key])
+        return cls(**data)
+
+    def is_due(self, now: datetime, slack: timedelta = timedelta(0)) -> bool:
+        return self.next_due is None or self.next_due <= now + slack
+
+    def deferred_until(self, now: datetime) -> datetime | None:
+        """The Retry-After time still ahead, if any: honoured even by --ignore-schedule."""
+        return self.retry_until if self.retry_until and self.retry_until > now else None
+
+    def schedule_state(self) -> ScheduleState:
+        return ScheduleState(
+            interval=self.interval_s,
+            consecutive_failures=self.consecutive_failures,
+            recent_yield=tuple(self.recent_yield),
+            failing_since=self.failing_since,
+        )
+
+
+@dataclass
+class Poll:
+    """What one poll of one feed found, before the schedule is applied."""
+
+    outcome: str  # one of schedule.OUTCOMES
+    status: int | None = None
+    final_url: str | None = None
+    moved_to: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    format: str | None = None
+    error_class: str | None = None
+    error: str | None = None
+    retry_after: int | None = None
+    entries: int = 0
+    new: int = 0
+    warnings: list[str] = field(default_factory=list)
+    feed_hints: FeedHints | None = None
+    http_hints: HttpHints | None = None
+
+
+def error_class(reason: str) -> str:
+    """A short class of a FetchError's reason, for filtering in Kibana: http_404, timeout, ..."""
+    if match := re.match(r"HTTP (\d{3})", reason):
+        return f"http_{match.group(1)}"
+    for needle, name in (
+        ("timed out", "timeout"),
+        ("too slow", "timeout"),
+        ("redirect loop", "redirect_loop"),
+        ("redirects", "too_many_redirects"),
+        ("too large", "too_large"),
+        ("connection failed", "connection"),
+        ("cannot resolve", "dns"),
+        ("refused", "refused"),
+    ):
+        if needle in reason:
+            return name
+    return "error"
+
+
+def apply_poll(
+    state: FeedState,
+    poll: Poll,
+    now: datetime,
+    *,
+    floor: int = FLOOR,
+    ceiling: int = CEILING,
+    gone_after: timedelta = GONE_AFTER,
+    configured_url: str | None = None,
+) -> FeedState:
+    """The state after `poll`: validators, schedule (schedule.next_poll) and health."""
+    decided = next_poll(
+        state.schedule_state(),
+        PollOutcome(
+            kind=poll.outcome,
+            new_entries=poll.new,
+            total_entries=poll.entries,
+            error_class=poll.error_class,
+            status=poll.status,
+            retry_after=poll.retry_after,
+        ),
+        now,
+        feed_hints=poll.feed_hints,
+        http_hints=poll.http_hints,
+        floor=floor,
+        ceiling=ceiling,
+    )
+    s = FeedState(**{f.name: getattr(state, f.name) for f in fields(FeedState)})
+    s.url = configured_url or state.url
+    s.last_poll_at = now
+    s.last_outcome = poll.outcome
+    s.last_status = poll.status
+    s.next_due = decided.next_due
+    s.interval_s = decided.state.interval
+    s.interval_reason = decided.reason
+    s.consecutive_failures = decided.state.consecutive_failures
+    s.failing_since = decided.state.failing_since
+    s.recent_yield = list(decided.state.recent_yield)
+    s.retry_until = now + timedelta(seconds=poll.retry_after) if poll.retry_after else None
+    if poll.feed_hints is not None or poll.http_hints is not None:
+        s.hints = _hints(poll.feed_hints, poll.http_hints)
+    if poll.outcome in ("failed", "deferred"):
+        s.error_class = poll.error_class
+        s.last_error = poll.error
+    else:
+        s.error_class = None
+        s.last_error = None
+        s.last_success_at = now
+        s.final_url = poll.final_url or s.final_url
+        if poll.moved_to is not None or poll.outcome != "not_modified":
+            s.moved_to = poll.moved_to
+        # A 304 carries no new validators as a rule; keep the ones that earned it.
+        s.etag = poll.etag or (s.etag if poll.outcome == "not_modified" else None)
+        s.last_modified = poll.last_modified or (s.last_modified if poll.outcome == "not_modified" else None)
+        s.body_hash = poll.body_hash or s.body_hash
+        s.format = poll.format or s.format
+        if poll.outcome == "new_content":
+            s.warnings = list(poll.warnings)
+            s.last_entries = poll.entries
+            s.last_new = poll.new
+    if s.moved_to and s.moved_to == s.url:  # the operator copied the new URL into the config
+        s.moved_to = None
+    s.health = health(
+        enabled=s.enabled,
+        consecutive_failures=s.consecutive_failures,
+        last_status=s.last_status,
+        failing_since=s.failing_since,
+        warnings=s.warnings,
+        moved_to=s.moved_to,
+        now=now,
+        gone_after=gone_after,
+    )
+    return s
+
+
+def _hints(feed: FeedHints | None, http: HttpHints | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if feed is not None:
+        out.update(
+            ttl_minutes=feed.ttl_minutes,
+            update_period=feed.update_period,
+            update_frequency=feed.update_frequency,
+        )
+    if http is not None:
+        out.update(fresh_for=http.fresh_for, fresh_source=http.source, retry_after=http.retry_after)
+    return {k: v for k, v in out.items() if v is not None}
+
+
+class FeedStates:
+    """The `${prefix}feeds` index: bulk reads and writes of FeedState."""
+
+    def __init__(self, es: Elasticsearch, index: str):
+        self.es = es
+        self.index = index
+
+    @classmethod
+    def of(cls, store: Any) -> FeedStates:
+        return cls(store.es, store.feeds_index)
+
+    def get_many(self, ids: Iterable[str]) -> dict[str, FeedState]:
+        """States of `ids` that exist, one mget per CHUNK ids."""
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, FeedState] = {}
+        for start in range(0, len(wanted), CHUNK):
+            try:
+                resp = self.es.mget(index=self.index, ids=wanted[start : start + CHUNK])
+            except NotFoundError:  # index not created yet (setup not run): no state at all
+                return found
+            for doc in resp["docs"]:
+                if doc.get("found"):
+                    found[doc["_id"]] = FeedState.from_doc(doc["_source"])
+        return found
+
+    def put_many(self, states: Iterable[FeedState], refresh: bool = False) -> int:
+        """Write states, one bulk request per CHUNK; returns how many were written."""
+        batch = list(states)
+        written = 0
+        for start in range(0, len(batch), CHUNK):
+            operations: list[dict[str, Any]] = []
+            for state in batch[start : start + CHUNK]:
+                operations.append({"index": {"_index": self.index, "_id": state.id}})
+                operations.append(state.to_doc())
+            # Only the statuses come back: at 10,000 feeds the full answer costs more than the write.
+            resp = self.es.bulk(operations=operations, refresh=refresh, filter_path="errors,items.*.status")
+            written += sum(1 for item in resp.get("items", []) if item["index"].get("status", 500) < 300)
+        return written
+
+    def all(self, size: int = 10_000) -> list[FeedState]:
+        try:
+            resp = self.es.search(index=self.index, size=size, sort=[{"id": "asc"}])
+        except NotFoundError:
+            return []
+        return [FeedState.from_doc(h["_source"]) for h in resp["hits"]["hits"]]
