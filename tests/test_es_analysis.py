@@ -188,3 +188,168 @@ def test_bare_filter_names(es):
     ]
     assert tokens(es, tokenizer="standard", filter=["lowercase", "snowball"], text="running") == ["run"]
     assert tokens(es, tokenizer="standard", filter=["german_normalization"], text="Straße") == ["Strasse"]
+
+
+# ---- synonym_graph, synonym, keyword_marker, stemmer_override -------------------------------------
+
+
+def _with_analysis(es, index: str, analysis: dict, mappings: dict | None = None) -> None:
+    es.indices.create(
+        index=index,
+        settings={"number_of_shards": 1, "number_of_replicas": 0, "analysis": analysis},
+        mappings=mappings,
+    )
+
+
+def test_synonym_rules_are_parsed_by_the_preceding_chain(es, prefix):
+    """The rules meet the tokens as the chain before the filter made them: lowercased and stemmed,
+    with "arms" kept whole by keyword_marker, as analysis-common does it."""
+    index = f"{prefix}analysis-synonyms"
+    _with_analysis(
+        es,
+        index,
+        {
+            "filter": {
+                "keep_arms": {"type": "keyword_marker", "keywords": ["arms"]},
+                "porter": {"type": "stemmer", "language": "english"},
+                "syn": {
+                    "type": "synonym_graph",
+                    "synonyms": ["Weapons, arms", "ICBM => intercontinental missile"],
+                },
+                "oneway": {"type": "synonym_graph", "synonyms": ["weapon, arms"], "expand": False},
+                "old": {"type": "synonym", "synonyms": ["arms control, disarmament"]},
+            },
+            "analyzer": {
+                "after_stem": {
+                    "tokenizer": "standard",
+                    "filter": ["lowercase", "keep_arms", "porter", "syn"],
+                },
+                "before_stem": {
+                    "tokenizer": "standard",
+                    "filter": ["lowercase", "syn", "keep_arms", "porter"],
+                },
+                "contract": {"tokenizer": "standard", "filter": ["lowercase", "oneway"]},
+                "plain": {"tokenizer": "standard", "filter": ["lowercase", "old"]},
+            },
+        },
+    )
+    try:
+        # Rule "Weapons" was lowercased and stemmed to "weapon", so every form of the word expands.
+        assert sorted(tokens(es, index, analyzer="after_stem", text="weapon")) == ["arms", "weapon"]
+        assert sorted(tokens(es, index, analyzer="after_stem", text="WEAPONS")) == ["arms", "weapon"]
+        assert sorted(tokens(es, index, analyzer="after_stem", text="Arms")) == ["arms", "weapon"]
+        assert tokens(es, index, analyzer="after_stem", text="arm") == ["arm"]
+        # Before the stemmer the rule only knows the surface forms it was given.
+        assert tokens(es, index, analyzer="before_stem", text="weapon") == ["weapon"]
+        assert sorted(tokens(es, index, analyzer="before_stem", text="weapons")) == ["arms", "weapon"]
+        # Multi-word output, positions as a graph; a one-way rule; expand false maps to the first word.
+        out = es.indices.analyze(index=index, analyzer="after_stem", text="an ICBM test")["tokens"]
+        assert [(t["token"], t["position"]) for t in out] == [
+            ("an", 0), ("intercontinent", 1), ("missil", 2), ("test", 3),
+        ]  # fmt: skip
+        assert tokens(es, index, analyzer="contract", text="arms weapon") == ["weapon", "weapon"]
+        assert tokens(es, index, analyzer="plain", text="disarmament") == ["disarmament", "arms", "control"]
+    finally:
+        es.indices.delete(index=index, ignore_unavailable=True)
+
+
+def test_synonym_settings_errors_and_lenient(es):
+    chain = ["lowercase", {"type": "stop", "stopwords": "_english_"}]
+    from elasticsearch import BadRequestError
+
+    with pytest.raises(BadRequestError, match="synonym"):  # a stop word in a rule: the rule is refused
+        tokens(
+            es,
+            tokenizer="standard",
+            filter=[*chain, {"type": "synonym_graph", "synonyms": ["the, foo"]}],
+            text="x",
+        )
+    lenient = {"type": "synonym_graph", "synonyms": ["the, foo", "bar, baz"], "lenient": True}
+    assert sorted(tokens(es, tokenizer="standard", filter=[*chain, lenient], text="foo bar")) == [
+        "bar",
+        "baz",
+        "foo",
+    ]
+    with pytest.raises(BadRequestError, match="synonyms"):
+        tokens(es, tokenizer="standard", filter=[{"type": "synonym_graph"}], text="x")
+    with pytest.raises(BadRequestError, match="Invalid synonym rule"):
+        tokens(
+            es,
+            tokenizer="standard",
+            filter=[{"type": "synonym_graph", "synonyms": ["a => b => c"]}],
+            text="x",
+        )
+
+
+def test_keyword_marker_and_stemmer_override(es):
+    from elasticsearch import BadRequestError
+
+    def run(flt, text):
+        return tokens(es, tokenizer="standard", filter=["lowercase", flt, "porter_stem"], text=text)
+
+    assert run({"type": "keyword_marker", "keywords": ["arms"]}, "arms arm armed") == ["arms", "arm", "arm"]
+    assert run({"type": "keyword_marker", "keywords": ["ARMS"]}, "arms") == ["arm"]  # case counts by default
+    assert run({"type": "keyword_marker", "keywords": ["ARMS"], "ignore_case": True}, "arms") == ["arms"]
+    assert run({"type": "keyword_marker", "keywords_pattern": "^arm.*s$"}, "arms armaments weapons") == [
+        "arms", "armaments", "weapon",
+    ]  # fmt: skip
+    override = {"type": "stemmer_override", "rules": ["arms, armaments => arms", "mice => mouse"]}
+    assert run(override, "arms armaments mice running") == ["arms", "arms", "mouse", "run"]
+    with pytest.raises(BadRequestError, match="keywords"):
+        run({"type": "keyword_marker"}, "x")
+    with pytest.raises(BadRequestError, match="rules"):
+        run({"type": "stemmer_override"}, "x")
+    with pytest.raises(BadRequestError, match="override Rule"):
+        run({"type": "stemmer_override", "rules": ["arms"]}, "x")
+
+
+def test_search_time_synonyms_in_a_mapping(es, prefix):
+    """Index analyzer keeps "arms" whole; the search analyzer adds weapon ~ arms; a phrase is
+    analysed without synonyms (search_quote_analyzer)."""
+    index = f"{prefix}analysis-search-synonyms"
+    base = ["lowercase", "keep_arms", "porter"]
+    _with_analysis(
+        es,
+        index,
+        {
+            "filter": {
+                "keep_arms": {"type": "keyword_marker", "keywords": ["arms"]},
+                "porter": {"type": "stemmer", "language": "english"},
+                "syn": {"type": "synonym_graph", "synonyms": ["weapon, weapons, arms, armament, armaments"]},
+            },
+            "analyzer": {
+                "en": {"tokenizer": "standard", "filter": base},
+                "en_search": {"tokenizer": "standard", "filter": [*base, "syn"]},
+            },
+        },
+        {
+            "properties": {
+                "body": {
+                    "type": "text",
+                    "analyzer": "en",
+                    "search_analyzer": "en_search",
+                    "search_quote_analyzer": "en",
+                }
+            }
+        },  # fmt: skip
+    )
+    docs = {
+        "control": "Talks on arms control",
+        "nuclear": "Nuclear weapons tested",
+        "limb": "She broke her arm",
+    }
+    try:
+        for doc_id, body in docs.items():
+            es.index(index=index, id=doc_id, document={"body": body})
+        es.indices.refresh(index=index)
+
+        def found(query):
+            return {h["_id"] for h in es.search(index=index, query=query)["hits"]["hits"]}
+
+        assert found({"match": {"body": "weapon"}}) == {"control", "nuclear"}
+        assert found({"match": {"body": "arms"}}) == {"control", "nuclear"}
+        assert found({"match": {"body": "arm"}}) == {"limb"}
+        assert found({"match_phrase": {"body": "weapons control"}}) == set()
+        assert found({"match_phrase": {"body": "arms control"}}) == {"control"}
+    finally:
+        es.indices.delete(index=index, ignore_unavailable=True)

@@ -65,6 +65,10 @@ def store(es_url: str):
     arts.append(article(90, "en", "A test of nuclear weapons was reported.", title="Exact"))
     arts.append(article(91, "en", "Weapons were moved; nuclear talks went on.", title="Apart"))
     arts.append(article(92, "pl", "Broń jądrowa i rakiety.", title="Polish"))
+    # Domain synonyms (search time): "arms" is weapons; "arm" is a limb.
+    arts.append(article(93, "en", "Control of the proliferation of arms was on the agenda.", title="Geneva"))
+    arts.append(article(94, "en", "The goalkeeper broke her arm and was taken off.", title="Sport"))
+    arts.append(article(95, "es", "El control de armamentos fue el tema principal.", title="Ginebra"))
     result = s.index_articles(arts, {})
     assert not result.errors
     s.refresh()
@@ -96,6 +100,64 @@ def test_quoted_phrase_matches_exactly(store):
     assert {"a90", "a91"} <= _ids(store, "weapon nuclear")  # bare words: stemmed, any order
 
 
+WEAPONS_EN = {ID["en"], "a90", "a91"}  # "nuclear weapons", "nuclear weapons", "Weapons were moved"
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    "query, must, must_not",
+    [
+        ("weapon", WEAPONS_EN | {"a93"}, {"a94"}),  # "arms" is weapons; a broken arm is not
+        ("weapons", WEAPONS_EN | {"a93"}, {"a94"}),
+        ("Weaponry", WEAPONS_EN | {"a93"}, {"a94"}),
+        ("arms", WEAPONS_EN | {"a93"}, {"a94"}),  # and the other way round
+        ("armaments", WEAPONS_EN | {"a93"}, {"a94"}),
+        ("arm", {"a94"}, WEAPONS_EN | {"a93"}),  # the limb finds only the limb
+        ("arma", {ID["es"], "a95"}, set()),  # es: armas ~ armamentos
+        ("armamento", {ID["es"], "a95"}, set()),
+        ('"nuclear arms"', set(), WEAPONS_EN),  # a phrase stays exact: no synonyms inside quotes
+        ('"of arms"', {"a93"}, set()),
+    ],
+)
+def test_domain_synonyms_at_search_time(store, query, must, must_not):
+    found = _ids(store, query)
+    assert must <= found, (query, found)
+    assert not (must_not & found), (query, found)
+
+
+@pytest.mark.integration
+def test_synonym_match_is_highlighted(store):
+    hit = next(h for h in search(store, "weapon")["hits"] if h["id"] == "a93")
+    assert any("**arms**" in frag for frag in hit["highlights"]), hit["highlights"]
+
+
+def test_search_analyzers_match_the_template():
+    import json
+    from importlib import resources
+
+    from newsmon.analysis import LANGUAGES, SEARCH_ANALYZERS
+
+    body = json.loads(
+        resources.files("newsmon.resources").joinpath("articles-template.json").read_text("utf-8")
+    )
+    props = body["template"]["mappings"]["properties"]
+    defined = body["template"]["settings"]["analysis"]["analyzer"]
+    for lang, analyzer in LANGUAGES.items():
+        for name in ("title", "body", "summary"):
+            spec = props[f"{name}_{lang}"]
+            assert spec["analyzer"] == analyzer
+            assert spec.get("search_analyzer") == SEARCH_ANALYZERS.get(lang), spec
+            if lang in SEARCH_ANALYZERS:
+                # Exact phrases never expand; the search chain is the index chain plus synonyms.
+                assert spec["search_quote_analyzer"] == analyzer
+                index_chain = defined[analyzer]["filter"]
+                search_chain = defined[SEARCH_ANALYZERS[lang]]["filter"]
+                assert (
+                    search_chain[: len(index_chain)] == index_chain
+                    and len(search_chain) == len(index_chain) + 1
+                )
+
+
 @pytest.mark.integration
 def test_unsupported_language_falls_back_to_standard(store):
     assert _ids(store, "rakiety") == {"a92"}  # the exact word, standard analysis
@@ -113,8 +175,14 @@ def test_alert_rules_match_inflected_forms(store, tmp_path: Path):
         encoding="utf-8",
     )
     assert sync_rules(store, load_alerts(rules)).errors == []
-    got = {(m.rule["rule_id"], m.story["_id"]) for m in percolate(store, [*ID.values(), "a90", "a91", "a92"])}
-    assert got == {("weapon", ID["en"]), ("weapon", "a90"), ("weapon", "a91"), ("arma", ID["es"])}
+    got = {
+        (m.rule["rule_id"], m.story["_id"])
+        for m in percolate(store, [*ID.values(), "a90", "a91", "a92", "a93", "a94", "a95"])
+    }
+    assert got == {
+        ("weapon", ID["en"]), ("weapon", "a90"), ("weapon", "a91"), ("weapon", "a93"),  # a93 says "arms"
+        ("arma", ID["es"]), ("arma", "a95"),  # a95 says "armamentos"
+    }  # fmt: skip
 
 
 @pytest.mark.integration

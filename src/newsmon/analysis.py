@@ -16,13 +16,16 @@ from typing import Any
 
 # Detected language (py3langid's ISO 639-1 code) -> analyzer in articles-template.json.
 LANGUAGES = {
-    "en": "english",
+    "en": "newsmon_english",  # "arms" kept from stemming; synonyms at search time
     "es": "newsmon_spanish",  # spanish_plural then light_spanish: "arma" finds "armas"
     "fr": "french",
     "de": "german",
     "ru": "russian",
     "it": "italian",
 }
+# Search-time analyzers with the domain synonyms (weapon ~ arms), where the template has them; the
+# other copies are searched with their index analyzer. Used where Python analyses a query itself.
+SEARCH_ANALYZERS = {"en": "newsmon_english_search", "es": "newsmon_spanish_search"}
 ANALYSED = ("title", "body", "summary")  # the text fields that get a per-language copy
 QUOTE_SUFFIX = "_exact"  # <field>_<lang>_exact is an alias of <field>
 

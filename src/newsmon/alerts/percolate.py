@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from elasticsearch import BadRequestError
+
 from newsmon.alerts.rules import AlertRule, LoadedAlerts
 from newsmon.alerts.terms import required_terms
-from newsmon.analysis import ANALYSED, LANGUAGES, base_field, stemmed_fields
+from newsmon.analysis import ANALYSED, LANGUAGES, SEARCH_ANALYZERS, base_field, stemmed_fields
 from newsmon.search import highlight, merged_highlights, query_string
 from newsmon.store import Store, resource_json
 
@@ -46,9 +48,23 @@ def _analyze(store: Store, text: str, field: str = "body") -> list[str]:
     return [t["token"] for t in resp["tokens"]]
 
 
+def _search_tokens(store: Store, text: str, lang: str) -> list[str]:
+    """A word as the search analyzer of `body_<lang>` sees it: stems plus domain synonyms ("weapon"
+    -> weapon, arms, ...), so a rule finds the stories its query matches. An index from before the
+    synonyms (schema v2) lacks that analyzer: then the field's own analysis."""
+    analyzer = SEARCH_ANALYZERS.get(lang)
+    if analyzer:
+        try:
+            resp = store.es.indices.analyze(index=store.alias, analyzer=analyzer, text=text)
+            return [t["token"] for t in resp["tokens"]]
+        except BadRequestError:
+            pass
+    return _analyze(store, text, f"body_{lang}")
+
+
 def _stems(store: Store, text: str) -> list[str]:
-    """ "<lang>:<stem>" terms of a word in every language copy."""
-    return [f"{lang}:{t}" for lang in LANGUAGES for t in _analyze(store, text, f"body_{lang}")]
+    """ "<lang>:<stem>" terms of a word in every language copy, synonyms included."""
+    return [f"{lang}:{t}" for lang in LANGUAGES for t in _search_tokens(store, text, lang)]
 
 
 class _TermPicker:

@@ -53,6 +53,9 @@ import java.util.function.Function;
  *       {@code porter_stem}, {@code kstem}, the {@code *_stem} filters, {@code asciifolding},
  *       {@code elision}, {@code cjk_width}, {@code decimal_digit} and the {@code *_normalization} /
  *       {@code scandinavian_folding} filters.
+ *   <li>Configured only (they need settings), see {@link SynonymFilters}: {@code synonym_graph} and
+ *       {@code synonym} (Solr-format rules parsed with the analyzer's preceding chain),
+ *       {@code keyword_marker}, {@code stemmer_override}.
  * </ul>
  *
  * <p>Never install this next to analysis-common (the full distribution): the names would be
@@ -121,6 +124,28 @@ public final class NewsmonAnalysisPlugin extends Plugin implements AnalysisPlugi
         filters.put(
             "elision",
             AnalysisPlugin.requiresAnalysisSettings((indexSettings, env, name, settings) -> Factories.elision(env, name, settings))
+        );
+        filters.put(
+            "synonym_graph",
+            AnalysisPlugin.requiresAnalysisSettings(
+                (indexSettings, env, name, settings) -> new SynonymFilters.Synonyms(env, name, settings, true)
+            )
+        );
+        filters.put(
+            "synonym",
+            AnalysisPlugin.requiresAnalysisSettings(
+                (indexSettings, env, name, settings) -> new SynonymFilters.Synonyms(env, name, settings, false)
+            )
+        );
+        filters.put(
+            "keyword_marker",
+            AnalysisPlugin.requiresAnalysisSettings((indexSettings, env, name, settings) -> SynonymFilters.keywordMarker(env, name, settings))
+        );
+        filters.put(
+            "stemmer_override",
+            AnalysisPlugin.requiresAnalysisSettings(
+                (indexSettings, env, name, settings) -> SynonymFilters.stemmerOverride(env, name, settings)
+            )
         );
         for (Simple simple : SIMPLE) {
             filters.put(
