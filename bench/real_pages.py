@@ -223,7 +223,8 @@ def bench_real_pages(copies: int = COPIES, feeds: int = FEEDS) -> dict[str, Any]
                     with step("pass"):
                         batches = newsmon_run.prepare(settings)
                         ids = [i for b in batches for i in b]
-                        batch = newsmon_run.process_batch(ids, settings).to_dict()
+                        with step("batch (fetch, extract, tag, index)"):
+                            batch = newsmon_run.process_batch(ids, settings).to_dict()
                         with step("clustering"):
                             merged = newsmon_run.cluster(settings, [batch])
                         with step("alerts"):
@@ -275,6 +276,7 @@ def run(copies: int = COPIES) -> list[str]:
         f"ratio pass / bare:                      {ratio:7.2f}   (target >= {TARGET}, aim {AIM}: {verdict})",
         f"pass CPU per page: newsmon {1000 * own / n:.1f} ms (workers included), "
         f"Elasticsearch {1000 * es / n:.1f} ms, wall {1000 * wall / n:.1f} ms",
+        "wall: " + ", ".join(f"{k} {v[0]:.1f} s" for k, v in r["spent"].items() if k != "pass"),
         "CPU per page, by part:",
     ]
     lines += [f"  {name:<58} {v:6.2f} ms" for name, v in ms.items()]

@@ -154,7 +154,9 @@ def test_a_rejected_write_is_an_error_naming_the_url():
     good, bad = article("https://example.org/good"), article("https://example.org/bad")
     store.failing.add(bad.id)
     index_batch(store, [good, bad], {}, summary, chunk_size=10)
-    assert summary.errors == [{"url": "https://example.org/bad", "error": "index failed: mapper_parsing_exception"}]
+    assert summary.errors == [
+        {"url": "https://example.org/bad", "error": "index failed: mapper_parsing_exception"}
+    ]
     assert (summary.articles_new, summary.indexed) == (1, 1)
 
 

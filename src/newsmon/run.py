@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from newsmon.clock import now_iso, parse_iso
@@ -76,10 +77,10 @@ def prepare(settings: Settings) -> list[list[str]]:
 
 def process_batch(feed_ids: list[str], settings: Settings, store: Store | None = None) -> RunSummary:
     """Fetch the feeds of one batch and index what is new in them. Returns counts and ids only."""
-    from newsmon.articles import collect_articles
+    from newsmon.articles import FailedPage, iter_articles
     from newsmon.feeds import fetch_feeds
     from newsmon.fetching import Fetcher
-    from newsmon.indexing import index_batch, is_newer
+    from newsmon.indexing import StreamingIndexer, is_newer
     from newsmon.records import FeedEntry
 
     started = time.monotonic()
@@ -99,12 +100,25 @@ def process_batch(feed_ids: list[str], settings: Settings, store: Store | None =
             known = store.known(unique)
             todo = [e for e in unique.values() if e.id not in known or is_newer(e, known[e.id])]
             summary.already_indexed += len(unique) - len(todo)
+            # Pages that broke their extraction budget wait for their retry time.
+            deferred = store.deferred([e.id for e in todo], datetime.now(UTC))
+            todo = [e for e in todo if e.id not in deferred]
             log.info(
-                "batch %s: %d entries, %d unique, %d already indexed, %d pages to fetch",
-                ",".join(feed_ids), len(entries), len(unique), len(unique) - len(todo), len(todo),
+                "batch %s: %d entries, %d unique, %d already indexed, %d failed earlier and deferred, "
+                "%d pages to fetch",
+                ",".join(feed_ids), len(entries), len(unique), len(unique) - len(todo) - len(deferred),
+                len(deferred), len(todo),
             )  # fmt: skip
-            articles = collect_articles(fetcher, todo, settings, summary)
-        index_batch(store, articles, known, summary, settings.bulk_chunk)
+            # Indexed chunk by chunk as pages are extracted: the batch never holds all its articles.
+            indexer = StreamingIndexer(store, known, summary, settings.bulk_chunk)
+            failed: list[FailedPage] = []
+            for item in iter_articles(fetcher, todo, settings, summary):
+                if isinstance(item, FailedPage):
+                    failed.append(item)
+                else:
+                    indexer.add(item)
+            indexer.flush()
+            store.record_failed_pages([(f.entry_id, f.url, f.reason) for f in failed], datetime.now(UTC))
     finally:
         if own_store:
             store.close()
