@@ -21,7 +21,7 @@ from typing import Any
 
 from newsmon.clock import iso, now_iso
 from newsmon.errors import FetchError
-from newsmon.extract import content_hash, extract_page
+from newsmon.extract import content_hash, extract_page, warm_up
 from newsmon.fetching import HTML_TYPES, Fetched, Fetcher
 from newsmon.records import Article, FeedEntry
 from newsmon.settings import Settings
@@ -194,6 +194,7 @@ def iter_articles(
         return
     topics_path = settings.topics_path
     _tagger(topics_path)  # load and validate the taxonomy once, before any worker is forked
+    warm_up()  # ... and what extraction loads on first use, so no worker spends its budget on it
     # Workers first: they are forked before the fetch threads exist (see newsmon.workers).
     pool = _start_pool(settings, len(todo))
     fetching = _Fetching(fetcher, todo, window=PAGE_WINDOW_PER_WORKER * max(1, settings.workers))
@@ -218,6 +219,7 @@ def iter_articles(
 
     def outcome(entry: FeedEntry, result: Any) -> Article | FailedPage | None:
         if isinstance(result, Failed):
+            log.error("page %s: %s; its worker was replaced", entry.link, result.reason)
             summary.errors.append({"url": entry.link, "error": result.reason})
             return FailedPage(entry.id, entry.link, result.reason)
         _link, made = result

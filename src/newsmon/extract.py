@@ -511,6 +511,29 @@ def extract_page(
     )
 
 
+_WARM_UP_PAGE = (
+    "<html lang='en'><head><title>Talks resume</title><meta name='author' content='A Writer'></head><body>"
+    "<article><h1>Talks resume</h1><p class='byline'>Tuesday, 2 March 2021, 10:15 CET</p>"
+    + "<p>Negotiators met in Geneva on Tuesday to discuss the future of strategic stability and the "
+    "limits on deployed warheads, officials said after the session ended.</p>"
+    * 4
+    + "</article></body></html>"
+)
+_warm = False
+
+
+def warm_up() -> None:
+    """Load what extraction loads on its first page (language model, date parsers: seconds) in this
+    process, so that forked workers start ready instead of paying for it out of a page's budget."""
+    global _warm
+    if not _warm:
+        import dateparser  # htmldate's free-text dates: its time-zone tables are built on first use
+
+        extract_page(_WARM_UP_PAGE, "http://example.org/warm-up")
+        dateparser.parse("Tuesday, 2 March 2021, 10:15 CET")
+        _warm = True
+
+
 def _title_only(text: str, title: str | None) -> Cleaned:
     """Without cleanup: only the leading <h1> that repeats the stored title goes."""
     if title:

@@ -14,15 +14,12 @@ runs `_serve` (no locks of the fetch threads are needed there), and a replacemen
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
-
-log = logging.getLogger(__name__)
 
 POLL_S = 0.05  # how often an idle pool looks for new jobs while workers are busy
 
@@ -147,11 +144,6 @@ class WorkerPool:
                     w.key = None
                     yield key, result
                 elif time.monotonic() - w.started > self.timeout:
-                    log.error(
-                        "extraction of %s took more than %.1f s: worker killed and replaced",
-                        key,
-                        self.timeout,
-                    )
                     self._replace(w, kill=True)
                     yield (
                         key,
