@@ -1,7 +1,9 @@
 """Peak memory of a pass: the whole pass over 500 and over 5,000 generated pages, each in a fresh
 process (peak RSS is a high-water mark, so one process per size). Articles are indexed in chunks as
 they are extracted and only a bounded window of pages is in flight, so the peak should hardly grow
-with the batch. Target: peak RSS at 5,000 pages at most 1.5 x that at 500.
+with the batch. Target: peak RSS at 5,000 pages at most 1.5 x that at 500. The peak is read after the
+batch step and after the whole pass: story clustering (newsmon.dedupe) reads every new article's
+body and fingerprints in one request, so the whole-pass figure grows with the batch.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from bench.pipeline import bench_pipeline
 r = bench_pipeline({pages}, 4, bare=False)
 own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({{"own_kib": own, "largest_child_kib": kids, "per_s": r["pipeline_articles_per_s"]}}))
+print(json.dumps({{"own_kib": own, "batch_kib": r["peak_rss_kib"]["batch"], "largest_child_kib": kids,
+                  "per_s": r["pipeline_articles_per_s"]}}))
 """
 
 
@@ -34,12 +37,14 @@ def peak(pages: int) -> dict[str, float]:
 
 def run() -> list[str]:
     got = {n: peak(n) for n in SIZES}
-    small, large = (got[n]["own_kib"] / 1024 for n in SIZES)
-    ratio = large / small
     lines = [
-        f"peak RSS of a pass over {n:>5} generated pages: {got[n]['own_kib'] / 1024:6.0f} MiB "
-        f"(largest child {got[n]['largest_child_kib'] / 1024:.0f} MiB; {got[n]['per_s']:.0f} articles/s)"
+        f"peak RSS over {n:>5} generated pages: batch (fetch, extract, tag, index) "
+        f"{got[n]['batch_kib'] / 1024:5.0f} MiB, whole pass {got[n]['own_kib'] / 1024:5.0f} MiB "
+        f"(largest worker {got[n]['largest_child_kib'] / 1024:.0f} MiB; {got[n]['per_s']:.0f} articles/s)"
         for n in SIZES
     ]
-    verdict = "met" if ratio <= TARGET else "NOT met"
-    return [*lines, f"ratio {SIZES[1]} / {SIZES[0]}: {ratio:.2f}   (target <= {TARGET}: {verdict})"]
+    for what, key in (("batch", "batch_kib"), ("whole pass, clustering included", "own_kib")):
+        ratio = got[SIZES[1]][key] / got[SIZES[0]][key]
+        verdict = "met" if ratio <= TARGET else "NOT met"
+        lines.append(f"ratio {SIZES[1]} / {SIZES[0]}, {what}: {ratio:.2f}   (target <= {TARGET}: {verdict})")
+    return lines

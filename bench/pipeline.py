@@ -46,6 +46,15 @@ def _site(root: Path, pages: int, feeds: int) -> list[str]:
     return paths
 
 
+def _peak_rss_kib() -> int:
+    """This process's peak RSS so far (VmHWM), in KiB; 0 where /proc is missing."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+
+
 def bench_pipeline(pages: int, feeds: int, bare: bool = True) -> dict[str, float]:
     """`bare=False` skips the bare trafilatura run and does not hold the pages in this process
     (the peak RSS measurement)."""
@@ -80,6 +89,7 @@ def bench_pipeline(pages: int, feeds: int, bare: bool = True) -> dict[str, float
                        NEWSMON_FEEDS_FILE=str(feeds_file), NEWSMON_ALERTS_FILE=str(alerts_file))  # fmt: skip
             settings = load_settings(env)
             phases: dict[str, float] = {}
+            peak_rss: dict[str, int] = {}
             try:
                 start = time.perf_counter()
                 t = time.perf_counter()
@@ -88,6 +98,7 @@ def bench_pipeline(pages: int, feeds: int, bare: bool = True) -> dict[str, float
                 t = time.perf_counter()
                 batch = newsmon_run.process_batch([i for b in batches for i in b], settings).to_dict()
                 phases["fetch, extract, tag, index"] = time.perf_counter() - t
+                peak_rss["batch"] = _peak_rss_kib()
                 t = time.perf_counter()
                 merged = newsmon_run.cluster(settings, [batch])
                 phases["story clusters"] = time.perf_counter() - t
@@ -112,6 +123,7 @@ def bench_pipeline(pages: int, feeds: int, bare: bool = True) -> dict[str, float
         "pipeline_articles_per_s": summary.indexed / pipe_s,
         "workers": settings.workers,
         "phases": phases,  # type: ignore[dict-item]
+        "peak_rss_kib": peak_rss,  # type: ignore[dict-item]
     }
 
 
