@@ -119,9 +119,7 @@ def test_each_dag_task_has_a_package_function_of_its_name():
     from newsmon import run
 
     bag = DagBag(dag_folder=str(ROOT / "dags"))
-    task_ids = {
-        t.task_id for dag_id in ("news_monitor", "news_alert_digest") for t in bag.get_dag(dag_id).tasks
-    }
+    task_ids = {t.task_id for dag_id in ("news_monitor", "news_alert_digest") for t in bag.get_dag(dag_id).tasks}
     assert task_ids == {"prepare", "process_batch", "cluster", "alert", "summarize", "send_digests"}
     missing = [t for t in task_ids if not callable(getattr(run, t, None))]
     assert missing == []
