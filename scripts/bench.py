@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-NAMES = ("pipeline", "extraction", "tagging", "dedupe", "alerts", "feeds")
+NAMES = ("real_pages", "pipeline", "memory", "extraction", "tagging", "dedupe", "alerts", "feeds")
 
 
 def main() -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from newsmon.indexing import index_batch, is_newer
+from newsmon.indexing import StreamingIndexer, index_batch, is_newer
 from newsmon.records import Article, FeedEntry
 from newsmon.store import IndexResult, Known
 from newsmon.summary import RunSummary
@@ -164,6 +164,44 @@ def test_nothing_to_write_writes_nothing():
     store, summary = MemoryStore(), summary_for()
     index_batch(store, [], {}, summary, chunk_size=10)
     assert store.writes == [] and store.updates == [] and summary.indexed == 0
+
+
+def _mixed_batch(store: MemoryStore) -> tuple[list[Article], dict[str, Known]]:
+    """New pages, two links to one page far apart, an update, a page stored under its canonical URL."""
+    canonical, stored_canonical = "https://example.org/story", "https://example.org/old-story"
+    store.store(doc_id(stored_canonical), [doc_id(stored_canonical)])
+    update_link = "https://example.org/updated"
+    known = {
+        doc_id(canonicalize(update_link)): store.store("upd", ["upd", doc_id(canonicalize(update_link))])
+    }
+    arts = [
+        article("https://example.org/story?utm_source=x&id=1", canonical=canonical),
+        article("https://example.org/a", topics=["arms_control"]),
+        article(update_link),
+        article("https://example.org/b"),
+        article("https://m.example.org/old-story", canonical=stored_canonical),
+        article("https://example.org/amp/story", canonical=canonical),  # another chunk than the first
+        article("https://example.org/c"),
+    ]
+    return arts, known
+
+
+def test_streaming_in_chunks_decides_and_counts_as_one_batch():
+    whole, chunked = MemoryStore(), MemoryStore()
+    one, streamed = summary_for("feed-a"), summary_for("feed-a")
+    arts, known = _mixed_batch(whole)
+    index_batch(whole, arts, known, one, chunk_size=10)
+    arts, known = _mixed_batch(chunked)
+    indexer = StreamingIndexer(chunked, known, streamed, chunk_size=2)
+    for art in arts:
+        indexer.add(art)
+    indexer.flush()
+    assert chunked.docs == whole.docs  # same documents with the same URL forms
+    assert sorted(chunked.writes) == sorted(whole.writes)
+    assert streamed.to_dict() | {"new_ids": sorted(streamed.new_ids)} == one.to_dict() | {
+        "new_ids": sorted(one.new_ids)
+    }
+    assert (one.articles_new, one.articles_updated, one.already_indexed) == (4, 1, 2)
 
 
 def test_an_entry_is_newer_only_when_the_feed_says_it_changed():

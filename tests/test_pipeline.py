@@ -149,3 +149,46 @@ def test_cli_run_json_matches_the_contract(site, settings_for):
     finally:
         store.close()
     assert found["total"] >= 1 and "arms_control" in found["hits"][0]["topics"]
+
+
+def test_a_page_past_its_extraction_budget_is_stopped_recorded_and_not_refetched(
+    site, settings_for, monkeypatch
+):
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    from newsmon import articles
+
+    slow = "geneva-strategic-stability-round"
+    real = articles.build_article
+
+    def build(fetched, entry, topics_path):  # a page that hangs its parser, as a crafted one could
+        if slow in entry.link:
+            time.sleep(600)
+        return real(fetched, entry, topics_path)
+
+    monkeypatch.setattr(articles, "build_article", build)  # the workers are forked with it
+    settings = settings_for(DEMO % {"base": site.base_url}, extract_timeout=2, workers=2)
+    started = time.monotonic()
+    first = run_pass(settings)
+    assert time.monotonic() - started < 400  # the slow page did not hold the pass for its 600 s
+    stopped = [e for e in first.errors if slow in e.get("url", "")]
+    assert len(stopped) == 1 and "took more than 2 s" in stopped[0]["error"]
+    assert first.articles_new == 5 and len(first.errors) == 1
+    assert not any(slow in d["url"] for d in docs(settings))
+
+    store = Store.from_settings(settings)
+    try:
+        hits = store.es.search(index=store.failed_index, query={"match_all": {}})["hits"]["hits"]
+        assert len(hits) == 1 and slow in hits[0]["_source"]["url"] and hits[0]["_source"]["failures"] == 1
+        now = datetime.now(UTC)
+        assert store.deferred([hits[0]["_id"]], now) == {hits[0]["_id"]}
+        assert store.deferred([hits[0]["_id"]], now + timedelta(hours=7)) == set()  # due again later
+    finally:
+        store.close()
+
+    pages_before = dict(site.hits)
+    second = run_pass(settings)
+    assert second.errors == [] and second.articles_new == 0
+    refetched = {p for p, n in site.hits.items() if p.endswith(".html") and n > pages_before.get(p, 0)}
+    assert refetched == set()  # the failed page waits for its retry time

@@ -1,23 +1,27 @@
 """From new feed entries to Articles: fetch the pages, then extract, tag and fingerprint each one in
 a pool of worker processes (or inline, for a few pages).
 
-One broken page never ends a batch: its reason is returned instead of an Article. A worker that
-dies (memory, a crash in a parser) is replaced by extraction in the calling process.
+One broken page never ends a batch: its reason is returned instead of an Article. A page whose
+extraction outlasts NEWSMON_EXTRACT_TIMEOUT, or kills its worker (memory, a crash in a parser), has
+its worker replaced (newsmon.workers) and is returned as a FailedPage, to be retried later. Pages
+stream through: fetched into a bounded window, extracted, yielded, so a batch of any length holds
+only a few pages at a time.
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
-from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+import queue
+import threading
+from collections.abc import Collection, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from newsmon.clock import iso, now_iso
 from newsmon.errors import FetchError
-from newsmon.extract import LANGUAGE_SURE, content_hash, extract_page
+from newsmon.extract import LANGUAGE_SURE, content_hash, extract_page, warm_up
 from newsmon.fetching import HTML_TYPES, Fetched, Fetcher
 from newsmon.records import Article, FeedEntry
 from newsmon.settings import Settings
@@ -25,11 +29,12 @@ from newsmon.similarity import fingerprint
 from newsmon.summary import RunSummary
 from newsmon.tagging import Tagger, load_taxonomy
 from newsmon.urls import doc_id, domain
+from newsmon.workers import Failed, WorkerPool
 
 log = logging.getLogger(__name__)
 
 PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
-POOL_MIN_PAGES = 16  # below this a process pool costs more to start than it saves
+PAGE_WINDOW_PER_WORKER = 4  # fetched pages waiting for a worker: enough to keep each one busy
 
 _TAGGER: Tagger | None = None
 _TAGGER_PATH: Path | None = None
@@ -113,48 +118,45 @@ def _worker(fetched: Fetched, entry: FeedEntry, topics_path: Path) -> tuple[str,
         return entry.link, f"extraction failed: {type(exc).__name__}: {exc}"
 
 
-class _Inline(Executor):
-    """An executor that runs each call at once, in this process."""
+@dataclass(frozen=True)
+class FailedPage:
+    """A page whose extraction was stopped (past NEWSMON_EXTRACT_TIMEOUT) or killed its worker:
+    not fetched again before a later retry time."""
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        fut: Future[Any] = Future()
-        try:
-            fut.set_result(fn(*args, **kwargs))
-        except BaseException as exc:
-            fut.set_exception(exc)
-        return fut
+    entry_id: str
+    url: str
+    reason: str
 
 
-def _noop() -> None:
-    return None
+class _Fetching:
+    """Pages fetched by threads into a bounded queue: a thread with a page waits while the queue is
+    full, so at most `window` + fetch_concurrency pages are held, however long the batch. Politely:
+    a per-host cap and gap, and robots.txt unless the entry's feed is in `robots_off`."""
 
+    def __init__(
+        self, fetcher: Fetcher, entries: list[FeedEntry], window: int, robots_off: Collection[str] = ()
+    ) -> None:
+        from newsmon.politeness import HostGate, Robots
 
-def _extraction_pool(settings: Settings, pages: int) -> Executor:
-    if settings.workers <= 1 or pages < POOL_MIN_PAGES:
-        return _Inline()
-    # fork, not spawn or forkserver: those re-run the caller's __main__ in every worker (any script
-    # without a main guard breaks) and re-import trafilatura there. Forking is only safe from a
-    # process with no other threads, so the pool is created, and all its workers forked (fork
-    # contexts start every worker at the first submit), before the fetch threads exist.
-    pool = ProcessPoolExecutor(max_workers=settings.workers, mp_context=multiprocessing.get_context("fork"))
-    pool.submit(_noop).result()
-    return pool
+        self.fetcher = fetcher
+        self.gate = HostGate(fetcher.settings.host_concurrency, fetcher.settings.host_min_gap)
+        self.robots = Robots(fetcher)
+        self.robots_off = frozenset(robots_off)
+        self.queue: queue.Queue[tuple[FeedEntry, Fetched | FetchError]] = queue.Queue(maxsize=window)
+        self.stopping = threading.Event()
+        self.pool = ThreadPoolExecutor(
+            max_workers=fetcher.settings.fetch_concurrency, thread_name_prefix="fetch"
+        )
+        for entry in entries:
+            self.pool.submit(self._fetch, entry)
 
-
-def fetch_pages(
-    fetcher: Fetcher, entries: list[FeedEntry], robots_off: frozenset[str] | set[str] = frozenset()
-) -> Iterator[tuple[FeedEntry, Fetched | FetchError]]:
-    """Pages of `entries`, politely (per-host cap and gap, robots.txt unless the feed is in `robots_off`)."""
-    from newsmon.politeness import HostGate, Robots
-
-    gate = HostGate(fetcher.settings.host_concurrency, fetcher.settings.host_min_gap)
-    robots = Robots(fetcher)
-
-    def get(entry: FeedEntry) -> Fetched:
-        if entry.feed_id not in robots_off and not robots.allowed(entry.link):
+    def _get(self, entry: FeedEntry) -> Fetched:
+        if entry.feed_id not in self.robots_off and not self.robots.allowed(entry.link):
             raise FetchError(entry.link, "disallowed by robots.txt")
-        with gate.slot(entry.link):
-            fetched = fetcher.get(entry.link, max_bytes=fetcher.settings.max_page_bytes, accept=PAGE_ACCEPT)
+        with self.gate.slot(entry.link):
+            fetched = self.fetcher.get(
+                entry.link, max_bytes=self.fetcher.settings.max_page_bytes, accept=PAGE_ACCEPT
+            )
         kind = fetched.content_type
         if kind and kind not in HTML_TYPES:
             raise FetchError(entry.link, f"not an HTML page ({kind})")
@@ -162,59 +164,108 @@ def fetch_pages(
             raise FetchError(entry.link, "not an HTML page (a PDF without content type)")
         return fetched
 
-    with ThreadPoolExecutor(max_workers=fetcher.settings.fetch_concurrency) as pool:
-        futures = {pool.submit(get, e): e for e in entries}
-        for fut in as_completed(futures):
-            entry = futures[fut]
+    def _fetch(self, entry: FeedEntry) -> None:
+        if self.stopping.is_set():
+            return
+        got: Fetched | FetchError
+        try:
+            got = self._get(entry)
+        except FetchError as exc:
+            got = exc
+        except Exception as exc:
+            got = FetchError(entry.link, f"{type(exc).__name__}: {exc}")
+        while not self.stopping.is_set():
             try:
-                yield entry, fut.result()
-            except FetchError as exc:
-                yield entry, exc
-            except Exception as exc:
-                yield entry, FetchError(entry.link, f"{type(exc).__name__}: {exc}")
+                self.queue.put((entry, got), timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def take(self, wait_s: float) -> tuple[FeedEntry, Fetched | FetchError] | None:
+        try:
+            return self.queue.get(timeout=wait_s) if wait_s > 0 else self.queue.get_nowait()
+        except queue.Empty:
+            return None
+
+    def close(self) -> None:
+        self.stopping.set()
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def collect_articles(
+def _start_pool(settings: Settings, pages: int) -> WorkerPool | None:
+    """Extraction processes; None (extraction in this process, without a time budget) only where
+    this process may not have children (a daemonic worker of some executors)."""
+    try:
+        return WorkerPool(_worker, min(settings.workers, pages), settings.extract_timeout)
+    except (AssertionError, OSError) as exc:
+        log.warning(
+            "no extraction processes (%s): pages are extracted in this process, without a time budget", exc
+        )
+        return None
+
+
+def iter_articles(
     fetcher: Fetcher,
     todo: list[FeedEntry],
     settings: Settings,
     summary: RunSummary,
-    robots_off: frozenset[str] | set[str] = frozenset(),
-) -> list[Article]:
-    articles: list[Article] = []
+    robots_off: Collection[str] = (),
+) -> Iterator[Article | FailedPage]:
+    """Articles as their pages are fetched and extracted (the order of completion), and the pages
+    that broke their budget. Fetch errors and non-articles go to `summary`."""
+    if not todo:
+        return
     topics_path = settings.topics_path
-    _tagger(topics_path)  # load and validate the taxonomy once, before any page is fetched
-    pool = _extraction_pool(settings, len(todo))
-    pending: list[tuple[Future[tuple[str, Article | str]], Fetched, FeedEntry]] = []
+    _tagger(topics_path)  # load and validate the taxonomy once, before any worker is forked
+    warm_up()  # ... and what extraction loads on first use, so no worker spends its budget on it
+    # Workers first: they are forked before the fetch threads exist (see newsmon.workers).
+    pool = _start_pool(settings, len(todo))
+    fetching = _Fetching(fetcher, todo, PAGE_WINDOW_PER_WORKER * max(1, settings.workers), robots_off)
+    taken = 0
 
-    def submit(got: Fetched, entry: FeedEntry) -> Future[tuple[str, Article | str]]:
-        nonlocal pool
-        try:
-            return pool.submit(_worker, got, entry, topics_path)
-        except BrokenProcessPool:
-            pool = _Inline()  # a worker died (memory, a crash in a parser): go on in this process
-            return pool.submit(_worker, got, entry, topics_path)
+    def next_job(wait_s: float) -> tuple[FeedEntry, tuple[Any, ...]] | None:
+        nonlocal taken
+        while taken < len(todo):
+            got = fetching.take(wait_s)
+            if got is None:
+                return None
+            taken += 1
+            entry, page = got
+            if taken % 50 == 0:
+                log.info("pages: %d/%d fetched", taken, len(todo))
+            if isinstance(page, FetchError):
+                summary.errors.append({"url": entry.link, "error": page.reason})
+                log.warning("page %s: %s", entry.link, page.reason)
+                continue
+            return entry, (page, entry, topics_path)
+        raise StopIteration
+
+    def outcome(entry: FeedEntry, result: Any) -> Article | FailedPage | None:
+        if isinstance(result, Failed):
+            log.error("page %s: %s; its worker was replaced", entry.link, result.reason)
+            summary.errors.append({"url": entry.link, "error": result.reason})
+            return FailedPage(entry.id, entry.link, result.reason)
+        _link, made = result
+        if isinstance(made, str):
+            summary.not_articles += 1
+            summary.errors.append({"url": entry.link, "error": made})
+            return None
+        return made
 
     try:
-        for n, (entry, got) in enumerate(fetch_pages(fetcher, todo, robots_off), 1):
-            if isinstance(got, FetchError):
-                summary.errors.append({"url": entry.link, "error": got.reason})
-                log.warning("page %s: %s", entry.link, got.reason)
-            else:
-                pending.append((submit(got, entry), got, entry))
-            if n % 50 == 0:
-                log.info("pages: %d/%d fetched", n, len(todo))
-        for fut, got, entry in pending:
-            try:
-                link, result = fut.result()
-            except BrokenProcessPool:
-                log.error("extraction worker died; %s extracted in this process instead", entry.link)
-                link, result = _worker(got, entry, topics_path)
-            if isinstance(result, str):
-                summary.not_articles += 1
-                summary.errors.append({"url": link, "error": result})
-            else:
-                articles.append(result)
+        if pool is None:
+            while True:
+                try:
+                    job = next_job(0.2)
+                except StopIteration:
+                    break
+                if job is not None and (item := outcome(job[0], _worker(*job[1]))) is not None:
+                    yield item
+        else:
+            for entry, result in pool.run(next_job):
+                if (item := outcome(entry, result)) is not None:
+                    yield item
     finally:
-        pool.shutdown(wait=True)
-    return articles
+        fetching.close()
+        if pool is not None:
+            pool.close()

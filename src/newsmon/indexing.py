@@ -40,14 +40,39 @@ def is_newer(entry: FeedEntry, known: Known) -> bool:
     return iso(entry.updated_at) > known.feed_updated_at  # type: ignore[operator]
 
 
+class StreamingIndexer:
+    """`index_batch` over a stream of articles, one chunk of `chunk_size` at a time, so a batch never
+    holds more than a chunk. The decisions and counts are those of one `index_batch` call over the
+    whole batch: an article whose page was written by an earlier chunk of the batch is another link
+    to it (its URL form is remembered), as within one chunk."""
+
+    def __init__(self, store: ArticleStore, known: Mapping[str, Known], summary: RunSummary, chunk_size: int):
+        self.store, self.known, self.summary, self.chunk_size = store, known, summary, chunk_size
+        self.written: dict[str, Known] = {}
+        self.pending: list[Article] = []
+
+    def add(self, article: Article) -> None:
+        self.pending.append(article)
+        if len(self.pending) >= self.chunk_size:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            chunk, self.pending = self.pending, []
+            index_batch(self.store, chunk, self.known, self.summary, self.chunk_size, written=self.written)
+
+
 def index_batch(
     store: ArticleStore,
     articles: list[Article],
     known: Mapping[str, Known],
     summary: RunSummary,
     chunk_size: int,
+    written: dict[str, Known] | None = None,
 ) -> None:
-    """Write new and updated articles. `known` holds the stored articles of the feed links' ids."""
+    """Write new and updated articles. `known` holds the stored articles of the feed links' ids;
+    `written`, those written by earlier chunks of the same batch (updated here)."""
+    written = {} if written is None else written
     chosen: dict[str, Article] = {}
     for art in articles:
         entry_id = doc_id(canonicalize(art.url))
@@ -58,13 +83,17 @@ def index_batch(
             continue
         chosen[art.id] = art
     # The page-declared canonical URL may be stored already under a link we had not seen.
-    by_page = store.known([i for i in chosen if i not in known])
+    by_page = store.known([i for i in chosen if i not in known and i not in written])
     replace: dict[str, Known] = {}
     to_write: list[Article] = []
     seen_as: list[tuple[Known, list[str]]] = []
     for art in chosen.values():
         entry_id = doc_id(canonicalize(art.url))
         stored = known.get(entry_id)
+        if art.id in written:  # an earlier chunk of this batch wrote this page
+            summary.already_indexed += 1
+            seen_as.append((written[art.id], art.url_ids))
+            continue
         if stored is not None:
             # An update (the feed says the entry changed): keep the stored identity and URL ids.
             art.id = stored.id
@@ -87,9 +116,16 @@ def index_batch(
     ]
     if additions:
         store.bulk_update(additions)
+    for k, ids in seen_as:
+        if k.id in written:
+            written[k.id] = Known(k.id, k.index, k.feed_updated_at, sorted(set(k.url_ids) | set(ids)))
     if result is None:
         return
     created, updated = set(result.created), set(result.updated)
+    for art in to_write:
+        if art.id in created or art.id in updated:
+            index = replace[art.id].index if art.id in replace else store.alias
+            written[art.id] = Known(art.id, index, art.feed_updated_at, list(art.url_ids))
     summary.articles_new += len(created)
     summary.articles_updated += len(updated)
     summary.already_indexed += len(result.conflicts)

@@ -160,10 +160,10 @@ def prepare(settings: Settings, ignore_schedule: bool = False) -> list[list[str]
 
 def process_batch(feed_ids: list[str], settings: Settings, store: Store | None = None) -> RunSummary:
     """Fetch the feeds of one batch and index what is new in them. Returns counts and ids only."""
-    from newsmon.articles import collect_articles
+    from newsmon.articles import FailedPage, iter_articles
     from newsmon.feeds import poll_feeds
     from newsmon.fetching import Fetcher
-    from newsmon.indexing import index_batch, is_newer
+    from newsmon.indexing import StreamingIndexer, is_newer
     from newsmon.polling.state import FeedStates
     from newsmon.records import FeedEntry
 
@@ -190,13 +190,26 @@ def process_batch(feed_ids: list[str], settings: Settings, store: Store | None =
             todo = [e for e in unique.values() if e.id not in known or is_newer(e, known[e.id])]
             record_polls(summary, polled, {e.id for e in todo})
             summary.already_indexed += len(unique) - len(todo)
+            # Pages that broke their extraction budget wait for their retry time.
+            deferred = store.deferred([e.id for e in todo], datetime.now(UTC))
+            todo = [e for e in todo if e.id not in deferred]
             log.info(
-                "batch %s: %d entries, %d unique, %d already indexed, %d pages to fetch",
-                ",".join(feed_ids), len(entries), len(unique), len(unique) - len(todo), len(todo),
+                "batch %s: %d entries, %d unique, %d already indexed, %d failed earlier and deferred, "
+                "%d pages to fetch",
+                ",".join(feed_ids), len(entries), len(unique), len(unique) - len(todo) - len(deferred),
+                len(deferred), len(todo),
             )  # fmt: skip
             robots_off = {f.id for f in feeds if not f.robots}
-            articles = collect_articles(fetcher, todo, settings, summary, robots_off)
-        index_batch(store, articles, known, summary, settings.bulk_chunk)
+            # Indexed chunk by chunk as pages are extracted: the batch never holds all its articles.
+            indexer = StreamingIndexer(store, known, summary, settings.bulk_chunk)
+            failed: list[FailedPage] = []
+            for item in iter_articles(fetcher, todo, settings, summary, robots_off):
+                if isinstance(item, FailedPage):
+                    failed.append(item)
+                else:
+                    indexer.add(item)
+            indexer.flush()
+        store.record_failed_pages([(f.entry_id, f.url, f.reason) for f in failed], datetime.now(UTC))
         # Written after indexing: a batch that dies before keeps the old validators, so its feeds
         # are fetched in full again instead of answering 304 over entries never indexed.
         floor = poll_floor(settings, config.schedule)

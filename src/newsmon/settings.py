@@ -109,6 +109,9 @@ class Settings(BaseSettings):
     # Extraction is CPU-bound: one process per core by default. Page fetches are I/O-bound threads.
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
     fetch_concurrency: int = Field(8, ge=1)
+    # One page's extraction; past it the worker process is killed and replaced, the page recorded
+    # as failed and not fetched again before a later retry time.
+    extract_timeout: float = Field(30.0, gt=0)
     max_batches: int = Field(4, ge=1)
 
     # Feed polling (issue 9): the adaptive interval lies between the DAG schedule and this ceiling.

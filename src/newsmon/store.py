@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from importlib import resources
 from typing import Any
 
@@ -19,12 +20,17 @@ from elasticsearch import ConnectionError as ESConnectionError
 from elasticsearch.helpers import expand_action, scan, streaming_bulk
 
 from newsmon.analysis import base_field, language_fields
+from newsmon.clock import iso
 from newsmon.errors import StoreUnavailable
 from newsmon.records import Article
 from newsmon.redaction import strip_credentials
 from newsmon.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+FAILED_PAGE_RETRY = timedelta(hours=6)  # a page that broke its extraction budget, tried again after
+FAILED_PAGE_RETRY_MAX = timedelta(days=7)  # ... doubling with each failure, at most this
 
 
 def make_client(settings: Settings) -> Elasticsearch:
@@ -95,6 +101,7 @@ class Store:
         self.first_index = f"{prefix}articles-000001"
         self.runs_index = f"{prefix}runs"
         self.feeds_index = f"{prefix}feeds"
+        self.failed_index = f"{prefix}failed-pages"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
@@ -149,6 +156,8 @@ class Store:
                 f"{', '.join(outdated)} predate(s) schema v{self.schema_version()}: new indices get it at "
                 "rollover; `newsmon setup --reindex` rebuilds the articles now"
             )
+        self.ensure_index(self.failed_index, "failed-pages-mapping.json")
+        done["failed pages"] = self.failed_index
         return done
 
     def schema_version(self) -> int:
@@ -415,6 +424,43 @@ class Store:
         hits = self.get_many(ids, [flag])
         self.bulk_update([(h["_index"], h["_id"], {flag: False}) for h in hits if h["_source"].get(flag)])
         self.refresh()
+
+    # -- pages whose extraction failed hard (time budget, dead worker) ------------------------
+
+    def record_failed_pages(self, failed: list[tuple[str, str, str]], now: datetime) -> None:
+        """(entry id, url, reason) of pages not to fetch again before a retry time that doubles with
+        each failure of the same page, from FAILED_PAGE_RETRY up to FAILED_PAGE_RETRY_MAX."""
+        if not failed:
+            return
+        before = {h["_id"]: h["_source"] for h in self._failed([i for i, _, _ in failed])}
+        actions = []
+        for entry_id, url, reason in failed:
+            failures = int(before.get(entry_id, {}).get("failures", 0)) + 1
+            wait = min(FAILED_PAGE_RETRY * 2 ** (failures - 1), FAILED_PAGE_RETRY_MAX)
+            doc = {"url": url, "error": reason, "failures": failures, "failed_at": iso(now),
+                   "retry_at": iso(now + wait)}  # fmt: skip
+            actions.append({"_index": self.failed_index, "_id": entry_id, "_source": doc})
+        for ok, item in streaming_bulk(self.es, actions, raise_on_error=False, max_retries=3):
+            if not ok:
+                log.error("could not record a failed page: %s", item)
+        self.es.indices.refresh(index=self.failed_index)
+
+    def deferred(self, ids: Iterable[str], now: datetime) -> set[str]:
+        """Entry ids among `ids` of failed pages whose retry time has not come."""
+        wanted = sorted(set(ids))
+        return {
+            h["_id"] for h in self._failed(wanted)
+            if h["_source"].get("retry_at", "") > (iso(now) or "")
+        }  # fmt: skip
+
+    def _failed(self, ids: list[str]) -> list[dict[str, Any]]:
+        hits: list[dict[str, Any]] = []
+        es = self.es.options(ignore_status=404)  # no index yet: set up by an older version
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start : start + 1000]
+            resp = es.search(index=self.failed_index, query={"ids": {"values": chunk}}, size=len(chunk))
+            hits += resp.get("hits", {}).get("hits", [])
+        return hits
 
     def record_run(self, summary: dict[str, Any]) -> None:
         try:

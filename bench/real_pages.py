@@ -1,0 +1,283 @@
+"""The whole pass on real pages: the 102 pages of ../shared/eval/extraction, each served COPIES
+times under distinct URLs and byte-different (a comment with the copy number), listed in feeds on
+loopback and run through the same tasks as `run_pass` (fetch, extract, tag, index, clusters,
+alerts with the shipped rules), against bare `trafilatura.extract(html, include_comments=False)` in
+one process on the same pages, in the same run. Target: a ratio of at least 0.8 (aim 1.2).
+
+The CPU breakdown has two parts. Extraction, tagging and fingerprints are timed page by page in
+this process (thread CPU, trafilatura's calls wrapped so that its share is separate from
+newsmon's own work around it); indexing, clusters and alerts are the CPU of this process plus
+that of Elasticsearch (read from /proc) during those steps of the pass, per page of the pass.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import trafilatura
+
+from newsmon import extract as newsmon_extract
+from newsmon import indexing
+from newsmon import run as newsmon_run
+from newsmon.articles import _tagger
+from newsmon.clock import now_iso
+from newsmon.settings import load_settings
+from newsmon.similarity import fingerprint
+from newsmon.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+EVAL_PAGES = ROOT.parent / "shared" / "eval" / "extraction" / "html"
+COPIES = 3
+FEEDS = 4
+BASE = "{{BASE}}"  # replaced by the serving process with its own address
+TARGET, AIM = 0.8, 1.2
+
+
+def load_pages() -> list[bytes]:
+    return [gzip.decompress(p.read_bytes()) for p in sorted(EVAL_PAGES.glob("*.html.gz"))]
+
+
+def _site(root: Path, pages: list[bytes], copies: int, feeds: int) -> list[str]:
+    (root / "p").mkdir(parents=True)
+    paths = []
+    for i, html in enumerate(pages):
+        for k in range(copies):
+            (root / "p" / f"{i}-{k}.html").write_bytes(html + f"\n<!-- copy {k} -->\n".encode())
+            paths.append(f"/p/{i}-{k}.html")
+    for f in range(feeds):
+        items = "\n".join(
+            f"<item><title>page {p}</title><link>{BASE}{p}</link><guid>{BASE}{p}</guid></item>"
+            for p in paths[f::feeds]
+        )
+        (root / f"feed-{f}.xml").write_text(
+            f'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>real pages {f}'
+            f"</title><link>{BASE}/</link><description>bench</description>\n{items}\n</channel></rss>\n",
+            encoding="utf-8",
+        )
+    return paths
+
+
+def _es_cpu(settings: Any) -> Callable[[], float]:
+    """CPU seconds used so far by the local Elasticsearch (0 when it is not ours to read)."""
+    pid_file = (
+        Path(os.environ.get("NEWSMON_ES_HOME", ROOT / ".local" / "elasticsearch")) / "elasticsearch.pid"
+    )
+    try:
+        pid = int(pid_file.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return lambda: 0.0
+    return lambda: _proc_cpu(pid)
+
+
+def _proc_cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_self() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)  # extraction workers, once reaped
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+class _Clock:
+    """Accumulates thread CPU of wrapped calls, not counting calls nested in another wrapped one."""
+
+    def __init__(self) -> None:
+        self.total: dict[str, float] = {}
+        self._depth = 0
+
+    def wrap(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            if self._depth:
+                return fn(*args, **kwargs)
+            self._depth += 1
+            start = time.thread_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self._depth -= 1
+                self.total[name] = self.total.get(name, 0.0) + time.thread_time() - start
+
+        return timed
+
+
+@contextmanager
+def _patched(obj: Any, name: str, value: Any) -> Iterator[None]:
+    old = getattr(obj, name)
+    setattr(obj, name, value)
+    try:
+        yield
+    finally:
+        setattr(obj, name, old)
+
+
+def extraction_breakdown(pages: list[bytes], topics_path: Path) -> dict[str, float]:
+    """Thread CPU per page of each part of an article's making, in this process."""
+    clock = _Clock()
+    tagger = _tagger(topics_path)
+    newsmon_extract.extract_page(pages[0], None)  # language model and rules loaded off the clock
+    trafilatura_calls = {
+        n: getattr(trafilatura, n) for n in ("bare_extraction", "extract", "extract_metadata")
+    }
+    own = 0.0
+    with (
+        _patched(
+            trafilatura, "bare_extraction", clock.wrap("trafilatura", trafilatura_calls["bare_extraction"])
+        ),
+        _patched(trafilatura, "extract", clock.wrap("trafilatura", trafilatura_calls["extract"])),
+        _patched(
+            trafilatura, "extract_metadata", clock.wrap("trafilatura", trafilatura_calls["extract_metadata"])
+        ),
+    ):
+        for html in pages:
+            start = time.thread_time()
+            ext = newsmon_extract.extract_page(html, "http://127.0.0.1/p/page.html")
+            own += time.thread_time() - start
+            t = time.thread_time()
+            tagger.tag(ext.title or "", ext.body)
+            clock.total["tagging"] = clock.total.get("tagging", 0.0) + time.thread_time() - t
+            t = time.thread_time()
+            fingerprint(ext.body)
+            clock.total["fingerprints"] = clock.total.get("fingerprints", 0.0) + time.thread_time() - t
+    n = len(pages)
+    trafilatura_s = clock.total.get("trafilatura", 0.0)
+    return {
+        "trafilatura": trafilatura_s / n,
+        "newsmon extraction (parse, metadata, cleanup, language)": (own - trafilatura_s) / n,
+        "tagging": clock.total.get("tagging", 0.0) / n,
+        "fingerprints": clock.total.get("fingerprints", 0.0) / n,
+    }
+
+
+def bench_real_pages(copies: int = COPIES, feeds: int = FEEDS) -> dict[str, Any]:
+    pages = load_pages()
+    if not pages:
+        raise SystemExit(f"no pages at {EVAL_PAGES}")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "site"
+        paths = _site(root, pages, copies, feeds)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "devsite", str(root), "--port", "0"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT,
+        )  # fmt: skip
+        try:
+            base = (server.stdout.readline() if server.stdout else "").strip()
+            with httpx.Client(timeout=30) as client:
+                htmls = [client.get(base + p).content for p in paths]
+
+            trafilatura.extract(htmls[0], include_comments=False)  # imports off the clock
+            start, cpu = time.perf_counter(), time.thread_time()
+            for html in htmls:
+                trafilatura.extract(html, include_comments=False)
+            bare_s, bare_cpu = time.perf_counter() - start, time.thread_time() - cpu
+
+            feeds_file = Path(tmp) / "feeds.yaml"
+            lines = ["feeds:"] + [
+                f"  - {{id: real-{i}, url: '{base}/feed-{i}.xml', max_entries: {len(paths)}}}"
+                for i in range(feeds)
+            ]
+            feeds_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            prefix = f"bench-{uuid.uuid4().hex[:8]}-"
+            env = dict(os.environ, NEWSMON_INDEX_PREFIX=prefix, NEWSMON_ALLOW_PRIVATE_NETWORKS="1",
+                       NEWSMON_FEEDS_FILE=str(feeds_file))  # fmt: skip  # shipped alert rules
+            settings = load_settings(env)
+            es_cpu = _es_cpu(settings)
+            spent: dict[str, list[float]] = {}  # step -> [wall, own CPU, Elasticsearch CPU]
+
+            @contextmanager
+            def step(name: str) -> Iterator[None]:
+                w, c, e = time.perf_counter(), _cpu_self(), es_cpu()
+                try:
+                    yield
+                finally:
+                    got = spent.setdefault(name, [0.0, 0.0, 0.0])
+                    got[0] += time.perf_counter() - w
+                    got[1] += _cpu_self() - c
+                    got[2] += es_cpu() - e
+
+            real_index_batch = indexing.index_batch
+
+            def timed_index_batch(*args: Any, **kwargs: Any) -> Any:
+                with step("indexing"):
+                    return real_index_batch(*args, **kwargs)
+
+            try:
+                with _patched(indexing, "index_batch", timed_index_batch):
+                    start = time.perf_counter()
+                    with step("pass"):
+                        batches = newsmon_run.prepare(settings)
+                        ids = [i for b in batches for i in b]
+                        with step("batch (fetch, extract, tag, index)"):
+                            batch = newsmon_run.process_batch(ids, settings).to_dict()
+                        with step("clustering"):
+                            merged = newsmon_run.cluster(settings, [batch])
+                        with step("alerts"):
+                            alerts = newsmon_run.alert(settings)
+                        summary = newsmon_run.summarize(settings, merged, alerts, "bench", now_iso(), prefix)
+                    pipe_s = time.perf_counter() - start
+            finally:
+                store = Store.from_settings(settings)
+                store.drop_all()
+                store.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    handled = summary.articles_new + summary.articles_updated + summary.already_indexed + summary.not_articles
+    if handled < len(paths) * 0.9:
+        raise SystemExit(f"the pass handled {handled} of {len(paths)} pages: {summary.errors[:3]}")
+    return {
+        "pages": len(paths),
+        "distinct": len(pages),
+        "indexed": summary.indexed,
+        "bare_pages_per_s": len(paths) / bare_s,
+        "bare_cpu_ms": 1000 * bare_cpu / len(paths),
+        "pass_pages_per_s": len(paths) / pipe_s,
+        "pass_s": pipe_s,
+        "workers": settings.workers,
+        "spent": spent,
+        "breakdown": extraction_breakdown(pages, settings.topics_path),
+        "errors": len(summary.errors),
+    }
+
+
+def run(copies: int = COPIES) -> list[str]:
+    r = bench_real_pages(copies)
+    ratio = r["pass_pages_per_s"] / r["bare_pages_per_s"]
+    n = r["pages"]
+    ms = {k: 1000 * v for k, v in r["breakdown"].items()}
+    for name in ("indexing", "clustering", "alerts"):
+        wall, own, es = r["spent"].get(name, [0.0, 0.0, 0.0])
+        ms[f"{name} (newsmon + Elasticsearch CPU)"] = 1000 * (own + es) / n
+    wall, own, es = r["spent"]["pass"]
+    verdict = "met" if ratio >= TARGET else "NOT met"
+    lines = [
+        f"{n} real pages ({r['distinct']} pages x {n // r['distinct']} copies) on loopback, "
+        f"{r['workers']} extraction worker(s), {os.cpu_count()} core(s)",
+        f"whole pass (fetch, extract, tag, index, clusters, alerts): {r['pass_pages_per_s']:7.1f} pages/s "
+        f"({r['pass_s']:.1f} s, {r['indexed']} indexed, {r['errors']} errors)",
+        f"bare trafilatura.extract, one process:  {r['bare_pages_per_s']:7.1f} pages/s "
+        f"({r['bare_cpu_ms']:.1f} ms CPU/page)",
+        f"ratio pass / bare:                      {ratio:7.2f}   (target >= {TARGET}, aim {AIM}: {verdict})",
+        f"pass CPU per page: newsmon {1000 * own / n:.1f} ms (workers included), "
+        f"Elasticsearch {1000 * es / n:.1f} ms, wall {1000 * wall / n:.1f} ms",
+        "wall: " + ", ".join(f"{k} {v[0]:.1f} s" for k, v in r["spent"].items() if k != "pass"),
+        "CPU per page, by part:",
+    ]
+    lines += [f"  {name:<58} {v:6.2f} ms" for name, v in ms.items()]
+    return lines
