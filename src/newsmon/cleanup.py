@@ -120,8 +120,10 @@ _POSTED_PREFIX = re.compile(rf"^posted on {_DATE}(?: by [\w.-]+)?\s+(?=\S)", re.
 # only of meta items - dates, "by <Name>", "posted/updated <date>", reading time, comment and share
 # counters - joined by the separators themes print between them ("|", "•", "·", "-"). A sentence of
 # the article always has a word that is none of these, so it never matches as a whole.
-_NAME = r"(?:[A-Z][\w'’.-]*)(?:\s+(?:[A-Z][\w'’.-]*|de|van|von|da|del|bin|al)){0,3}"
-_COUNT = r"\d[\d.,]*\s*[kKmM]?"
+# Bounded repeats: a name word or a counter is short, and an unbounded run would make a search over
+# a long line of digits or capitals quadratic (tests/test_regex_safety.py).
+_NAME = r"(?:[A-Z][\w'’.-]{0,40})(?:\s+(?:[A-Z][\w'’.-]{0,40}|de|van|von|da|del|bin|al)){0,3}"
+_COUNT = r"\d[\d.,]{0,15}\s*[kKmM]?"
 _COUNTER = (
     r"(?:(?:shares?|tweets?|pins?|likes?|comments?|responses?|views?|reads?|claps?|reactions?|replies)\s*:?\s*"
     + _COUNT

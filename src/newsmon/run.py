@@ -178,44 +178,45 @@ def process_batch(feed_ids: list[str], settings: Settings, store: Store | None =
     own_store = store is None
     store = store or Store.from_settings(settings)
     try:
-        feed_states = FeedStates.of(store)
-        states = feed_states.get_many(f.id for f in feeds)
-        with Fetcher(settings) as fetcher:
-            polled = poll_feeds(fetcher, feeds, states, now)
-            entries = [e for p in polled for e in p.entries]
-            unique: dict[str, FeedEntry] = {}
-            for entry in entries:
-                unique.setdefault(entry.id, entry)  # the same link twice (tracking params differ)
-            known = store.known(unique)
-            todo = [e for e in unique.values() if e.id not in known or is_newer(e, known[e.id])]
-            record_polls(summary, polled, {e.id for e in todo})
-            summary.already_indexed += len(unique) - len(todo)
-            # Pages that broke their extraction budget wait for their retry time.
-            deferred = store.deferred([e.id for e in todo], datetime.now(UTC))
-            todo = [e for e in todo if e.id not in deferred]
-            log.info(
-                "batch %s: %d entries, %d unique, %d already indexed, %d failed earlier and deferred, "
-                "%d pages to fetch",
-                ",".join(feed_ids), len(entries), len(unique), len(unique) - len(todo) - len(deferred),
-                len(deferred), len(todo),
-            )  # fmt: skip
-            robots_off = {f.id for f in feeds if not f.robots}
-            # Indexed chunk by chunk as pages are extracted: the batch never holds all its articles.
-            indexer = StreamingIndexer(store, known, summary, settings.bulk_chunk)
-            failed: list[FailedPage] = []
-            for item in iter_articles(fetcher, todo, settings, summary, robots_off):
-                if isinstance(item, FailedPage):
-                    failed.append(item)
-                else:
-                    indexer.add(item)
-            indexer.flush()
-        store.record_failed_pages([(f.entry_id, f.url, f.reason) for f in failed], datetime.now(UTC))
-        # Written after indexing: a batch that dies before keeps the old validators, so its feeds
-        # are fetched in full again instead of answering 304 over entries never indexed.
-        floor = poll_floor(settings, config.schedule)
-        feed_states.put_many(
-            new_states(polled, states, now, floor, settings)
-        )  # mget is real-time: no refresh
+        with store.answering():
+            feed_states = FeedStates.of(store)
+            states = feed_states.get_many(f.id for f in feeds)
+            with Fetcher(settings) as fetcher:
+                polled = poll_feeds(fetcher, feeds, states, now)
+                entries = [e for p in polled for e in p.entries]
+                unique: dict[str, FeedEntry] = {}
+                for entry in entries:
+                    unique.setdefault(entry.id, entry)  # the same link twice (tracking params differ)
+                known = store.known(unique)
+                todo = [e for e in unique.values() if e.id not in known or is_newer(e, known[e.id])]
+                record_polls(summary, polled, {e.id for e in todo})
+                summary.already_indexed += len(unique) - len(todo)
+                # Pages that broke their extraction budget wait for their retry time.
+                deferred = store.deferred([e.id for e in todo], datetime.now(UTC))
+                todo = [e for e in todo if e.id not in deferred]
+                log.info(
+                    "batch %s: %d entries, %d unique, %d already indexed, %d failed earlier and deferred, "
+                    "%d pages to fetch",
+                    ",".join(feed_ids), len(entries), len(unique), len(unique) - len(todo) - len(deferred),
+                    len(deferred), len(todo),
+                )  # fmt: skip
+                robots_off = {f.id for f in feeds if not f.robots}
+                # Indexed chunk by chunk as pages are extracted: the batch never holds all its articles.
+                indexer = StreamingIndexer(store, known, summary, settings.bulk_chunk)
+                failed: list[FailedPage] = []
+                for item in iter_articles(fetcher, todo, settings, summary, robots_off):
+                    if isinstance(item, FailedPage):
+                        failed.append(item)
+                    else:
+                        indexer.add(item)
+                indexer.flush()
+            store.record_failed_pages([(f.entry_id, f.url, f.reason) for f in failed], datetime.now(UTC))
+            # Written after indexing: a batch that dies before keeps the old validators, so its feeds
+            # are fetched in full again instead of answering 304 over entries never indexed.
+            floor = poll_floor(settings, config.schedule)
+            feed_states.put_many(
+                new_states(polled, states, now, floor, settings)
+            )  # mget is real-time: no refresh
     finally:
         if own_store:
             store.close()

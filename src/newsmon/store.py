@@ -10,6 +10,7 @@ import json
 import logging
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from importlib import resources
@@ -340,6 +341,18 @@ class Store:
             f"Elasticsearch at {self.url or 'the configured URL'} did not take a bulk of {len(todo)} "
             f"action(s) after {BULK_ATTEMPTS} tries; what was written before stays written"
         )
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        """Elasticsearch going away in the middle of a step is StoreUnavailable, like not answering
+        at its start: the task fails, Airflow retries it, and the retry resumes from what is stored."""
+        try:
+            yield
+        except (ESConnectionError, ConnectionTimeout) as exc:
+            raise StoreUnavailable(
+                f"Elasticsearch at {self.url} stopped answering ({type(exc).__name__}); "
+                "nothing written is lost, run the pass again"
+            ) from None
 
     def refresh(self) -> None:
         self.es.indices.refresh(index=self.alias)

@@ -276,7 +276,7 @@ def copies_of(store: Store, leader_ids: list[str]) -> dict[str, list[dict[str, A
     """The copies (documents whose duplicate_of is the leader) of each leader, oldest first."""
     fields = ["title", "url", "source", "source_domain", "published_at", "language", "duplicate_of"]
     out: dict[str, list[dict[str, Any]]] = {i: [] for i in leader_ids}
-    for hit in store.by_field("duplicate_of", leader_ids, fields, size=500):
+    for hit in store.by_field("duplicate_of", leader_ids, fields):
         src = hit["_source"]
         out.setdefault(src["duplicate_of"], []).append(src | {"id": hit["_id"]})
     for copies in out.values():
