@@ -83,6 +83,20 @@ def test_demo_site_pass_is_idempotent(site, settings_for):
     assert refetched == set()
 
 
+def test_clusters_in_small_rounds_are_the_clusters_of_one_round(site, settings_for, monkeypatch):
+    # Rounds bound the cluster task's memory; the copy and its count must not depend on them.
+    from newsmon import run
+
+    monkeypatch.setattr(run, "CLUSTER_ROUND", 1)
+    settings = settings_for(DEMO % {"base": site.base_url})
+    summary = run_pass(settings)
+    stored = docs(settings)
+    seed = next(d for d in stored if "geneva-strategic-stability-round" in d["url"])
+    copies = [d for d in stored if d.get("duplicate_of")]
+    assert [c["duplicate_of"] for c in copies] == [seed["_id"]] and seed["cluster_size"] == 2
+    assert summary.duplicates == 1 and not any(d.get("pending_cluster") for d in stored)
+
+
 def test_faults_are_reported_and_the_rest_goes_on(site, settings_for):
     settings = settings_for(FAULTS % {"base": site.base_url, "dead": free_port()})
     summary = run_pass(settings)

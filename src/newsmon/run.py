@@ -28,6 +28,8 @@ from newsmon.summary import RunSummary
 
 log = logging.getLogger("newsmon.run")
 
+CLUSTER_ROUND = 500  # articles clustered together; bounds the memory of the cluster task
+
 
 def connect(settings: Settings, attempts: int = 3, delay: float = 1.0) -> Store:
     """A store whose cluster answered, or StoreUnavailable after `attempts` tries."""
@@ -246,8 +248,19 @@ def cluster(settings: Settings, batches: list[dict[str, Any]]) -> dict[str, Any]
         ids = sorted(set(summary.new_ids + summary.updated_ids) | set(waiting))
         if len(waiting) > len(summary.new_ids) + len(summary.updated_ids):
             log.info("clustering %d article(s), some left waiting by earlier passes", len(ids))
-        summary.duplicates = cluster_stories(store, ids, settings.dedupe_window_days)["duplicates"]
-        store.clear_pending(ids, "pending_cluster")
+        # In rounds of CLUSTER_ROUND articles, each cleared when done: memory stays that of one
+        # round however large the pass, and a round finds the copies written by the rounds before
+        # it through the index (clusters do not depend on arrival order; tests/test_dedupe.py).
+        duplicates = 0
+        for start in range(0, len(ids), CLUSTER_ROUND):
+            chunk = ids[start : start + CLUSTER_ROUND]
+            duplicates += cluster_stories(store, chunk, settings.dedupe_window_days)["duplicates"]
+            store.clear_pending(chunk, "pending_cluster")
+            if len(ids) > CLUSTER_ROUND:
+                log.info("clusters: %d/%d article(s) done", min(start + CLUSTER_ROUND, len(ids)), len(ids))
+        # A later round may crown an earlier-published copy and demote a leader of an earlier round:
+        # the pass's copies are counted once all rounds are written.
+        summary.duplicates = duplicates if len(ids) <= CLUSTER_ROUND else store.count_duplicates(ids)
     finally:
         store.close()
     return summary.to_dict()

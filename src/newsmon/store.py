@@ -400,6 +400,21 @@ class Store:
             except (ApiError, TransportError):
                 pass  # it expires by itself
 
+    def count_duplicates(self, ids: list[str]) -> int:
+        """How many of `ids` are copies of another story (have `duplicate_of`)."""
+        total = 0
+        for start in range(0, len(ids), 1000):
+            query = {
+                "bool": {
+                    "filter": [
+                        {"ids": {"values": ids[start : start + 1000]}},
+                        {"exists": {"field": "duplicate_of"}},
+                    ]
+                }
+            }
+            total += int(self.es.count(index=self.alias, query=query)["count"])
+        return total
+
     def get_many(self, ids: list[str], fields: list[str]) -> list[dict[str, Any]]:
         if not ids:
             return []
