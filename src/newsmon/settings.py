@@ -28,7 +28,7 @@ from pydantic_settings import (
 )
 
 from newsmon.errors import ConfigError
-from newsmon.redaction import redact_url  # noqa: F401  (re-exported: callers import it from here)
+from newsmon.redaction import redact_url
 
 ENV_PREFIX = "NEWSMON_"
 DEFAULT_USER_AGENT = "newsmon/0.1 (+https://github.com/newsmon; arms-control news monitor)"

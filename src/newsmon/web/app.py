@@ -23,8 +23,9 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from newsmon.errors import NewsmonError
+from newsmon.redaction import redact_url
 from newsmon.search import rejection_reason, search
-from newsmon.settings import Settings, load_settings, redact_url
+from newsmon.settings import Settings, load_settings
 from newsmon.store import Store
 from newsmon.web import chart, page
 
