@@ -109,3 +109,35 @@ def test_search_lucene_syntax_topics_and_duplicates(store):
         search(store, "title:(unbalanced")
     with pytest.raises(NewsmonError, match="--since"):
         search(store, "x", since="yesterday")
+
+
+def test_pending_markers_are_cleared_without_rewriting_the_article(store):
+    store.setup()
+    arts = [article(n) for n in range(3)]
+    assert len(store.index_articles(arts, {}).created) == 3
+    store.refresh()
+    version = {a.id: store.es.get(index=store.alias, id=a.id)["_version"] for a in arts}
+    assert sorted(store.pending("pending_cluster")) == ["id0", "id1", "id2"]
+    assert store.pending("pending_alert", unless="pending_cluster") == []
+    store.clear_pending(["id0", "id1"], "pending_cluster")
+    assert store.pending("pending_cluster") == ["id2"]
+    assert sorted(store.pending("pending_alert", unless="pending_cluster")) == ["id0", "id1"]
+    store.clear_pending(["id0"], "pending_alert")
+    assert store.pending("pending_alert", unless="pending_cluster") == ["id1"]
+    assert not store.es.exists(index=store.pending_index, id="id0")  # nothing left to do: gone
+    # The articles themselves were written once and never again.
+    assert {a.id: store.es.get(index=store.alias, id=a.id)["_version"] for a in arts} == version
+    assert all("pending_cluster" not in store.es.get(index=store.alias, id=a.id)["_source"] for a in arts)
+
+
+def test_articles_flagged_by_an_older_version_are_still_found_and_cleared(store):
+    store.setup()
+    # Before the markers, the flags were fields of the article itself.
+    doc = article(7).to_document() | {"pending_cluster": True, "pending_alert": True}
+    store.es.index(index=store.alias, id="id7", document=doc, refresh=True)
+    assert store.pending("pending_cluster") == ["id7"]
+    store.clear_pending(["id7"], "pending_cluster")
+    assert store.pending("pending_cluster") == [] and store.pending("pending_alert") == ["id7"]
+    store.clear_pending(["id7"], "pending_alert")
+    assert store.pending("pending_alert") == []
+    assert store.es.get(index=store.alias, id="id7")["_source"]["pending_alert"] is False

@@ -60,6 +60,7 @@ def test_a_connection_dropped_mid_bulk_is_retried_from_that_chunk(store, monkeyp
     assert sorted(result.created) == sorted(a.id for a in arts)
     assert not result.errors and not result.conflicts
     assert len(calls) == 5  # four chunks, the second sent twice; the first never again
+    assert all(n == 2 * 2 * 25 for n in calls)  # 25 articles and their markers, a head and a body each
     assert _count(store) == 100
 
 
@@ -76,13 +77,15 @@ def test_bulk_rejections_429_back_off_and_lose_nothing(store, monkeypatch):
         taken = real_bulk(operations=ops[:2])["items"]
         rejected = [
             {
-                "create": {
-                    "_id": ops[i]["create"]["_id"],
+                op: {
+                    "_id": head["_id"],
+                    "_index": head["_index"],
                     "status": 429,
                     "error": {"type": "es_rejected_execution_exception"},
                 }
             }
-            for i in range(2, len(ops), 2)
+            for head in ops[2::2]
+            for op, head in head.items()
         ]
         return {"errors": True, "items": taken + rejected}
 
@@ -90,5 +93,6 @@ def test_bulk_rejections_429_back_off_and_lose_nothing(store, monkeypatch):
     arts = [article(n) for n in range(30)]
     result = store.index_articles(arts, {}, chunk_size=30)
     assert sorted(result.created) == sorted(a.id for a in arts)
-    assert calls == [30, 29, 28]
+    assert calls == [60, 59, 58]  # each article with its pending marker
     assert _count(store) == 30
+    assert sorted(store.pending("pending_cluster")) == sorted(a.id for a in arts)

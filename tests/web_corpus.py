@@ -46,7 +46,6 @@ def index_corpus(store: Store) -> dict[str, str]:
             published_at=a["published_at"], fetched_at=a["published_at"], language=a["language"],
             content_hash=ids[a["key"]][:16], topics=tags.topics, topic_scores=tags.scores,
             topic_evidence=tags.evidence, entities=tags.entities, outlets=[a["domain"]],
-            pending_cluster=False, pending_alert=False,
         )  # fmt: skip
     # Clusters as dedupe leaves them: every member knows the size and outlets, copies point to the leader.
     for key, art in articles.items():

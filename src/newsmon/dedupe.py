@@ -226,7 +226,10 @@ def _publisher(src: dict[str, Any]) -> str:
     return outlet
 
 
-def _candidate_query(doc: Doc, window_days: int) -> dict[str, Any]:
+def _candidate_query(doc: Doc, window_days: int, boilerplate: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Stored stories that may be copies of `doc`: same body hash, a shared MinHash band, or at
+    least two shared paragraphs that are not `boilerplate` of its outlet (its footer and promo
+    paragraphs would make every story of the outlet a candidate of every other)."""
     # Scored by how many bands a candidate shares (one point each), so the MAX_CANDIDATES kept are
     # the likeliest copies, not the first stories in index order that share a single band.
     near = {
@@ -243,19 +246,20 @@ def _candidate_query(doc: Doc, window_days: int) -> dict[str, Any]:
     )
     if doc.bands:
         should.append(near)
-    if len(doc.paragraphs) >= MIN_SHARED_PARAGRAPHS:
+    own = [h for h in doc.paragraphs if h not in boilerplate]
+    if len(own) >= MIN_SHARED_PARAGRAPHS:
         # An edited copy keeps whole paragraphs even when its Jaccard falls below the band range.
         should.append(
             {
                 "bool": {
-                    "should": [
-                        {"constant_score": {"filter": {"term": {"para_hashes": h}}}} for h in doc.paragraphs
-                    ],
+                    "should": [{"constant_score": {"filter": {"term": {"para_hashes": h}}}} for h in own],
                     "minimum_should_match": MIN_SHARED_PARAGRAPHS,
                     "filter": [{"range": {"fetched_at": {"gte": f"now-{window_days}d"}}}],
                 }
             }
         )
+    if not should:
+        return {"bool": {"must_not": [{"match_all": {}}]}}
     return {
         "bool": {"should": should, "minimum_should_match": 1, "must_not": [{"ids": {"values": [doc.id]}}]}
     }
@@ -289,7 +293,7 @@ class _BoilerplateCounts:
                 }
                 body += [
                     {"index": self.store.alias},
-                    {"size": 0, "query": {"term": {"source_domain": source}}, "aggs": {"p": agg}},
+                    {"size": 0, "query": _publisher_query(source), "aggs": {"p": agg}},
                 ]
             for (source, hashes), resp in zip(
                 chunk, self.store.es.msearch(searches=body)["responses"], strict=True
@@ -302,53 +306,85 @@ class _BoilerplateCounts:
     def __call__(self, source: str, h: str) -> int:
         return self.counts.get((source, h), 0)
 
+    def of(self, doc: Doc) -> frozenset[str]:
+        """The paragraphs of `doc` that are boilerplate of its outlet (counted by `prefetch`)."""
+        return frozenset(h for h in doc.paragraphs if self(doc.source, h) >= BOILERPLATE_MIN_DOCS)
+
+
+def _publisher_query(publisher: str) -> dict[str, Any]:
+    """The stories of one publisher as `_publisher` names it."""
+    outlet, _, feed = publisher.partition("#")
+    if not feed:
+        return {"term": {"source_domain": outlet}}
+    return {"bool": {"filter": [{"term": {"source_domain": outlet}}, {"term": {"source": feed}}]}}
+
+
+CANDIDATE_CHUNK = 50  # new articles whose candidates are fetched and confirmed together
+
 
 def cluster_stories(store: Store, new_ids: list[str], window_days: int = WINDOW_DAYS) -> dict[str, int]:
     """Join the stories behind `new_ids` with their copies anywhere in the alias (near copies within
-    `window_days`, exact ones at any age); returns counts."""
+    `window_days`, exact ones at any age); returns counts.
+
+    Candidates are fetched and confirmed CANDIDATE_CHUNK new articles at a time and let go after:
+    memory holds the round's new articles and one chunk's candidates, however large the index.
+    """
     if not new_ids:
         return {"duplicates": 0, "clusters_touched": 0}
     store.refresh()
     new = [_doc(h) for h in store.get_many(new_ids, _FIELDS)]
-    docs: dict[str, Doc] = {d.id: d for d in new}
-    candidates: dict[str, list[str]] = {}
-    for start in range(0, len(new), 100):
-        chunk = new[start : start + 100]
-        body: list[dict[str, Any]] = []
-        for d in chunk:
-            body += [
-                {"index": store.alias},
-                {"query": _candidate_query(d, window_days), "size": MAX_CANDIDATES, "_source": _FIELDS},
-            ]
-        for d, resp in zip(chunk, store.es.msearch(searches=body)["responses"], strict=True):
-            hits = resp.get("hits", {}).get("hits", [])
-            candidates[d.id] = [h["_id"] for h in hits]
-            for h in hits:
-                docs.setdefault(h["_id"], _doc(h))
-    # Articles indexed before sketches were stored: their bodies, once.
-    unsketched = [i for i, d in docs.items() if not d.sketch]
-    if unsketched:
-        for h in store.get_many(unsketched, ["body"]):
-            docs[h["_id"]].body = h["_source"].get("body") or ""
+    _read_unsketched(store, new)
     boilerplate = _BoilerplateCounts(store)
-    boilerplate.prefetch(docs.values())
+    boilerplate.prefetch(new)
     union = _Union()
-    cache: dict[Any, Any] = {}
     matches: dict[str, str] = {}
+    links = {d.id: d.duplicate_of for d in new if d.duplicate_of}  # stored cluster links of joined docs
     for d in new:
         union.find(d.id)
-        for c in candidates[d.id]:
-            kind = is_copy(d, docs[c], boilerplate, cache)[0]
-            if kind:
-                union.join(d.id, c)
-                _best(matches, d.id, kind)
-                _best(matches, c, kind)
+    for start in range(0, len(new), CANDIDATE_CHUNK):
+        chunk = new[start : start + CANDIDATE_CHUNK]
+        found = _candidates(store, chunk, boilerplate, window_days)
+        cache: dict[Any, Any] = {}
+        for d in chunk:
+            for c in found[d.id]:
+                kind = is_copy(d, c, boilerplate, cache)[0]
+                if kind:
+                    union.join(d.id, c.id)
+                    _best(matches, d.id, kind)
+                    _best(matches, c.id, kind)
+                    if c.duplicate_of:
+                        links[c.id] = c.duplicate_of
     # A stored copy brings its whole cluster: two new copies that each join a different member of
     # one stored story must end in one group, or each group would crown a leader of its own.
-    for d in docs.values():
-        if d.duplicate_of and d.id in union.parent:
-            union.join(d.id, d.duplicate_of)
+    for member, leader in links.items():
+        union.join(member, leader)
     return _write_clusters(store, union.groups(), set(new_ids), matches)
+
+
+def _candidates(
+    store: Store, chunk: list[Doc], boilerplate: _BoilerplateCounts, window_days: int
+) -> dict[str, list[Doc]]:
+    """Up to MAX_CANDIDATES likely copies of each article of `chunk`, with what confirming needs:
+    one multi-search; a candidate found for several articles is one Doc."""
+    body: list[dict[str, Any]] = []
+    for d in chunk:
+        query = _candidate_query(d, window_days, boilerplate.of(d))
+        body += [{"index": store.alias}, {"query": query, "size": MAX_CANDIDATES, "_source": _FIELDS}]
+    docs: dict[str, Doc] = {}
+    found: dict[str, list[Doc]] = {}
+    for d, resp in zip(chunk, store.es.msearch(searches=body)["responses"], strict=True):
+        hits = resp.get("hits", {}).get("hits", [])
+        found[d.id] = [docs.setdefault(h["_id"], _doc(h)) for h in hits]
+    _read_unsketched(store, docs.values())
+    boilerplate.prefetch(docs.values())
+    return found
+
+
+def _read_unsketched(store: Store, docs: Iterable[Doc]) -> None:
+    """The bodies of articles indexed before sketches were stored (their shingles come from it)."""
+    unsketched = {d.id: d for d in docs if not d.sketch}
+    for h in store.get_many(list(unsketched), ["body"]) if unsketched else []:
+        unsketched[h["_id"]].body = h["_source"].get("body") or ""
 
 
 CLUSTER_PAGE = 1000  # members fetched with the round's multi-search; larger stories are scanned

@@ -54,9 +54,6 @@ class Article:
     outlets: list[str] = field(default_factory=list)
     match: str | None = None  # how a cluster member was recognised: exact | near | edited
     url_ids: list[str] = field(default_factory=list)
-    # Work still to do on the stored article; cleared by the cluster and alert steps.
-    pending_cluster: bool = True
-    pending_alert: bool = True
     para_hashes: list[str] = field(default_factory=list)
     lsh_bands: list[str] = field(default_factory=list)
     shingle_sketch: str = ""  # newsmon.similarity.encode_sketch: what confirming a copy needs

@@ -30,6 +30,7 @@ from newsmon.settings import Settings
 log = logging.getLogger(__name__)
 
 
+PENDING_CLUSTER, PENDING_ALERT = "pending_cluster", "pending_alert"  # the flags of a pending marker
 FAILED_PAGE_RETRY = timedelta(hours=6)  # a page that broke its extraction budget, tried again after
 FAILED_PAGE_RETRY_MAX = timedelta(days=7)  # ... doubling with each failure, at most this
 
@@ -103,6 +104,7 @@ class Store:
         self.runs_index = f"{prefix}runs"
         self.feeds_index = f"{prefix}feeds"
         self.failed_index = f"{prefix}failed-pages"
+        self.pending_index = f"{prefix}pending"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
@@ -159,6 +161,8 @@ class Store:
             )
         self.ensure_index(self.failed_index, "failed-pages-mapping.json")
         done["failed pages"] = self.failed_index
+        self.ensure_index(self.pending_index, "pending-mapping.json")
+        done["pending"] = self.pending_index
         return done
 
     def schema_version(self) -> int:
@@ -264,6 +268,11 @@ class Store:
 
         def actions() -> Iterator[dict[str, Any]]:
             for art in articles:
+                # Its marker first: an article is never stored without one (a marker whose article
+                # was not written is dropped by the step that finds it; a spare one only repeats
+                # idempotent work).
+                marker = {"pending_cluster": True, "pending_alert": True, "fetched_at": art.fetched_at}
+                yield {"_op_type": "index", "_index": self.pending_index, "_id": art.id, "_source": marker}
                 doc = art.to_document()
                 old = replace.get(art.id)
                 if old is not None:
@@ -271,9 +280,14 @@ class Store:
                 else:
                     yield {"_op_type": "create", "_index": self.alias, "_id": art.id, "_source": doc}
 
-        for out in self.bulk(actions(), chunk_size=chunk_size):
+        for out in self.bulk(actions(), chunk_size=2 * chunk_size):
             info = out.info
-            if out.ok:
+            if info.get("_index") == self.pending_index:
+                if not out.ok:
+                    log.error(
+                        "could not mark %s for clustering and alerts: %s", info.get("_id"), info.get("error")
+                    )
+            elif out.ok:
                 (result.updated if out.op == "index" else result.created).append(info["_id"])
             elif info.get("status") == 409 and out.resent:
                 # the connection dropped after Elasticsearch wrote it: our own write, not a race
@@ -355,7 +369,8 @@ class Store:
             ) from None
 
     def refresh(self) -> None:
-        self.es.indices.refresh(index=self.alias)
+        """Make the latest writes to the articles and the pending markers searchable."""
+        self.es.indices.refresh(index=f"{self.alias},{self.pending_index}", ignore_unavailable=True)
 
     def scan(
         self,
@@ -438,19 +453,57 @@ class Store:
 
     def pending(self, flag: str, unless: str | None = None, limit: int | None = None) -> list[str]:
         """Ids of articles whose `flag` is still set (and, with `unless`, whose other flag is not),
-        oldest first; all of them unless `limit`."""
+        oldest first; all of them unless `limit`. The flags live in small markers in
+        `${prefix}pending`; articles stored by versions that kept them in the article itself are
+        found too."""
         self.refresh()
         query: dict[str, Any] = {"bool": {"filter": [{"term": {flag: True}}]}}
         if unless:
             query["bool"]["must_not"] = [{"term": {unless: True}}]
-        hits = self.scan(query, sort=[{"fetched_at": "asc"}], limit=limit)
-        return [h["_id"] for h in hits]
+        found: list[tuple[str, str]] = []
+        for index in (self.pending_index, self.alias):
+            if not self.es.indices.exists(index=index):
+                continue
+            hits = self.scan(
+                query, source=["fetched_at"], index=index, sort=[{"fetched_at": "asc"}], limit=limit
+            )
+            found += [(h["_source"].get("fetched_at") or "", h["_id"]) for h in hits]
+        ids = list(dict.fromkeys(i for _, i in sorted(found)))
+        return ids if limit is None else ids[:limit]
 
     def clear_pending(self, ids: list[str], flag: str) -> None:
+        """Clear `flag` of `ids`: a marker with no flag left is deleted, and articles of older
+        versions that carry the flag themselves are updated."""
         if not ids:
             return
-        hits = self.get_many(ids, [flag])
-        self.bulk_update([(h["_index"], h["_id"], {flag: False}) for h in hits if h["_source"].get(flag)])
+        actions: list[dict[str, Any]] = []
+        es = self.es.options(ignore_status=404)
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start : start + 1000]
+            docs = es.mget(index=self.pending_index, ids=chunk, source=[PENDING_CLUSTER, PENDING_ALERT])
+            for d in docs.get("docs", []):
+                if not d.get("found"):
+                    continue
+                rest = {k: v for k, v in d["_source"].items() if k != flag and v}
+                if rest:
+                    actions.append(
+                        {
+                            "_op_type": "update",
+                            "_index": self.pending_index,
+                            "_id": d["_id"],
+                            "doc": {flag: False},
+                        }
+                    )
+                else:
+                    actions.append({"_op_type": "delete", "_index": self.pending_index, "_id": d["_id"]})
+            legacy = {"bool": {"filter": [{"ids": {"values": chunk}}, {"term": {flag: True}}]}}
+            for h in self.scan(legacy, index=self.alias):
+                actions.append(
+                    {"_op_type": "update", "_index": h["_index"], "_id": h["_id"], "doc": {flag: False}}
+                )
+        for out in self.bulk(actions):
+            if not out.ok and out.info.get("status") != 404:
+                log.error("could not clear %s of %s: %s", flag, out.info.get("_id"), out.info.get("error"))
         self.refresh()
 
     # -- pages whose extraction failed hard (time budget, dead worker) ------------------------
