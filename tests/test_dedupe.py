@@ -20,6 +20,7 @@ from newsmon.similarity import (
     fingerprint,
     jaccard,
     line_shingles,
+    overlap,
     shingles,
 )
 from newsmon.store import Store, make_client
@@ -45,6 +46,13 @@ def test_an_edited_copy_joins_as_edited_below_the_near_threshold():
     matches: dict[str, str] = {}
     assert cluster_docs([wire, edited], matches) == [["e", "w"]]
     assert matches == {"w": "edited", "e": "edited"}
+
+
+def test_overlap_gives_jaccard_containment_and_the_shared_count_at_once():
+    a, b = shingles(LONG_WIRE), shingles(LONG_EDITED)
+    assert overlap(a, b) == (jaccard(a, b), containment(a, b), len(a & b))
+    assert overlap(a, set()) == (0.0, 0.0, 0)
+    assert overlap({1, 2, 3, 4}, {3, 4, 5}) == (2 / 5, 2 / 3, 2)
 
 
 def test_an_independent_report_of_the_same_event_stays_apart_though_it_quotes_the_same_statement():
@@ -139,7 +147,10 @@ def test_similar_cli_prints_one_line_per_cluster_singletons_included():
 # -- in Elasticsearch ------------------------------------------------------------------------
 
 
-def _article(doc_id: str, body: str, domain: str, published: str, sketch: bool = True) -> Article:
+def _article(
+    doc_id: str, body: str, domain: str, published: str, sketch: bool = True, fetched: str | None = None
+) -> Article:
+    from newsmon.clock import now_iso
     from newsmon.extract import content_hash
     from newsmon.similarity import fingerprint
 
@@ -147,7 +158,7 @@ def _article(doc_id: str, body: str, domain: str, published: str, sketch: bool =
     return Article(
         id=doc_id, url=f"https://{domain}/{doc_id}", canonical_url=f"https://{domain}/{doc_id}", source=domain,
         source_domain=domain, title=doc_id, body=body, summary=None, authors=[], published_at=published,
-        fetched_at="2026-11-28T00:00:00Z", language="en", content_hash=content_hash(body),
+        fetched_at=fetched or now_iso(), language="en", content_hash=content_hash(body),
         para_hashes=fp.paragraph_hashes, lsh_bands=fp.bands, url_ids=[doc_id],
         shingle_sketch=fp.sketch if sketch else "",
     )  # fmt: skip
@@ -285,3 +296,50 @@ def test_two_new_copies_joining_different_members_of_one_stored_story_make_one_c
 def test_empty_bodies_are_not_copies_of_each_other():
     docs = [make_doc(x, "", source=f"{x}.example") for x in "abc"]
     assert cluster_docs(docs) == [["a"], ["b"], ["c"]]
+
+
+@pytest.mark.integration
+def test_near_copies_join_within_the_window_and_exact_ones_at_any_age(store):
+    old = "2026-01-05T00:00:00Z"
+    store.index_articles(
+        [
+            _article("old-exact", WIRE, "wire.example", "2026-01-04T08:00:00Z", fetched=old),
+            _article("old-near", EDITED, "daily.example", "2026-01-04T09:00:00Z", fetched=old),
+        ],
+        {},
+    )
+    store.index_articles([_article("new", WIRE, "paper.example", "2026-11-20T08:00:00Z")], {})
+    cluster_stories(store, ["new"], window_days=30)
+    state = _state(store)
+    assert state["new"][0] == "old-exact"  # the same body, ten months on: still the same story
+    assert state["old-near"][0] is None and state["old-near"][1] in (None, 1)  # outside the window
+
+
+def _story(n: int, footer: list[str]) -> str:
+    paragraphs = [" ".join(f"s{n}p{p}w{k}" for k in range(40)) for p in range(8)]  # ~600 words
+    return "\n".join(paragraphs + footer)
+
+
+@pytest.mark.integration
+def test_an_outlets_footer_does_not_make_its_stories_candidates_of_each_other(store, monkeypatch):
+    import newsmon.dedupe as dedupe
+
+    footer = [
+        "Subscribe to our newsletter for the latest headlines delivered to your inbox every single morning",
+        "Our journalism is supported by readers like you and we thank you for your continued support today",
+        "All rights reserved and no part of this article may be reproduced without written permission here",
+    ]
+    stories = [
+        _article(f"s{n}", _story(n, footer), "outlet.example", "2026-11-20T08:00:00Z") for n in range(5)
+    ]
+    store.index_articles(stories[:4], {})
+    cluster_stories(store, [a.id for a in stories[:4]])
+    compared: list[tuple[str, str]] = []
+    real = dedupe.is_copy
+    monkeypatch.setattr(dedupe, "is_copy", lambda a, b, *r: compared.append((a.id, b.id)) or real(a, b, *r))
+    store.index_articles(stories[4:], {})
+    cluster_stories(store, ["s4"])
+    # Four stories already carry the footer: it is boilerplate of outlet.example, so sharing it
+    # makes no candidate (before, each story was confirmed against every other of its outlet).
+    assert compared == []
+    assert _state(store)["s4"][0] is None

@@ -29,21 +29,23 @@ does not depend on the order copies arrive in, and re-running is always safe. Ev
 
 from __future__ import annotations
 
+import heapq
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from newsmon.clock import iso
 from newsmon.extract import content_hash
 from newsmon.similarity import (
     BOILERPLATE_MIN_DOCS,
     NEAR_DUPLICATE_JACCARD,
-    containment,
     decode_sketch,
     fingerprint,
-    jaccard,
     line_shingles,
+    overlap,
     sketch_shingles,
 )
 from newsmon.store import Store
@@ -117,11 +119,17 @@ def is_copy(
     None, Jaccard). `cache` keeps each document's shingles across the pairs of one clustering round."""
     if a.content_hash and a.content_hash == b.content_hash and a.content_hash != EMPTY_HASH:
         return "exact", 1.0
-    skip = frozenset(
-        {h for h in a.paragraphs if boilerplate_count(a.source, h) >= BOILERPLATE_MIN_DOCS}
-        | {h for h in b.paragraphs if boilerplate_count(b.source, h) >= BOILERPLATE_MIN_DOCS}
-    )
     cache = {} if cache is None else cache
+
+    def boilerplate(d: Doc) -> frozenset[str]:
+        key = ("boilerplate", d.id)
+        if key not in cache:
+            cache[key] = frozenset(
+                h for h in d.paragraphs if boilerplate_count(d.source, h) >= BOILERPLATE_MIN_DOCS
+            )
+        return cache[key]
+
+    skip = boilerplate(a) | boilerplate(b)
 
     def grams(d: Doc) -> set[int]:
         if d.id not in cache:
@@ -132,16 +140,12 @@ def is_copy(
         return cache[key]
 
     ga, gb = grams(a), grams(b)
-    score = jaccard(ga, gb)
+    score, contained, shared = overlap(ga, gb)
     if a.source == b.source:
         return ("near" if score >= SAME_OUTLET_JACCARD else None), score
     if score >= NEAR_DUPLICATE_JACCARD:
         return "near", score
-    if (
-        score >= EDITED_MIN_JACCARD
-        and len(ga & gb) >= EDITED_MIN_SHARED
-        and containment(ga, gb) >= EDITED_CONTAINMENT
-    ):
+    if score >= EDITED_MIN_JACCARD and shared >= EDITED_MIN_SHARED and contained >= EDITED_CONTAINMENT:
         return "edited", score
     return None, score
 
@@ -226,45 +230,6 @@ def _publisher(src: dict[str, Any]) -> str:
     return outlet
 
 
-def _candidate_query(doc: Doc, window_days: int, boilerplate: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """Stored stories that may be copies of `doc`: same body hash, a shared MinHash band, or at
-    least two shared paragraphs that are not `boilerplate` of its outlet (its footer and promo
-    paragraphs would make every story of the outlet a candidate of every other)."""
-    # Scored by how many bands a candidate shares (one point each), so the MAX_CANDIDATES kept are
-    # the likeliest copies, not the first stories in index order that share a single band.
-    near = {
-        "bool": {
-            "should": [{"constant_score": {"filter": {"term": {"lsh_bands": b}}}} for b in doc.bands],
-            "minimum_should_match": 1,
-            "filter": [{"range": {"fetched_at": {"gte": f"now-{window_days}d"}}}],
-        }
-    }
-    should: list[dict[str, Any]] = (
-        [{"constant_score": {"filter": {"term": {"content_hash": doc.content_hash}}, "boost": 100}}]
-        if doc.content_hash and doc.content_hash != EMPTY_HASH
-        else []
-    )
-    if doc.bands:
-        should.append(near)
-    own = [h for h in doc.paragraphs if h not in boilerplate]
-    if len(own) >= MIN_SHARED_PARAGRAPHS:
-        # An edited copy keeps whole paragraphs even when its Jaccard falls below the band range.
-        should.append(
-            {
-                "bool": {
-                    "should": [{"constant_score": {"filter": {"term": {"para_hashes": h}}}} for h in own],
-                    "minimum_should_match": MIN_SHARED_PARAGRAPHS,
-                    "filter": [{"range": {"fetched_at": {"gte": f"now-{window_days}d"}}}],
-                }
-            }
-        )
-    if not should:
-        return {"bool": {"must_not": [{"match_all": {}}]}}
-    return {
-        "bool": {"should": should, "minimum_should_match": 1, "must_not": [{"ids": {"values": [doc.id]}}]}
-    }
-
-
 class _BoilerplateCounts:
     """How many stories of one outlet carry a paragraph, asked of Elasticsearch once per outlet."""
 
@@ -319,7 +284,7 @@ def _publisher_query(publisher: str) -> dict[str, Any]:
     return {"bool": {"filter": [{"term": {"source_domain": outlet}}, {"term": {"source": feed}}]}}
 
 
-CANDIDATE_CHUNK = 50  # new articles whose candidates are fetched and confirmed together
+CANDIDATE_CHUNK = 100  # new articles whose candidates are fetched and confirmed together
 
 
 def cluster_stories(store: Store, new_ids: list[str], window_days: int = WINDOW_DAYS) -> dict[str, int]:
@@ -364,20 +329,75 @@ def cluster_stories(store: Store, new_ids: list[str], window_days: int = WINDOW_
 def _candidates(
     store: Store, chunk: list[Doc], boilerplate: _BoilerplateCounts, window_days: int
 ) -> dict[str, list[Doc]]:
-    """Up to MAX_CANDIDATES likely copies of each article of `chunk`, with what confirming needs:
-    one multi-search; a candidate found for several articles is one Doc."""
-    body: list[dict[str, Any]] = []
+    """Up to MAX_CANDIDATES likely copies of each article of `chunk`, with what confirming needs.
+
+    A stored story is a candidate of an article when it has the same body hash (at any age), or,
+    fetched within `window_days`, shares a MinHash band or at least MIN_SHARED_PARAGRAPHS of its
+    paragraphs that are not boilerplate of its outlet (an outlet's footer and promo paragraphs would
+    make each of its stories a candidate of every other). The likeliest are kept: same hash first,
+    then the most shared bands and paragraphs.
+
+    One screening scan for the whole chunk (hash, bands and paragraph hashes only), then one read
+    of the chosen candidates' sketches: a search per article cost Elasticsearch about a
+    millisecond of fixed overhead each, more than the matching itself (issue 13).
+    """
+    by_hash: dict[str, list[Doc]] = defaultdict(list)
+    by_band: dict[str, list[Doc]] = defaultdict(list)
+    by_para: dict[str, list[Doc]] = defaultdict(list)
     for d in chunk:
-        query = _candidate_query(d, window_days, boilerplate.of(d))
-        body += [{"index": store.alias}, {"query": query, "size": MAX_CANDIDATES, "_source": _FIELDS}]
-    docs: dict[str, Doc] = {}
-    found: dict[str, list[Doc]] = {}
-    for d, resp in zip(chunk, store.es.msearch(searches=body)["responses"], strict=True):
-        hits = resp.get("hits", {}).get("hits", [])
-        found[d.id] = [docs.setdefault(h["_id"], _doc(h)) for h in hits]
+        if d.content_hash and d.content_hash != EMPTY_HASH:
+            by_hash[d.content_hash].append(d)
+        for band in set(d.bands):
+            by_band[band].append(d)
+        own = set(d.paragraphs) - boilerplate.of(d)
+        if len(own) >= MIN_SHARED_PARAGRAPHS:
+            for h in own:
+                by_para[h].append(d)
+    recent = {"range": {"fetched_at": {"gte": f"now-{window_days}d"}}}
+    near = [
+        {"terms": {f: sorted(keys)}} for f, keys in (("lsh_bands", by_band), ("para_hashes", by_para)) if keys
+    ]
+    should: list[dict[str, Any]] = [{"terms": {"content_hash": sorted(by_hash)}}] if by_hash else []
+    if near:
+        should.append({"bool": {"filter": [recent], "should": near, "minimum_should_match": 1}})
+    if not should:
+        return {d.id: [] for d in chunk}
+    since = iso(datetime.now(UTC) - timedelta(days=window_days)) or ""
+    ranked: dict[str, list[tuple[int, str]]] = defaultdict(list)  # new id -> heap of (score, candidate)
+    screened = store.scan(
+        {"bool": {"should": should, "minimum_should_match": 1}},
+        source=["content_hash", "lsh_bands", "para_hashes", "fetched_at"],
+    )
+    for hit in screened:
+        src, cid = hit["_source"], hit["_id"]
+        score: Counter[str] = Counter()
+        for d in by_hash.get(src.get("content_hash") or "", ()):
+            score[d.id] += 1000
+        if (src.get("fetched_at") or "") >= since:
+            for band in set(src.get("lsh_bands") or ()):
+                for d in by_band.get(band, ()):
+                    score[d.id] += 1
+            shared = Counter(d.id for h in set(src.get("para_hashes") or ()) for d in by_para.get(h, ()))
+            for did, n in shared.items():
+                if n >= MIN_SHARED_PARAGRAPHS:
+                    score[did] += n
+        for did, points in score.items():
+            if did != cid:
+                entry = (points, cid)
+                if len(ranked[did]) < MAX_CANDIDATES:
+                    heapq.heappush(ranked[did], entry)
+                else:
+                    heapq.heappushpop(ranked[did], entry)
+    chosen = {cid for heap in ranked.values() for _, cid in heap}
+    docs = {h["_id"]: _doc(h) for h in store.get_many(sorted(chosen), _FIELDS)} if chosen else {}
     _read_unsketched(store, docs.values())
     boilerplate.prefetch(docs.values())
-    return found
+    return {
+        d.id: [
+            docs[cid] for _, cid in sorted(ranked.get(d.id, ()), key=lambda e: (-e[0], e[1])) if cid in docs
+        ]
+        for d in chunk
+    }
 
 
 def _read_unsketched(store: Store, docs: Iterable[Doc]) -> None:

@@ -136,6 +136,14 @@ def containment(a: set[int], b: set[int]) -> float:
     return len(a & b) / min(len(a), len(b))
 
 
+def overlap(a: set[int], b: set[int]) -> tuple[float, float, int]:
+    """(Jaccard, containment, shared count) of two shingle sets, from one intersection."""
+    if not a or not b:
+        return 0.0, 0.0, 0
+    shared = len(a & b)
+    return shared / (len(a) + len(b) - shared), shared / min(len(a), len(b)), shared
+
+
 def band_keys(shingle_hashes: set[int]) -> list[str]:
     """LSH band keys of the MinHash signature: two texts sharing any key are candidates."""
     if not shingle_hashes:
