@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from newsmon.dedupe import cluster_docs, cluster_stories, is_copy, make_doc
@@ -16,12 +17,15 @@ from newsmon.similarity import (
     band_keys,
     containment,
     decode_sketch,
+    decode_sketch_arrays,
     encode_sketch,
     fingerprint,
     jaccard,
+    line_arrays,
     line_shingles,
-    overlap,
+    overlap_sorted,
     shingles,
+    union_grams,
 )
 from newsmon.store import Store, make_client
 
@@ -50,9 +54,14 @@ def test_an_edited_copy_joins_as_edited_below_the_near_threshold():
 
 def test_overlap_gives_jaccard_containment_and_the_shared_count_at_once():
     a, b = shingles(LONG_WIRE), shingles(LONG_EDITED)
-    assert overlap(a, b) == (jaccard(a, b), containment(a, b), len(a & b))
-    assert overlap(a, set()) == (0.0, 0.0, 0)
-    assert overlap({1, 2, 3, 4}, {3, 4, 5}) == (2 / 5, 2 / 3, 2)
+    arrays = line_arrays(line_shingles(LONG_WIRE)), decode_sketch_arrays(fingerprint(LONG_EDITED).sketch)
+    got = overlap_sorted(union_grams(arrays[0]), union_grams(arrays[1]))
+    assert got == (jaccard(a, b), containment(a, b), len(a & b))
+    assert overlap_sorted(union_grams(arrays[0]), union_grams([])) == (0.0, 0.0, 0)
+    small = [(None, np.array([1, 2, 3, 4], dtype="<u4")), (None, np.array([3, 4, 5], dtype="<u4"))]
+    assert overlap_sorted(union_grams(small[:1]), union_grams(small[1:])) == (2 / 5, 2 / 3, 2)
+    para = next(h for h, _g in arrays[0] if h)
+    assert set(union_grams(arrays[0], [para]).tolist()) == shingles(LONG_WIRE, [para])
 
 
 def test_an_independent_report_of_the_same_event_stays_apart_though_it_quotes_the_same_statement():
@@ -91,7 +100,7 @@ def test_the_stored_sketch_gives_the_shingles_of_the_body():
     # A paragraph left out as boilerplate is left out of the sketch's shingles too.
     para = next(h for h, _g in lines if h)
     wire_doc = make_doc("e", LONG_EDITED, "x.example")
-    assert wire_doc.lines() == line_shingles(LONG_EDITED)
+    assert [(h, set(g.tolist())) for h, g in wire_doc.lines()] == line_shingles(LONG_EDITED)
     assert shingles(LONG_EDITED, [para]) < shingles(LONG_EDITED)
 
 
@@ -343,3 +352,20 @@ def test_an_outlets_footer_does_not_make_its_stories_candidates_of_each_other(st
     # makes no candidate (before, each story was confirmed against every other of its outlet).
     assert compared == []
     assert _state(store)["s4"][0] is None
+
+
+@pytest.mark.integration
+def test_a_story_larger_than_a_page_of_results_is_counted_whole(store):
+    store.page_size = 4  # each scan pages through several responses
+    copies = [
+        _article(f"c{n:02d}", WIRE, f"outlet{n}.example", f"2026-11-20T{8 + n:02d}:00:00Z") for n in range(12)
+    ]
+    store.index_articles(copies[:7], {})
+    cluster_stories(store, [a.id for a in copies[:7]])
+    store.index_articles(copies[7:], {})
+    cluster_stories(store, [a.id for a in copies[7:]])
+    state = _state(store)
+    assert {i: (lead, size) for i, (lead, size, _) in state.items()} == {
+        a.id: (None if a.id == "c00" else "c00", 12) for a in copies
+    }
+    assert len(state["c00"][2]) == 12  # every outlet
