@@ -18,9 +18,10 @@ video promos, fact boxes of a running story) that the per-outlet paragraph count
 three times.
 
 Candidates come from MinHash band keys and from shared paragraph hashes (an edited copy keeps whole
-paragraphs even when its Jaccard falls): in memory for `newsmon similar`, from one query over the
-whole alias (recent window) in the pipeline. Confirmation uses the shingle sketch stored with each
-article, so no body is refetched or re-shingled; the confirming rule is the same function in both.
+paragraphs even when its Jaccard falls): in memory for `newsmon similar`; in the pipeline from one
+screening scan of the whole alias (recent window) per CANDIDATE_CHUNK new articles, ranked here.
+Confirmation uses the shingle sketch stored with each article, so no body is refetched or
+re-shingled; the confirming rule is the same function in both.
 
 The cluster leader is the copy published first (page date, then fetch time, then id): the answer
 does not depend on the order copies arrive in, and re-running is always safe. Every member carries
