@@ -356,7 +356,8 @@ def _candidates(
         if len(own) >= MIN_SHARED_PARAGRAPHS:
             for h in own:
                 by_para[h].append(d)
-    recent = {"range": {"fetched_at": {"gte": f"now-{window_days}d"}}}
+    # Rounded to the day, so that Elasticsearch can cache the filter across the round's scans.
+    recent = {"range": {"fetched_at": {"gte": f"now-{window_days}d/d"}}}
     near = [
         {"terms": {f: sorted(keys)}} for f, keys in (("lsh_bands", by_band), ("para_hashes", by_para)) if keys
     ]
@@ -365,7 +366,10 @@ def _candidates(
         should.append({"bool": {"filter": [recent], "should": near, "minimum_should_match": 1}})
     if not should:
         return {d.id: [] for d in chunk}
-    since = iso(datetime.now(UTC) - timedelta(days=window_days)) or ""
+    start = (datetime.now(UTC) - timedelta(days=window_days)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    since = iso(start) or ""
     ranked: dict[str, list[tuple[int, str]]] = defaultdict(list)  # new id -> heap of (score, candidate)
     screened = store.scan(
         {"bool": {"should": should, "minimum_should_match": 1}},
