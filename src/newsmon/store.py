@@ -271,7 +271,7 @@ class Store:
                 # Its marker first: an article is never stored without one (a marker whose article
                 # was not written is dropped by the step that finds it; a spare one only repeats
                 # idempotent work).
-                marker = {"pending_cluster": True, "pending_alert": True, "fetched_at": art.fetched_at}
+                marker = {PENDING_CLUSTER: True, PENDING_ALERT: True, "fetched_at": art.fetched_at}
                 yield {"_op_type": "index", "_index": self.pending_index, "_id": art.id, "_source": marker}
                 doc = art.to_document()
                 old = replace.get(art.id)
