@@ -27,6 +27,7 @@ from typing import Any
 from devsite.text import generate_story
 from elasticsearch.helpers import bulk
 
+from bench.loopback import local_es_cpu
 from newsmon.clock import iso
 from newsmon.dedupe import cluster_stories
 from newsmon.extract import content_hash, extract_page
@@ -84,17 +85,11 @@ def _new_articles(run: str, base: int) -> list[Article]:
 def _es_cpu(store: Store) -> float:
     """CPU seconds the Elasticsearch processes have used so far: from /proc for the local node
     (exact), else the nodes' stats (refreshed only every second: too coarse for one measurement)."""
-    local = _local_es_cpu()
+    local = local_es_cpu()
     if local:
         return local
     nodes = store.es.nodes.stats(metric="process")["nodes"].values()
     return sum(n["process"]["cpu"]["total_in_millis"] for n in nodes) / 1000
-
-
-def _local_es_cpu() -> float:
-    from bench.real_pages import _es_cpu as local_reader
-
-    return local_reader(None)()
 
 
 def _measure(store: Store, run: str, base: int) -> tuple[float, float, float]:

@@ -11,16 +11,14 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 import uuid
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import httpx
 
+from bench.loopback import served
 from newsmon.config import FeedConfig
 from newsmon.feeds import poll_feeds
 from newsmon.fetching import Fetcher
@@ -30,7 +28,6 @@ from newsmon.store import Store
 
 FEEDS = 1000
 ITEMS = 20
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def serve(port: int) -> None:
@@ -123,27 +120,21 @@ def state_cost(store: Store, n: int) -> float:
 def run() -> list[str]:
     prefix = f"bench-{uuid.uuid4().hex[:6]}-"
     settings = load_settings(index_prefix=prefix, allow_private_networks=True)
-    server = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from bench.feeds import serve; serve(0)"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT,
-    )  # fmt: skip
     store = Store.from_settings(settings)
     try:
-        base = (server.stdout.readline() if server.stdout else "").strip()
-        store.setup()
-        feeds = [FeedConfig(id=f"f{i}", url=f"{base}/feed/{i}.xml") for i in range(FEEDS)]
-        feed_pass(store, settings, feeds)  # stores every feed's validators
-        httpx.get(f"{base}/bump?mod=10")
-        mostly_304, outcomes_304 = feed_pass(store, settings, feeds)
-        httpx.get(f"{base}/bump?mod=1")
-        changed, outcomes_changed = feed_pass(store, settings, feeds)
-        ratio = mostly_304 / changed
-        small = state_cost(store, 1000)
-        large = state_cost(store, 10_000)
-        scale = large / small
+        with served(["-c", "from bench.feeds import serve; serve(0)"]) as base:
+            store.setup()
+            feeds = [FeedConfig(id=f"f{i}", url=f"{base}/feed/{i}.xml") for i in range(FEEDS)]
+            feed_pass(store, settings, feeds)  # stores every feed's validators
+            httpx.get(f"{base}/bump?mod=10")
+            mostly_304, outcomes_304 = feed_pass(store, settings, feeds)
+            httpx.get(f"{base}/bump?mod=1")
+            changed, outcomes_changed = feed_pass(store, settings, feeds)
+            ratio = mostly_304 / changed
+            small = state_cost(store, 1000)
+            large = state_cost(store, 10_000)
+            scale = large / small
     finally:
-        server.terminate()
-        server.wait(timeout=10)
         store.drop_all()
         store.close()
     return [

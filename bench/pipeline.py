@@ -10,22 +10,17 @@ small production host.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import httpx
 import trafilatura
 from devsite.text import render_article, render_feed
 
+from bench.loopback import drop, pass_settings, served, site
 from newsmon import run as newsmon_run
 from newsmon.clock import now_iso
-from newsmon.settings import load_settings
-from newsmon.store import Store
 
 BASE = "{{BASE}}"  # replaced by the serving process with its own address
 
@@ -61,12 +56,7 @@ def bench_pipeline(pages: int, feeds: int, bare: bool = True) -> dict[str, float
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "site"
         paths = _site(root, pages, feeds)
-        server = subprocess.Popen(
-            [sys.executable, "-m", "devsite", str(root), "--port", "0"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=Path(__file__).resolve().parents[1],
-        )  # fmt: skip
-        try:
-            base = (server.stdout.readline() if server.stdout else "").strip()
+        with served(site(root)) as base:
             extracted, bare_s = 0, float("nan")
             if bare:
                 with httpx.Client(timeout=30) as client:
@@ -76,19 +66,10 @@ def bench_pipeline(pages: int, feeds: int, bare: bool = True) -> dict[str, float
                 bare_s = time.perf_counter() - start
                 del htmls
 
-            feeds_file = Path(tmp) / "feeds.yaml"
-            lines = ["feeds:"] + [
-                f"  - {{id: gen-{i}, url: '{base}/feed-{i}.xml', max_entries: {pages}}}" for i in range(feeds)
-            ]
-            feeds_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
             # No alert rules here: percolation has its own benchmark (bench/alerts.py).
-            alerts_file = Path(tmp) / "alerts.yaml"
-            alerts_file.write_text("rules: []\n", encoding="utf-8")
-            prefix = f"bench-{uuid.uuid4().hex[:8]}-"
-            env = dict(os.environ, NEWSMON_INDEX_PREFIX=prefix, NEWSMON_ALLOW_PRIVATE_NETWORKS="1",
-                       NEWSMON_FEEDS_FILE=str(feeds_file), NEWSMON_ALERTS_FILE=str(alerts_file))  # fmt: skip
-            # Every page is on one loopback host: politeness would measure the gap, not the pipeline.
-            settings = load_settings(env, host_concurrency=64, host_min_gap=0.0)
+            urls = [f"{base}/feed-{i}.xml" for i in range(feeds)]
+            settings = pass_settings(Path(tmp), urls, pages, "gen", alerts="rules: []\n")
+            prefix = settings.index_prefix
             phases: dict[str, float] = {}
             peak_rss: dict[str, int] = {}
             try:
@@ -109,12 +90,7 @@ def bench_pipeline(pages: int, feeds: int, bare: bool = True) -> dict[str, float
                 phases["alerts and summary"] = time.perf_counter() - t
                 pipe_s = time.perf_counter() - start
             finally:
-                store = Store.from_settings(settings)
-                store.drop_all()
-                store.close()
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+                drop(settings)
     if summary.indexed != len(paths):
         raise SystemExit(f"pipeline indexed {summary.indexed} of {len(paths)} pages: {summary.errors[:3]}")
     return {

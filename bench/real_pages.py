@@ -15,11 +15,8 @@ from __future__ import annotations
 import gzip
 import os
 import resource
-import subprocess
-import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,14 +25,13 @@ from typing import Any
 import httpx
 import trafilatura
 
+from bench.loopback import drop, local_es_cpu, pass_settings, served, site
 from newsmon import extract as newsmon_extract
 from newsmon import indexing
 from newsmon import run as newsmon_run
 from newsmon.articles import _tagger
 from newsmon.clock import now_iso
-from newsmon.settings import load_settings
 from newsmon.similarity import fingerprint
-from newsmon.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_PAGES = ROOT.parent / "shared" / "eval" / "extraction" / "html"
@@ -68,24 +64,6 @@ def _site(root: Path, pages: list[bytes], copies: int, feeds: int) -> list[str]:
             encoding="utf-8",
         )
     return paths
-
-
-def _es_cpu(settings: Any) -> Callable[[], float]:
-    """CPU seconds used so far by the local Elasticsearch (0 when it is not ours to read)."""
-    base = Path(os.environ.get("NEWSMON_ES_HOME", ROOT / ".local" / "elasticsearch"))
-    try:
-        pid = int((base / "node-1.pid").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return lambda: 0.0
-    return lambda: _proc_cpu(pid)
-
-
-def _proc_cpu(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _cpu_self() -> float:
@@ -171,12 +149,7 @@ def bench_real_pages(copies: int = COPIES, feeds: int = FEEDS) -> dict[str, Any]
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "site"
         paths = _site(root, pages, copies, feeds)
-        server = subprocess.Popen(
-            [sys.executable, "-m", "devsite", str(root), "--port", "0"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT,
-        )  # fmt: skip
-        try:
-            base = (server.stdout.readline() if server.stdout else "").strip()
+        with served(site(root)) as base:
             with httpx.Client(timeout=30) as client:
                 htmls = [client.get(base + p).content for p in paths]
 
@@ -186,31 +159,21 @@ def bench_real_pages(copies: int = COPIES, feeds: int = FEEDS) -> dict[str, Any]
                 trafilatura.extract(html, include_comments=False)
             bare_s, bare_cpu = time.perf_counter() - start, time.thread_time() - cpu
 
-            feeds_file = Path(tmp) / "feeds.yaml"
-            lines = ["feeds:"] + [
-                f"  - {{id: real-{i}, url: '{base}/feed-{i}.xml', max_entries: {len(paths)}}}"
-                for i in range(feeds)
-            ]
-            feeds_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
-            prefix = f"bench-{uuid.uuid4().hex[:8]}-"
-            env = dict(os.environ, NEWSMON_INDEX_PREFIX=prefix, NEWSMON_ALLOW_PRIVATE_NETWORKS="1",
-                       NEWSMON_FEEDS_FILE=str(feeds_file))  # fmt: skip  # shipped alert rules
-            # Every page comes from one loopback host here, where a deployment spreads them over many
-            # outlets: per-host politeness (2 at a time, 0.1 s apart) would measure the gap, not newsmon.
-            settings = load_settings(env, host_concurrency=64, host_min_gap=0.0)
-            es_cpu = _es_cpu(settings)
+            urls = [f"{base}/feed-{i}.xml" for i in range(feeds)]
+            settings = pass_settings(Path(tmp), urls, len(paths), "real")  # the shipped alert rules
+            prefix = settings.index_prefix
             spent: dict[str, list[float]] = {}  # step -> [wall, own CPU, Elasticsearch CPU]
 
             @contextmanager
             def step(name: str) -> Iterator[None]:
-                w, c, e = time.perf_counter(), _cpu_self(), es_cpu()
+                w, c, e = time.perf_counter(), _cpu_self(), local_es_cpu()
                 try:
                     yield
                 finally:
                     got = spent.setdefault(name, [0.0, 0.0, 0.0])
                     got[0] += time.perf_counter() - w
                     got[1] += _cpu_self() - c
-                    got[2] += es_cpu() - e
+                    got[2] += local_es_cpu() - e
 
             real_index_batch = indexing.index_batch
 
@@ -233,12 +196,7 @@ def bench_real_pages(copies: int = COPIES, feeds: int = FEEDS) -> dict[str, Any]
                         summary = newsmon_run.summarize(settings, merged, alerts, "bench", now_iso(), prefix)
                     pipe_s = time.perf_counter() - start
             finally:
-                store = Store.from_settings(settings)
-                store.drop_all()
-                store.close()
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+                drop(settings)
     handled = summary.articles_new + summary.articles_updated + summary.already_indexed + summary.not_articles
     if handled < len(paths) * 0.9:
         raise SystemExit(f"the pass handled {handled} of {len(paths)} pages: {summary.errors[:3]}")
