@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,26 @@ class Report:
     metrics: dict[str, float]
     lines: list[str] = field(default_factory=list)  # what a person reads: scores, misses, evidence
     details: dict[str, Any] = field(default_factory=dict)
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """The objects of a JSON-lines file, blank lines skipped."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def outcome_of(expected: bool, got: bool) -> str:
+    """tp, fp, fn or tn of one labelled row."""
+    return {(True, True): "tp", (False, True): "fp", (True, False): "fn", (False, False): "tn"}[
+        (expected, got)
+    ]
+
+
+def prf(counts: Counter[str]) -> tuple[float, float, float]:
+    """Precision, recall and F1 of tp/fp/fn counts (1.0 where nothing was expected or tagged)."""
+    tp, fp, fn = counts["tp"], counts["fp"], counts["fn"]
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    return p, r, 2 * p * r / (p + r) if p + r else 0.0
 
 
 def load_floors(path: Path) -> dict[str, dict[str, float]]:

@@ -7,10 +7,9 @@ texts end in one cluster.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from eval.common import Report
+from eval.common import Report, read_jsonl
 from newsmon.dedupe import cluster_docs, make_doc
 from newsmon.similarity import containment, jaccard, shingles
 
@@ -21,9 +20,7 @@ MUST_NOT = {"same_event_independent", "boilerplate_false_positive"}
 
 
 def evaluate(eval_dir: Path) -> Report:
-    rows = [
-        json.loads(line) for line in (eval_dir / "dedupe" / "pairs.jsonl").read_text().splitlines() if line
-    ]
+    rows = read_jsonl(eval_dir / "dedupe" / "pairs.jsonl")
     texts: dict[str, tuple[str, str]] = {}
     for row in rows:
         for side in ("a", "b"):

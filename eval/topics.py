@@ -7,12 +7,11 @@ and misses are printed with the evidence and scores, so a failure reads as a rul
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from eval.common import Report
+from eval.common import Report, outcome_of, prf, read_jsonl
 from newsmon.settings import load_settings
 from newsmon.tagging import ROOT, Tagger, TagResult, load_taxonomy
 
@@ -26,7 +25,7 @@ def topics_path() -> Path:
 
 def evaluate(eval_dir: Path) -> Report:
     path = eval_dir / "topics" / "articles.jsonl"
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = read_jsonl(path)
     tagger = Tagger(load_taxonomy(topics_path()))
     tally: Counter[str] = Counter()
     per_subset: dict[str, Counter[str]] = {}
@@ -41,9 +40,7 @@ def evaluate(eval_dir: Path) -> Report:
             tally["borderline_tagged" if tagged else "borderline_untagged"] += 1
             borderline.append(f"{'tagged  ' if tagged else 'untagged'} {_head(row, result)}")
             continue
-        outcome = {(True, True): "tp", (False, True): "fp", (True, False): "fn", (False, False): "tn"}[
-            (label == ROOT, tagged)
-        ]
+        outcome = outcome_of(label == ROOT, tagged)
         tally[outcome] += 1
         counts[outcome] += 1
         if outcome == "fp":
@@ -52,9 +49,7 @@ def evaluate(eval_dir: Path) -> Report:
             problems += [f"MISSED {_head(row, result)}", *_evidence(result)]
 
     tp, fp, fn = tally["tp"], tally["fp"], tally["fn"]
-    precision = tp / (tp + fp) if tp + fp else 1.0
-    recall = tp / (tp + fn) if tp + fn else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    precision, recall, f1 = prf(tally)
     n_border = tally["borderline_tagged"] + tally["borderline_untagged"]
     hard_fp = per_subset.get(HARD_SUBSET, Counter())["fp"]
     lines = [

@@ -12,12 +12,11 @@ runnable alone:
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import Counter
 from pathlib import Path
 
-from eval.common import Report
+from eval.common import Report, outcome_of, prf, read_jsonl
 from eval.topics import _evidence, topics_path
 from newsmon.tagging import ROOT, Tagger, load_taxonomy
 
@@ -27,7 +26,7 @@ LANGS = ["es", "fr", "de", "ru", "it"]
 
 def evaluate(_eval_dir: Path, data: Path = DATA, quiet: bool = False) -> Report:
     """The area of scripts/evaluate.py; `_eval_dir` (../shared/eval) is not used: the set is ours."""
-    rows = [json.loads(line) for line in data.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = read_jsonl(data)
     tagger = Tagger(load_taxonomy(topics_path()))
     tally: dict[str, Counter[str]] = {}
     problems: list[str] = []
@@ -43,9 +42,7 @@ def evaluate(_eval_dir: Path, data: Path = DATA, quiet: bool = False) -> Report:
             counts["b_tagged" if tagged else "b_untagged"] += 1
             borderline.append(f"  {'tagged  ' if tagged else 'untagged'} {head}")
             continue
-        outcome = {(True, True): "tp", (False, True): "fp", (True, False): "fn", (False, False): "tn"}[
-            (bool(row["label"]), tagged)
-        ]
+        outcome = outcome_of(bool(row["label"]), tagged)
         counts[outcome] += 1
         if outcome in ("fp", "fn"):
             problems += [f"{'FALSE POSITIVE' if outcome == 'fp' else 'MISSED'} {head}", *_evidence(result)]
@@ -60,9 +57,9 @@ def evaluate(_eval_dir: Path, data: Path = DATA, quiet: bool = False) -> Report:
         c = tally[lang]
         total += c
         lines.append(_line(lang, c))
-        metrics[f"precision_{lang}"], metrics[f"recall_{lang}"], _f1 = _prf(c)
+        metrics[f"precision_{lang}"], metrics[f"recall_{lang}"], _f1 = prf(c)
     lines.append(_line("all", total))
-    metrics["precision"], metrics["recall"], metrics["f1"] = _prf(total)
+    metrics["precision"], metrics["recall"], metrics["f1"] = prf(total)
     if not quiet:
         lines.append("")
         lines += problems if problems else ["no false positive, no miss"]
@@ -80,15 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _prf(c: Counter[str]) -> tuple[float, float, float]:
-    tp, fp, fn = c["tp"], c["fp"], c["fn"]
-    p = tp / (tp + fp) if tp + fp else 1.0
-    r = tp / (tp + fn) if tp + fn else 1.0
-    return p, r, 2 * p * r / (p + r) if p + r else 0.0
-
-
 def _line(lang: str, c: Counter[str]) -> str:
-    p, r, f1 = _prf(c)
+    p, r, f1 = prf(c)
     nb = c["b_tagged"] + c["b_untagged"]
     return f"{lang:5} {p:6.3f} {r:6.3f} {f1:6.3f} {c['tp']:4} {c['fp']:3} {c['fn']:3} {c['tn']:3}   {c['b_tagged']}/{nb}"
 
