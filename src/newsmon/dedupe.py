@@ -127,9 +127,7 @@ def is_copy(
     def boilerplate(d: Doc) -> frozenset[str]:
         key = ("boilerplate", d.id)
         if key not in cache:
-            cache[key] = frozenset(
-                h for h in d.paragraphs if boilerplate_count(d.source, h) >= BOILERPLATE_MIN_DOCS
-            )
+            cache[key] = boilerplate_of(d, boilerplate_count)
         return cache[key]
 
     skip = boilerplate(a) | boilerplate(b)
@@ -153,6 +151,11 @@ def is_copy(
     return None, score
 
 
+def boilerplate_of(doc: Doc, count: Callable[[str, str], int]) -> frozenset[str]:
+    """The paragraphs of `doc` that `count` finds in BOILERPLATE_MIN_DOCS or more stories of its outlet."""
+    return frozenset(h for h in doc.paragraphs if count(doc.source, h) >= BOILERPLATE_MIN_DOCS)
+
+
 def _best(matches: dict[str, str], doc_id: str, kind: str) -> None:
     if MATCH_RANK[kind] > MATCH_RANK.get(matches.get(doc_id) or "", 0):
         matches[doc_id] = kind
@@ -174,6 +177,10 @@ def cluster_docs(docs: list[Doc], matches: dict[str, str] | None = None) -> list
     receives how each clustered id was recognised (its strongest link)."""
     by_id = {d.id: d for d in docs}
     df = Counter((d.source, h) for d in docs for h in set(d.paragraphs))
+
+    def count(source: str, h: str) -> int:
+        return df[(source, h)]
+
     by_band: dict[str, list[str]] = defaultdict(list)
     by_hash: dict[str, list[str]] = defaultdict(list)
     by_para: dict[str, list[str]] = defaultdict(list)
@@ -182,16 +189,14 @@ def cluster_docs(docs: list[Doc], matches: dict[str, str] | None = None) -> list
     matches = {} if matches is None else matches
     for d in docs:
         union.find(d.id)
-        shared = Counter(
-            c for h in set(d.paragraphs) if df[(d.source, h)] < BOILERPLATE_MIN_DOCS for c in by_para[h]
-        )
+        shared = Counter(c for h in set(d.paragraphs) - boilerplate_of(d, count) for c in by_para[h])
         candidates = (
             {c for band in d.bands for c in by_band[band]}
             | set(by_hash[d.content_hash])
             | {c for c, n in shared.items() if n >= MIN_SHARED_PARAGRAPHS}
         )
         for c in sorted(candidates):
-            kind = is_copy(d, by_id[c], lambda s, h: df[(s, h)], cache)[0]
+            kind = is_copy(d, by_id[c], count, cache)[0]
             if kind:
                 union.join(d.id, c)
                 _best(matches, d.id, kind)
@@ -274,10 +279,6 @@ class _BoilerplateCounts:
     def __call__(self, source: str, h: str) -> int:
         return self.counts.get((source, h), 0)
 
-    def of(self, doc: Doc) -> frozenset[str]:
-        """The paragraphs of `doc` that are boilerplate of its outlet (counted by `prefetch`)."""
-        return frozenset(h for h in doc.paragraphs if self(doc.source, h) >= BOILERPLATE_MIN_DOCS)
-
 
 def _publisher_query(publisher: str) -> dict[str, Any]:
     """The stories of one publisher as `_publisher` names it."""
@@ -352,7 +353,7 @@ def _candidates(
             by_hash[d.content_hash].append(d)
         for band in set(d.bands):
             by_band[band].append(d)
-        own = set(d.paragraphs) - boilerplate.of(d)
+        own = set(d.paragraphs) - boilerplate_of(d, boilerplate)
         if len(own) >= MIN_SHARED_PARAGRAPHS:
             for h in own:
                 by_para[h].append(d)

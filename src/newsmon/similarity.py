@@ -109,10 +109,6 @@ def encode_sketch(lines: list[tuple[str | None, set[int]]]) -> str:
     return base64.b64encode(b"".join(parts)).decode("ascii")
 
 
-def decode_sketch(text: str) -> list[tuple[str | None, set[int]]]:
-    return [(h, set(grams.tolist())) for h, grams in decode_sketch_arrays(text)]
-
-
 Grams = np.ndarray  # sorted, distinct uint32 shingles
 
 
