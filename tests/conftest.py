@@ -62,6 +62,14 @@ def prefix(es_url: str) -> Iterator[str]:
         store.close()
 
 
+# The demo site's two feeds (the wire outlet and the scraper republishing it); `% {"base": site.base_url}`.
+DEMO = """
+feeds:
+  - {id: meridian-wire, url: "%(base)s/outlet/rss.xml"}
+  - {id: scraper-blog, url: "%(base)s/scraper/feed.atom"}
+"""
+
+
 @pytest.fixture(scope="session")
 def site() -> Iterator[object]:
     from devsite.server import DevSite

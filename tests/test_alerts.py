@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import DEMO
 from newsmon.alerts import events as ev
 from newsmon.alerts.channels import SmtpSettings
 from newsmon.alerts.delivery import deliver_instant, send_digests
@@ -23,12 +24,6 @@ from newsmon.store import Store, make_client
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[1]
-
-DEMO = """
-feeds:
-  - {id: meridian-wire, url: "%(base)s/outlet/rss.xml"}
-  - {id: scraper-blog, url: "%(base)s/scraper/feed.atom"}
-"""
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from tests.conftest import free_port
 
+from conftest import DEMO
 from newsmon import store as store_module
 from newsmon.errors import StoreUnavailable
 from newsmon.run import run_pass
@@ -21,11 +22,6 @@ from newsmon.store import Store
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[1]
 
-DEMO = """
-feeds:
-  - {id: meridian-wire, url: "%(base)s/outlet/rss.xml"}
-  - {id: scraper-blog, url: "%(base)s/scraper/feed.atom"}
-"""
 HOOK_RULES = """
 channels:
   - {id: hook, type: webhook, url_env: NEWSMON_TEST_HOOK}

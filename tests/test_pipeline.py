@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import free_port
+from conftest import DEMO, free_port
 from newsmon.run import run_pass
 from newsmon.search import search
 from newsmon.store import Store
@@ -18,11 +18,6 @@ from newsmon.store import Store
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[1]
 
-DEMO = """
-feeds:
-  - {id: meridian-wire, url: "%(base)s/outlet/rss.xml"}
-  - {id: scraper-blog, url: "%(base)s/scraper/feed.atom"}
-"""
 
 FAULTS = """
 feeds:
