@@ -61,6 +61,10 @@ eval: venv ## Quality on ../shared/eval; fails when a floor in eval/floors/*.jso
 lint: venv ## ruff
 	$(VENV)/bin/ruff check src tests dags scripts bench plugins
 
+.PHONY: docs
+docs: venv ## Build the documentation site (MkDocs, strict) into .local/site
+	$(VENV)/bin/mkdocs build --strict
+
 lock: ## Re-make constraints.txt from a fresh resolve (needs the registry)
 	scripts/lock
 
