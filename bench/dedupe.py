@@ -30,7 +30,7 @@ from elasticsearch.helpers import bulk
 from bench.loopback import local_es_cpu
 from newsmon.clock import iso
 from newsmon.dedupe import cluster_stories
-from newsmon.extract import content_hash, extract_page
+from newsmon.extraction import content_hash, extract_page
 from newsmon.records import Article
 from newsmon.settings import load_settings
 from newsmon.similarity import BANDS, fingerprint

@@ -15,8 +15,7 @@ from pathlib import Path
 import trafilatura
 from trafilatura.utils import load_html
 
-from newsmon.cleanup import clean_text
-from newsmon.extract import extract_page, read_page
+from newsmon.extraction import clean_text, extract_page, read_page
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_PAGES = ROOT.parent / "shared" / "eval" / "extraction" / "html"

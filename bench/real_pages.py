@@ -27,11 +27,11 @@ import trafilatura
 from elasticsearch.helpers import bulk
 
 from bench.loopback import drop, local_es_cpu, pass_settings, served, site
-from newsmon import extract as newsmon_extract
 from newsmon import indexing
 from newsmon import run as newsmon_run
 from newsmon.articles import _tagger
 from newsmon.clock import now_iso
+from newsmon.extraction import extract_page
 from newsmon.similarity import fingerprint
 from newsmon.store import Store
 
@@ -139,7 +139,7 @@ def extraction_breakdown(pages: list[bytes], topics_path: Path) -> dict[str, flo
     """Thread CPU per page of each part of an article's making, in this process."""
     clock = _Clock()
     tagger = _tagger(topics_path)
-    newsmon_extract.extract_page(pages[0], None)  # language model and rules loaded off the clock
+    extract_page(pages[0], None)  # language model and rules loaded off the clock
     trafilatura_calls = {
         n: getattr(trafilatura, n) for n in ("bare_extraction", "extract", "extract_metadata")
     }
@@ -155,7 +155,7 @@ def extraction_breakdown(pages: list[bytes], topics_path: Path) -> dict[str, flo
     ):
         for html in pages:
             start = time.thread_time()
-            ext = newsmon_extract.extract_page(html, "http://127.0.0.1/p/page.html")
+            ext = extract_page(html, "http://127.0.0.1/p/page.html")
             own += time.thread_time() - start
             t = time.thread_time()
             tagger.tag(ext.title or "", ext.body)

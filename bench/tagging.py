@@ -1,7 +1,7 @@
 """Tagging cost: per article as a share of extraction on the same pages, and against taxonomy size.
 
 Pages: the real article pages of ../shared/eval/extraction (if present) and generated articles of
-the dev site. Extraction is the pipeline's own step (`newsmon.extract.extract_page`); tagging is
+the dev site. Extraction is the pipeline's own step (`newsmon.extraction.extract_page`); tagging is
 `Tagger.tag` with the shipped taxonomy and entity catalog. For the growth measurement the
 taxonomy's first 100 terms are padded with synthetic ones (pseudo-words, a tenth with a wildcard)
 up to 1,000 and 10,000: the hits stay the same, so what is measured is the cost of size itself.
@@ -18,7 +18,7 @@ from typing import Any
 
 from devsite.text import render_article
 
-from newsmon.extract import extract_page
+from newsmon.extraction import extract_page
 from newsmon.tagging import Tagger, Taxonomy, load_taxonomy
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -25,7 +25,7 @@ from pathlib import Path
 import trafilatura
 
 from eval.common import Report
-from newsmon.extract import extract_page
+from newsmon.extraction import extract_page
 
 SHINGLE = 4
 BOOTSTRAP = 1000

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newsmon.cleanup import clean_text
-from newsmon.extract import extract_page
+from newsmon.extraction import clean_text, extract_page
 
 PAGES = Path(__file__).parent / "fixtures" / "blogs"
 # The article's own sentences: several open with the words a header line opens with.

@@ -1,10 +1,10 @@
-"""Line rules of newsmon.cleanup on texts written for these tests: what goes, and what must stay."""
+"""Cleanup line rules on texts written for these tests: what goes, and what must stay."""
 
 from __future__ import annotations
 
 import pytest
 
-from newsmon.cleanup import clean_text, line_key, link_keys, strip_markers
+from newsmon.extraction import clean_text, line_key, link_keys, strip_markers
 
 STORY = [
     "Delegates at the conference on naval confidence-building agreed on Wednesday to exchange annual plans.",

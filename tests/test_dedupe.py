@@ -163,7 +163,7 @@ def _article(
     doc_id: str, body: str, domain: str, published: str, sketch: bool = True, fetched: str | None = None
 ) -> Article:
     from newsmon.clock import now_iso
-    from newsmon.extract import content_hash
+    from newsmon.extraction import content_hash
     from newsmon.similarity import fingerprint
 
     fp = fingerprint(body)

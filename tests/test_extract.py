@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from newsmon import extract
-from newsmon.cleanup import line_key
 from newsmon.cli import main as cli_main
-from newsmon.extract import MIN_ARTICLE_CHARS, extract_page
+from newsmon.extraction import MIN_ARTICLE_CHARS, extract_page, line_key
+from newsmon.extraction import body as extraction_body
 
 REPO = Path(__file__).resolve().parents[1]
 SITE = REPO / "examples" / "site"
@@ -246,7 +245,7 @@ def test_fallbacks_run_in_order_and_the_winner_is_recorded(monkeypatch: pytest.M
         calls.append(options)
         return prose if options.get("favor_recall") else ""
 
-    monkeypatch.setattr(extract, "_trafilatura_text", fake)
+    monkeypatch.setattr(extraction_body, "_trafilatura_text", fake)
     ext = extract_page(fixture("section-front.html"), None)
     assert calls == [{}, {"favor_recall": True}]
     assert ext.method == "trafilatura-recall" and ext.is_article

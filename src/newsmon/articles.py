@@ -21,7 +21,7 @@ from typing import Any
 
 from newsmon.clock import iso, now_iso
 from newsmon.errors import FetchError
-from newsmon.extract import LANGUAGE_SURE, content_hash, extract_page, warm_up
+from newsmon.extraction import LANGUAGE_SURE, content_hash, extract_page, warm_up
 from newsmon.fetching import HTML_TYPES, Fetched, Fetcher
 from newsmon.records import Article, FeedEntry
 from newsmon.settings import Settings

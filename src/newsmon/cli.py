@@ -262,7 +262,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from newsmon.extract import extract_page
+    from newsmon.extraction import extract_page
 
     status = 0
     records = []

@@ -39,7 +39,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from newsmon.clock import iso
-from newsmon.extract import content_hash
+from newsmon.extraction import content_hash
 from newsmon.similarity import (
     BOILERPLATE_MIN_DOCS,
     NEAR_DUPLICATE_JACCARD,
