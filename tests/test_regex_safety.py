@@ -1,7 +1,7 @@
 """Every regular expression that runs on page text finishes in linear-ish time on hostile input.
 
 Pages are written by strangers. A pattern with nested or adjacent overlapping quantifiers can
-backtrack for minutes on a crafted line (issue 10: a byline rule took 3.5 s on a 200-character first
+backtrack for minutes on a crafted line (a byline rule once took 3.5 s on a 200-character first
 line), and one such page would hang every pass that fetches it. The test collects the compiled
 patterns of the hot-path modules itself, so a rule added later is covered without editing this file,
 and feeds each one runs of the characters it loops over, behind each word it starts with.

@@ -1,6 +1,6 @@
 """The adaptive polling schedule and feed health, as pure functions of a feed's state and one poll.
 
-Policy (see ../shared/ANCHORS.md, "Feed polling"):
+Policy:
 - yield, as Media Cloud: more than 67% of the entries already seen -> slower x1.5; under 33% -> faster;
 - publisher hints (ttl, sy:updatePeriod, Cache-Control max-age, Expires) are a lower bound, clamped
   to the ceiling: never poll faster than the publisher asks;
@@ -200,7 +200,7 @@ def health(
     now: datetime | None = None,
     gone_after: timedelta = GONE_AFTER,
 ) -> str:
-    """One of HEALTH (issue 9 item 4).
+    """One of HEALTH, from the feed's state and its last poll.
 
     gone: the last poll answered 410, or the feed has failed for at least `gone_after`;
     failing: the last poll failed; warning: parsed with problems (malformed XML salvaged, entries
