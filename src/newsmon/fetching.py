@@ -261,7 +261,9 @@ class _Deflate:
         return self._obj.unconsumed_tail if self._obj is not None else b""
 
 
-def _decoded(url: str, raw: Iterator[bytes], decoder: _Decompressor | None, max_bytes: int) -> Iterator[bytes]:
+def _decoded(
+    url: str, raw: Iterator[bytes], decoder: _Decompressor | None, max_bytes: int
+) -> Iterator[bytes]:
     """Decoded chunks of `raw`; never produces more than max_bytes + 1 bytes in all."""
     size = 0
     for chunk in raw:

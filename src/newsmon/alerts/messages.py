@@ -332,7 +332,9 @@ def slack_payload(message: Message, events: list[dict[str, Any]]) -> dict[str, A
     """A Slack-compatible incoming-webhook body: subject as fallback text, one section per story."""
     digest = message.payload.get("type") == "newsmon.digest"
     stories = _stories(events)
-    blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": message.subject[:150]}}]
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": message.subject[:150]}}
+    ]
     # Room for the closing "and N more" note, so a huge digest still posts.
     budget = SLACK_MAX_BLOCKS - 1
     shown = 0
