@@ -4,8 +4,9 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 STAMP := $(VENV)/.installed
+LINT_PATHS := src tests dags scripts bench plugins eval devsite
 
-.PHONY: help venv install demo demo-distributed test test-slow test-unit test-cluster run stop es-start es-stop es-status bench eval lint lock clean
+.PHONY: help venv install demo demo-distributed test test-slow test-unit test-cluster run stop es-start es-stop es-status bench eval lint docs lock clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -58,8 +59,13 @@ bench: venv ## Throughput benchmarks on loopback (prints measured ratios)
 eval: venv ## Quality on ../shared/eval; fails when a floor in eval/floors/*.json is crossed
 	$(VENV)/bin/python scripts/evaluate.py
 
-lint: venv ## ruff
-	$(VENV)/bin/ruff check src tests dags scripts bench plugins
+lint: venv ## ruff check, ruff format --check, and mypy --strict on src/newsmon
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
+	$(VENV)/bin/mypy
+
+docs: venv ## Build the documentation site (doc/) with --strict
+	$(VENV)/bin/mkdocs build --strict
 
 .PHONY: docs
 docs: venv ## Build the documentation site (MkDocs, strict) into .local/site

@@ -42,7 +42,7 @@ ARTICLES = Asset(name="newsmon_articles", uri="newsmon://articles")
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
-    # Task-level failure callback (a DAG-level notifier breaks dag.test, see AIRFLOW-NOTES).
+    # Task-level failure callback (a DAG-level failure notifier breaks dag.test).
     default_args={"owner": "newsmon", "on_failure_callback": notify_failure, **RETRY_POLICY},
     dagrun_timeout=timedelta(hours=1),
     doc_md=__doc__,

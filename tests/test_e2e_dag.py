@@ -54,7 +54,7 @@ def test_news_monitor_dag_indexes_the_site_and_search_finds_the_seed_story(
     assert outlet["source"] == "meridian-wire" and outlet["cluster_size"] == 2
     assert "arms_control" in outlet["topics"] and "arms_control.strategic_stability" in outlet["topics"]
 
-    # Issue 11's acceptance: stemming finds the story's "consultations"; the search-time domain
+    # Search-time analysis: stemming finds the story's "consultations"; the search-time domain
     # synonyms (weapon ~ arms) find it for "weapon", though it says only "arms" and "arms control".
     for word in ("consultation", "consultations", "weapon", "weapons"):
         found = subprocess.run(

@@ -1,4 +1,4 @@
-"""Secrets stay out of reprs, summaries, stored errors and log lines (issue 10, item 3)."""
+"""Secrets stay out of reprs, summaries, stored errors and log lines."""
 
 from __future__ import annotations
 

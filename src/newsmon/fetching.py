@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
 import time
 import zlib
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import httpcore
@@ -154,7 +155,9 @@ class _DeadlineStream(httpcore.NetworkStream):
     def close(self) -> None:
         self._inner.close()
 
-    def start_tls(self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None):
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
         # server_hostname is the URL's host, not the pinned IP: SNI and certificate checks hold.
         inner = self._inner.start_tls(
             ssl_context, server_hostname, _time_left(timeout, httpcore.ConnectTimeout)
@@ -213,7 +216,16 @@ def _transport(settings: Settings) -> httpx.HTTPTransport:
 # -- decoding ---------------------------------------------------------------------------------------
 
 
-def _decoder(url: str, header: str | None) -> Any:
+class _Decompressor(Protocol):
+    """What _decoded needs of a decoder: zlib's decompress objects and _Deflate."""
+
+    def decompress(self, data: bytes, max_length: int, /) -> bytes: ...
+
+    @property
+    def unconsumed_tail(self) -> bytes: ...
+
+
+def _decoder(url: str, header: str | None) -> _Decompressor | None:
     """A zlib decompressobj for the response's content coding, or None for identity."""
     codings = [c.strip().lower() for c in (header or "").split(",") if c.strip()]
     codings = [c for c in codings if c != "identity"]
@@ -234,7 +246,7 @@ class _Deflate:
     """`deflate` is zlib-wrapped by the standard, raw by some servers: decided on the first bytes."""
 
     def __init__(self) -> None:
-        self._obj: Any = None
+        self._obj: _Decompressor | None = None
 
     def decompress(self, data: bytes, max_length: int) -> bytes:
         if self._obj is None:
@@ -249,7 +261,9 @@ class _Deflate:
         return self._obj.unconsumed_tail if self._obj is not None else b""
 
 
-def _decoded(url: str, raw: Iterator[bytes], decoder: Any, max_bytes: int) -> Iterator[bytes]:
+def _decoded(
+    url: str, raw: Iterator[bytes], decoder: _Decompressor | None, max_bytes: int
+) -> Iterator[bytes]:
     """Decoded chunks of `raw`; never produces more than max_bytes + 1 bytes in all."""
     size = 0
     for chunk in raw:

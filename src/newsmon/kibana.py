@@ -14,6 +14,7 @@ import re
 import time
 from importlib import resources
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -30,7 +31,7 @@ _PREFIX_RE = re.compile(r"^(?:[a-z0-9][a-z0-9._-]*)?$")
 class KibanaImportError(NewsmonError):
     """Kibana refused or failed the saved-object import; the message names the URL."""
 
-    def __init__(self, url: str, reason: str, errors: list[dict] | None = None):
+    def __init__(self, url: str, reason: str, errors: list[dict[str, Any]] | None = None):
         super().__init__(f"Kibana saved-object import to {url} failed: {reason}")
         self.url = url
         self.reason = reason
@@ -71,7 +72,7 @@ def import_saved_objects(
     space: str | None = None,
     index_prefix: str | None = None,
     timeout: float = 30.0,
-) -> dict:
+) -> dict[str, Any]:
     """Import saved objects into Kibana, overwriting objects with the same ids.
 
     Without ``ndjson_path`` the bundled objects are rendered for ``index_prefix`` (default:
@@ -139,7 +140,7 @@ def wait_for_kibana(
     username: str | None = None,
     password: str | None = None,
     interval: float = 2.0,
-) -> dict:
+) -> dict[str, Any]:
     """Poll ``/api/status`` until Kibana's overall level is ``available``; returns the status.
 
     Unauthenticated requests get a redacted status that still carries the overall level, so
@@ -152,10 +153,11 @@ def wait_for_kibana(
     while True:
         try:
             response = httpx.get(status_url, auth=auth, timeout=min(10.0, max(timeout, 0.1)))
-            overall = (response.json().get("status") or {}).get("overall") or {}
+            status: dict[str, Any] = response.json()  # AttributeError below when not an object
+            overall = (status.get("status") or {}).get("overall") or {}
             level = overall.get("level") or overall.get("state")
             if response.status_code == 200 and level in ("available", "green"):
-                return response.json()
+                return status
             last = f"HTTP {response.status_code}, level {level!r}"
         except (httpx.HTTPError, ValueError, AttributeError) as exc:
             last = f"{type(exc).__name__}: {exc}"
@@ -192,7 +194,7 @@ def _message(response: httpx.Response) -> str:
     return str(data)[:300]
 
 
-def _describe(err: dict) -> str:
+def _describe(err: dict[str, Any]) -> str:
     title = (err.get("meta") or {}).get("title") or err.get("title")
     error = err.get("error") or {}
     text = f"{err.get('type')}/{err.get('id')}"

@@ -98,7 +98,8 @@ class Settings(BaseSettings):
     read_timeout: float = Field(20.0, gt=0)
     # One deadline for a whole request: connection, headers, body and every redirect hop.
     total_timeout: float = Field(120.0, gt=0)
-    # One page's extraction (wall clock); past it the worker is replaced and the page fails.
+    # One page's extraction (wall clock); past it the worker process is killed and replaced, the
+    # page recorded as failed and not fetched again before a later retry time.
     extract_timeout: float = Field(30.0, gt=0)
     # Fetches ignore HTTP(S)_PROXY from the environment; this names the one proxy to use, if any.
     # A secret because a proxy URL may carry credentials.
@@ -109,12 +110,9 @@ class Settings(BaseSettings):
     # Extraction is CPU-bound: one process per core by default. Page fetches are I/O-bound threads.
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
     fetch_concurrency: int = Field(8, ge=1)
-    # One page's extraction; past it the worker process is killed and replaced, the page recorded
-    # as failed and not fetched again before a later retry time.
-    extract_timeout: float = Field(30.0, gt=0)
     max_batches: int = Field(4, ge=1)
 
-    # Feed polling (issue 9): the adaptive interval lies between the DAG schedule and this ceiling.
+    # Feed polling: the adaptive interval lies between the DAG schedule and this ceiling.
     feed_max_interval: int = Field(86_400, ge=60)  # seconds
     feed_min_interval: int | None = Field(None, ge=60)  # seconds; default: the feeds.yaml schedule
     feed_gone_after_days: float = Field(7.0, gt=0)  # failing this long -> health `gone`
@@ -250,7 +248,8 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
     `environ` replaces the process environment (tests, benchmarks). Overrides that are None are
     ignored, so a CLI flag left unset keeps the variable's value.
     """
-    given = {k: v for k, v in overrides.items() if v is not None}
+    # Any: the values are checked by Settings' validation, which reports them as ConfigError.
+    given: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
     with _reading(environ):
         try:
             return Settings(**given)

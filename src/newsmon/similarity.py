@@ -1,9 +1,9 @@
 """Text fingerprints for recognising copies of one story: shingles, MinHash band keys, paragraphs.
 
 A copy of a wire story on another site keeps most of its 5-word shingles; an independent story of
-the same event keeps almost none (measured on shared/eval/dedupe: Jaccard >= 0.47 against <= 0.06).
-MinHash with LSH bands finds candidates cheaply (band keys are stored as keywords and looked up
-with a terms query); a candidate is then confirmed on the exact shingle sets.
+the same event keeps almost none (measured on the dedupe set that `make eval` scores: Jaccard >= 0.47
+against <= 0.06). MinHash with LSH bands finds candidates cheaply (band keys are stored as keywords
+and looked up with a terms query); a candidate is then confirmed on the exact shingle sets.
 
 Boilerplate is the one trap: a block an outlet prints under many of its stories (a photo gallery,
 a promo) makes unrelated stories look alike. A paragraph found in BOILERPLATE_MIN_DOCS or more

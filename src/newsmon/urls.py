@@ -47,7 +47,10 @@ def _registered(host: str) -> str | None:
         res = tld.get_tld(host, fix_protocol=True, as_object=True, fail_silently=True)
     except ValueError:  # tld rejects some malformed hosts outright
         return None
-    return res.fld if res is not None and res.fld != res.tld else None
+    # as_object=True gives a Result (None when fail_silently swallows an unknown suffix).
+    if not isinstance(res, tld.Result):
+        return None
+    return res.fld if res.fld != res.tld else None
 
 
 def registered_domain(host: str) -> str | None:

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import httpx
@@ -109,7 +109,7 @@ def smtp_settings_from_env(environ: Mapping[str, str] | None = None) -> SmtpSett
 def send(
     channel: ChannelConfig,
     message: Message,
-    events: list[dict],
+    events: list[dict[str, Any]],
     *,
     smtp: SmtpSettings | None = None,
     environ: Mapping[str, str] | None = None,
@@ -178,6 +178,21 @@ def _send_email(channel: ChannelConfig, message: Message, smtp: SmtpSettings | N
         )
     mail = _email(channel, message, smtp)
     where = f"SMTP {smtp.host}:{smtp.port}"
+    _refuse_login_in_clear(channel, smtp, where)
+    try:
+        refused = _converse(smtp, mail)
+    except (smtplib.SMTPException, OSError) as exc:
+        raise _smtp_failure(channel.id, where, exc, smtp) from None
+    accepted = [a for a in channel.to if a not in refused]
+    receipt = f"smtp 250 to {', '.join(accepted)}"
+    if refused:
+        # Some recipients got it: raising would make the caller resend to them too.
+        logger.warning("channel %s: %s refused %s", channel.id, where, _refusals(refused))
+        receipt += f"; refused {_refusals(refused)}"
+    return receipt
+
+
+def _refuse_login_in_clear(channel: ChannelConfig, smtp: SmtpSettings, where: str) -> None:
     if smtp.username and not (smtp.ssl or smtp.starttls) and not smtp.allow_plaintext_login:
         # Refused before connecting: without TLS the password would cross the network in clear.
         raise DeliveryError(
@@ -186,7 +201,10 @@ def _send_email(channel: ChannelConfig, message: Message, smtp: SmtpSettings | N
             "NEWSMON_SMTP_SSL=1 (or NEWSMON_SMTP_ALLOW_PLAINTEXT_LOGIN=1 for a trusted relay on this host)",
             permanent=True,
         )
-    secrets = [smtp.password]
+
+
+def _converse(smtp: SmtpSettings, mail: EmailMessage) -> dict[str, tuple[int, bytes]]:
+    """One SMTP session (connect, TLS, login, send); the recipients the server refused."""
     client: smtplib.SMTP | None = None
     try:
         if smtp.ssl:
@@ -204,43 +222,39 @@ def _send_email(channel: ChannelConfig, message: Message, smtp: SmtpSettings | N
         # The server has taken the mail: a failed goodbye must not become an error and a resend.
         with contextlib.suppress(smtplib.SMTPException, OSError):
             client.quit()
-    except smtplib.SMTPRecipientsRefused as exc:
-        raise DeliveryError(
-            channel.id, f"{where}: every recipient refused: {_refusals(exc.recipients)}", permanent=True
-        ) from None
-    except smtplib.SMTPResponseException as exc:
-        reply = (
-            exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
-        )
-        raise DeliveryError(
-            channel.id,
-            f"{where}: server replied {exc.smtp_code} {redact_text(_one_line(reply), secrets)}",
-            permanent=exc.smtp_code >= 500,
-        ) from None
-    except smtplib.SMTPNotSupportedError as exc:
-        raise DeliveryError(
-            channel.id, f"{where}: {redact_text(str(exc), secrets)}", permanent=True
-        ) from None
-    except smtplib.SMTPException as exc:  # includes a disconnect mid-conversation
-        raise DeliveryError(
-            channel.id, f"{where}: {type(exc).__name__}: {redact_text(str(exc), secrets)}"
-        ) from None
-    except ssl.SSLError as exc:
-        raise DeliveryError(channel.id, f"{where}: TLS failed: {exc.reason or exc}") from None
-    except TimeoutError:
-        raise DeliveryError(channel.id, f"{where}: timed out after {smtp.timeout:g}s") from None
-    except OSError as exc:
-        raise DeliveryError(channel.id, f"{where}: connection failed: {exc.strerror or exc}") from None
+        return refused
     finally:
         if client is not None:
             client.close()  # after a failure: no QUIT, which could wait out another timeout
-    accepted = [a for a in channel.to if a not in refused]
-    receipt = f"smtp 250 to {', '.join(accepted)}"
-    if refused:
-        # Some recipients got it: raising would make the caller resend to them too.
-        logger.warning("channel %s: %s refused %s", channel.id, where, _refusals(refused))
-        receipt += f"; refused {_refusals(refused)}"
-    return receipt
+
+
+def _smtp_failure(
+    channel_id: str, where: str, exc: smtplib.SMTPException | OSError, smtp: SmtpSettings
+) -> DeliveryError:
+    """The DeliveryError for a failed SMTP session; the password is redacted from server replies."""
+    secrets = [smtp.password]
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return DeliveryError(
+            channel_id, f"{where}: every recipient refused: {_refusals(exc.recipients)}", permanent=True
+        )
+    if isinstance(exc, smtplib.SMTPResponseException):
+        reply = (
+            exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
+        )
+        return DeliveryError(
+            channel_id,
+            f"{where}: server replied {exc.smtp_code} {redact_text(_one_line(reply), secrets)}",
+            permanent=exc.smtp_code >= 500,
+        )
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return DeliveryError(channel_id, f"{where}: {redact_text(str(exc), secrets)}", permanent=True)
+    if isinstance(exc, smtplib.SMTPException):  # includes a disconnect mid-conversation
+        return DeliveryError(channel_id, f"{where}: {type(exc).__name__}: {redact_text(str(exc), secrets)}")
+    if isinstance(exc, ssl.SSLError):
+        return DeliveryError(channel_id, f"{where}: TLS failed: {exc.reason or exc}")
+    if isinstance(exc, TimeoutError):
+        return DeliveryError(channel_id, f"{where}: timed out after {smtp.timeout:g}s")
+    return DeliveryError(channel_id, f"{where}: connection failed: {exc.strerror or exc}")
 
 
 def _refusals(recipients: Mapping[str, tuple[int, bytes]]) -> str:
@@ -298,7 +312,7 @@ def _secret_parts(url: str, headers: dict[str, str]) -> list[str]:
 
 
 def _post_json(
-    channel: ChannelConfig, body: dict, env: Mapping[str, str], *, timeout: float, user_agent: str
+    channel: ChannelConfig, body: dict[str, Any], env: Mapping[str, str], *, timeout: float, user_agent: str
 ) -> str:
     assert channel.url_env  # guaranteed by ChannelConfig for slack and webhook
     url = _env_value(channel, channel.url_env, env)

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 SUBJECT_PREFIX = "[newsmon]"
@@ -34,7 +35,7 @@ class Message:
     subject: str  # one line
     text: str  # plain text body (log channel, email text part)
     html: str  # email HTML part, everything from the web escaped
-    payload: dict  # JSON body for the generic webhook
+    payload: dict[str, Any]  # JSON body for the generic webhook
 
 
 @dataclass
@@ -77,7 +78,7 @@ def _add_unique(target: list[str], values: Iterable[str], *, fold: bool = False)
             target.append(value)
 
 
-def _stories(events: list[dict]) -> list[_Story]:
+def _stories(events: list[dict[str, Any]]) -> list[_Story]:
     """Collapse events by article id, keeping the order in which stories first appear."""
     stories: dict[str, _Story] = {}
     for event in events:
@@ -241,7 +242,7 @@ def _html_page(heading: str, body: list[str], footer: str) -> str:
 # -- messages ------------------------------------------------------------------------------------
 
 
-def instant_message(event: dict) -> Message:
+def instant_message(event: dict[str, Any]) -> Message:
     """The message for one alert event, sent as soon as the story matched."""
     story = _stories([event])[0]
     rule_name = _one_line(event.get("rule_name") or event.get("rule_id"))
@@ -259,7 +260,7 @@ def instant_message(event: dict) -> Message:
     )
 
 
-def digest_message(rule: dict, events: list[dict]) -> Message:
+def digest_message(rule: dict[str, Any], events: list[dict[str, Any]]) -> Message:
     """One message with a rule's new stories, grouped by topic, one entry per story."""
     stories = _stories(events)
     groups = _grouped(stories)
@@ -323,15 +324,17 @@ def _story_mrkdwn(story: _Story) -> str:
     return text if len(text) <= SLACK_MAX_SECTION else text[: SLACK_MAX_SECTION - 1] + "…"
 
 
-def _section(text: str) -> dict:
+def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
-def slack_payload(message: Message, events: list[dict]) -> dict:
+def slack_payload(message: Message, events: list[dict[str, Any]]) -> dict[str, Any]:
     """A Slack-compatible incoming-webhook body: subject as fallback text, one section per story."""
     digest = message.payload.get("type") == "newsmon.digest"
     stories = _stories(events)
-    blocks: list[dict] = [{"type": "header", "text": {"type": "plain_text", "text": message.subject[:150]}}]
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": message.subject[:150]}}
+    ]
     # Room for the closing "and N more" note, so a huge digest still posts.
     budget = SLACK_MAX_BLOCKS - 1
     shown = 0

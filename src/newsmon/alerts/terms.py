@@ -10,6 +10,8 @@ terms) is run against every story. The extraction only ever errs towards running
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import Enum
+from typing import Literal
 
 from luqum.parser import parser as lucene
 from luqum.tree import (
@@ -38,11 +40,21 @@ TEXT_FIELDS = {None, "title", "body", "summary", "authors"}
 KEYWORD_FIELDS = {"topics", "source", "source_domain", "language", "outlets"}
 
 # A requirement: a list of alternatives (field or None for text, text to analyze); None = unknown.
-Requirement = list[tuple[str | None, str]] | None
-_NEGATIVE = "negative"
+Alternatives = list[tuple[str | None, str]]
+Requirement = Alternatives | None
 
 
-Cost = Callable[[list[tuple[str | None, str]]], float]
+class _Negative(Enum):
+    """A part of a query that only excludes stories (NOT x, -x): it requires nothing of a match."""
+
+    NEGATIVE = "negative"
+
+
+_NEGATIVE = _Negative.NEGATIVE
+# What one part of a query requires: alternatives, nothing known (None), or only an exclusion.
+_Part = Alternatives | None | Literal[_Negative.NEGATIVE]
+
+Cost = Callable[[Alternatives], float]
 
 
 def required_terms(query: str, cost: Cost | None = None) -> Requirement:
@@ -53,25 +65,16 @@ def required_terms(query: str, cost: Cost | None = None) -> Requirement:
     part with the fewest alternatives is kept.
     """
     result = _req(lucene.parse(query), None, cost or len)
-    return None if result == _NEGATIVE else result  # type: ignore[return-value]
+    return None if result is _NEGATIVE else result
 
 
-def _req(node: object, field: str | None, cost: Cost) -> Requirement | str:
+def _req(node: object, field: str | None, cost: Cost) -> _Part:
     if isinstance(node, SearchField):
         return _req(node.expr, node.name, cost)
     if isinstance(node, (Group, FieldGroup, Boost)):
         return _req(node.expr if not isinstance(node, Boost) else node.children[0], field, cost)
     if isinstance(node, (Word, Phrase)):
-        text = node.value
-        if isinstance(node, Word) and (any(c in text for c in "*?") or field == "_exists_"):
-            return None
-        if field in KEYWORD_FIELDS:
-            return [(field, text.strip('"'))]
-        if field in TEXT_FIELDS:
-            # A phrase keeps its quotes: any one of its words is required. A word that analyzes
-            # to several tokens ("New-START") matches any of them, so all become alternatives.
-            return [(None, text)]
-        return None
+        return _term_req(node, field)
     if isinstance(node, Proximity):
         return _req(node.term, field, cost)
     if isinstance(node, (Fuzzy, Range, Regex)):
@@ -80,6 +83,23 @@ def _req(node: object, field: str | None, cost: Cost) -> Requirement | str:
         return _NEGATIVE
     if isinstance(node, Plus):
         return _req(node.a, field, cost)
+    return _operation_req(node, field, cost)
+
+
+def _term_req(node: Word | Phrase, field: str | None) -> _Part:
+    text = node.value
+    if isinstance(node, Word) and (any(c in text for c in "*?") or field == "_exists_"):
+        return None
+    if field in KEYWORD_FIELDS:
+        return [(field, text.strip('"'))]
+    if field in TEXT_FIELDS:
+        # A phrase keeps its quotes: any one of its words is required. A word that analyzes
+        # to several tokens ("New-START") matches any of them, so all become alternatives.
+        return [(None, text)]
+    return None
+
+
+def _operation_req(node: object, field: str | None, cost: Cost) -> _Part:
     if isinstance(node, AndOperation):
         return _all_of([_req(c, field, cost) for c in node.children], cost)
     if isinstance(node, UnknownOperation):
@@ -93,18 +113,20 @@ def _req(node: object, field: str | None, cost: Cost) -> Requirement | str:
     return None  # anything unforeseen: run the rule on every story
 
 
-def _all_of(parts: list[Requirement | str], cost: Cost) -> Requirement | str:
-    known = [p for p in parts if p is not None and p != _NEGATIVE]
+def _all_of(parts: list[_Part], cost: Cost) -> _Part:
+    known = [p for p in parts if p is not None and p is not _NEGATIVE]
     if not known:
-        return _NEGATIVE if parts and all(p == _NEGATIVE for p in parts) else None
+        return _NEGATIVE if parts and all(p is _NEGATIVE for p in parts) else None
     # Any one required part is a necessary condition: keep the one that lets fewest stories through.
-    return min(known, key=cost)  # type: ignore[arg-type]
+    return min(known, key=cost)
 
 
-def _any_of(parts: list[Requirement | str]) -> Requirement | str:
-    if not parts or any(p is None or p == _NEGATIVE for p in parts):
+def _any_of(parts: list[_Part]) -> _Part:
+    if not parts:
         return None
-    out: list[tuple[str | None, str]] = []
+    out: Alternatives = []
     for p in parts:
-        out.extend(p)  # type: ignore[arg-type]
+        if p is None or p is _NEGATIVE:
+            return None  # one alternative that requires nothing: the whole requires nothing
+        out.extend(p)
     return out

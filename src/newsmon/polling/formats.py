@@ -271,7 +271,7 @@ def html_to_text(html: str) -> str | None:
     return " ".join(tree.text_content().split()) or None
 
 
-def _add_entry(result: ParsedFeed, base_url: str, raw: str, unwrap_links: bool, **fields: Any) -> None:
+def _add_entry(result: ParsedFeed, base_url: str, raw: object, unwrap_links: bool, **fields: Any) -> None:
     link = _absolute(base_url, raw)
     if link is None:
         result.entries_without_link += 1
@@ -284,7 +284,7 @@ def _add_entry(result: ParsedFeed, base_url: str, raw: str, unwrap_links: bool, 
     result.entries.append(ParsedEntry(link=link, original_link=original, **fields))
 
 
-def _absolute(base_url: str, raw: Any) -> str | None:
+def _absolute(base_url: str, raw: object) -> str | None:
     if not isinstance(raw, str) or not raw.strip():
         return None
     try:

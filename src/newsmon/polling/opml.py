@@ -64,7 +64,7 @@ def parse_opml(text: str | bytes, taken_ids: Iterable[str] = ()) -> tuple[list[d
     except (UnsafeXml, lxml.etree.XMLSyntaxError) as exc:
         raise ConfigError(f"not a readable OPML document: {exc}") from None
     if root.tag != "opml":
-        raise ConfigError(f"not an OPML document: root element is <{root.tag}>")
+        raise ConfigError(f"not an OPML document: root element is <{root.tag!s}>")
     body = root.find("body")
     taken = set(taken_ids)
     feeds: list[dict[str, Any]] = []

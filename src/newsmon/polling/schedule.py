@@ -1,6 +1,6 @@
 """The adaptive polling schedule and feed health, as pure functions of a feed's state and one poll.
 
-Policy (see ../shared/ANCHORS.md, "Feed polling"):
+Policy:
 - yield, as Media Cloud: more than 67% of the entries already seen -> slower x1.5; under 33% -> faster;
 - publisher hints (ttl, sy:updatePeriod, Cache-Control max-age, Expires) are a lower bound, clamped
   to the ceiling: never poll faster than the publisher asks;
@@ -160,20 +160,21 @@ def _succeeded(
     recent = (*state.recent_yield, new)[-RECENT:]
     window = recent[-3:]
     productive = sum(1 for n in window if n > 0)
+    wanted: float  # before the clamp: the slower and faster steps give fractions of a second
     if state.consecutive_failures:
-        interval = state.interval
-        reason = f"recovered after {state.consecutive_failures} failures: back to {duration(interval)}"
+        wanted = state.interval
+        reason = f"recovered after {state.consecutive_failures} failures: back to {duration(wanted)}"
     else:
         total = outcome.total_entries if outcome.kind == "new_content" else 0
         seen = 1.0 if total <= 0 else max(0.0, (total - new) / total)
         tally = f"yield {productive}/{len(window)} polls, {seen:.0%} seen"
         if seen > MOSTLY_SEEN:
-            interval, reason = state.interval * SLOWER, f"{tally}: slower"
+            wanted, reason = state.interval * SLOWER, f"{tally}: slower"
         elif seen < MOSTLY_NEW:
-            interval, reason = state.interval * FASTER, f"{tally}: faster"
+            wanted, reason = state.interval * FASTER, f"{tally}: faster"
         else:
-            interval, reason = state.interval, f"{tally}: steady"
-    interval = _clamp(interval, floor, ceiling)
+            wanted, reason = state.interval, f"{tally}: steady"
+    interval = _clamp(wanted, floor, ceiling)
     lower, label = hint_floor(feed_hints, http_hints, ceiling)
     if lower > interval:
         interval, reason = lower, f"{label} (publisher hint)"
@@ -199,7 +200,7 @@ def health(
     now: datetime | None = None,
     gone_after: timedelta = GONE_AFTER,
 ) -> str:
-    """One of HEALTH (issue 9 item 4).
+    """One of HEALTH, from the feed's state and its last poll.
 
     gone: the last poll answered 410, or the feed has failed for at least `gone_after`;
     failing: the last poll failed; warning: parsed with problems (malformed XML salvaged, entries

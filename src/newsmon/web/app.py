@@ -139,24 +139,14 @@ def create_app(settings_factory: Callable[[], Settings] = load_settings) -> Fast
         except NewsmonError as exc:  # bad settings: the message names the variable
             return render(request, "unavailable.html", status=500, es_url=None, problem=str(exc))
         names = backend.topic_names()
-        query_error = None
-        result = None
         try:
             try:
-                result = page.search_page(store, filters, names)
-            except BadRequestError as exc:
-                query_error = {
-                    "words": page.explain_query_error(filters.q, exc.body),
-                    "reason": rejection_reason(exc),
-                }
+                result, query_error = _search(store, filters, names)
             except NotFoundError:
                 return render(request, "unavailable.html", status=404, es_url=redact(store.url),
                               not_set_up=store.alias)  # fmt: skip
             if result is not None:
-                leaders = [
-                    h["id"] for h in result.hits if (h.get("cluster_size") or 1) > 1 and not h["duplicate_of"]
-                ]
-                result.copies = page.copies_of(store, leaders)
+                _attach_copies(store, result)
             alerts = page.recent_alerts(store)
             feeds = page.feed_health(store)
         except TransportError as exc:
@@ -164,9 +154,6 @@ def create_app(settings_factory: Callable[[], Settings] = load_settings) -> Fast
         except ApiError as exc:  # e.g. 401 from a secured cluster: say so, without a traceback
             return render(request, "unavailable.html", status=502, es_url=redact(store.url),
                           problem=f"Elasticsearch answered {exc.meta.status} ({exc.error}).")  # fmt: skip
-        rows, unit = chart.regroup(result.per_day) if result else ([], "day")
-        series = chart.series_of(rows, names)
-        chart_label = f"Stories per {unit} by subtopic, {rows[0][0]} to {rows[-1][0]}" if rows else ""
         return render(
             request,
             "search.html",
@@ -175,11 +162,7 @@ def create_app(settings_factory: Callable[[], Settings] = load_settings) -> Fast
             problems=problems,
             query_error=query_error,
             result=result,
-            series=series,
-            chart_rows=rows,
-            chart_unit=unit,
-            chart_svg=chart.stacked_bars(rows, series, chart_label),
-            chart_label=chart_label,
+            **_chart_context(result, names),
             alerts=alerts,
             feeds=feeds,
             names=names,
@@ -196,23 +179,60 @@ def create_app(settings_factory: Callable[[], Settings] = load_settings) -> Fast
         include_duplicates: bool = Query(False, description="also return copies of a story"),
     ) -> Response:
         """What `newsmon search QUERY --json` prints, for the same arguments."""
-        try:
-            store = backend.store()
-            result = search(
-                store, q, topic=topic, since=since, size=size, include_duplicates=include_duplicates
-            )
-        except NotFoundError:
-            return JSONResponse({"error": "no articles index yet: run `newsmon setup`"}, status_code=404)
-        except TransportError:
-            url = backend.settings.es_url_shown if backend.settings else "the configured URL"
-            return JSONResponse({"error": f"Elasticsearch at {url} is unreachable"}, status_code=503)
-        except ApiError as exc:
-            return JSONResponse({"error": f"Elasticsearch answered {exc.meta.status}"}, status_code=502)
-        except NewsmonError as exc:  # the query or --since could not be read
-            return JSONResponse({"error": str(exc)}, status_code=400)
-        return JSONResponse(result)
+        return _api_search(backend, q, topic, since, size, include_duplicates)
 
     return app
+
+
+def _api_search(
+    backend: _Backend, q: str, topic: str | None, since: str | None, size: int, include_duplicates: bool
+) -> Response:
+    try:
+        store = backend.store()
+        result = search(store, q, topic=topic, since=since, size=size, include_duplicates=include_duplicates)
+    except NotFoundError:
+        return JSONResponse({"error": "no articles index yet: run `newsmon setup`"}, status_code=404)
+    except TransportError:
+        url = backend.settings.es_url_shown if backend.settings else "the configured URL"
+        return JSONResponse({"error": f"Elasticsearch at {url} is unreachable"}, status_code=503)
+    except ApiError as exc:
+        return JSONResponse({"error": f"Elasticsearch answered {exc.meta.status}"}, status_code=502)
+    except NewsmonError as exc:  # the query or --since could not be read
+        return JSONResponse({"error": str(exc)}, status_code=400)
+    return JSONResponse(result)
+
+
+def _search(
+    store: Store, filters: page.Filters, names: dict[str, str]
+) -> tuple[page.Result | None, dict[str, str] | None]:
+    """The page's search: its result, or why Elasticsearch refused the query (words and reason)."""
+    try:
+        return page.search_page(store, filters, names), None
+    except BadRequestError as exc:
+        return None, {
+            "words": page.explain_query_error(filters.q, exc.body),
+            "reason": rejection_reason(exc),
+        }
+
+
+def _attach_copies(store: Store, result: page.Result) -> None:
+    """The copies of each story on the page that has some, for its "n copies" list."""
+    leaders = [h["id"] for h in result.hits if (h.get("cluster_size") or 1) > 1 and not h["duplicate_of"]]
+    result.copies = page.copies_of(store, leaders)
+
+
+def _chart_context(result: page.Result | None, names: dict[str, str]) -> dict[str, Any]:
+    """The template's chart variables: stories per day (or week, month) by subtopic."""
+    rows, unit = chart.regroup(result.per_day) if result else ([], "day")
+    series = chart.series_of(rows, names)
+    label = f"Stories per {unit} by subtopic, {rows[0][0]} to {rows[-1][0]}" if rows else ""
+    return {
+        "series": series,
+        "chart_rows": rows,
+        "chart_unit": unit,
+        "chart_svg": chart.stacked_bars(rows, series, label),
+        "chart_label": label,
+    }
 
 
 def _last_page(total: int, size: int) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from html import escape
@@ -37,6 +38,18 @@ def series_of(chart: list[Row], names: dict[str, str]) -> list[Series]:
     return [Series(s, names.get(s, s), PALETTE[i % len(PALETTE)], totals[s]) for i, s in enumerate(ranked)]
 
 
+def _same_day(d: date) -> date:
+    return d
+
+
+def _monday_of(d: date) -> date:
+    return d - timedelta(days=d.weekday())
+
+
+def _first_of_month(d: date) -> date:
+    return d.replace(day=1)
+
+
 def regroup(days: list[Row]) -> tuple[list[Row], str]:
     """Days with stories -> a continuous series of days, or of weeks (from Monday) or months when
     the days would make more than MAX_BARS bars. Sums are exact: each story has one publication day."""
@@ -44,12 +57,13 @@ def regroup(days: list[Row]) -> tuple[list[Row], str]:
         return [], "day"
     first, last = date.fromisoformat(days[0][0]), date.fromisoformat(days[-1][0])
     span = (last - first).days + 1
+    key: Callable[[date], date]
     if span <= MAX_BARS:
-        unit, key = "day", (lambda d: d)
+        unit, key = "day", _same_day
     elif span <= MAX_BARS * 7:
-        unit, key = "week", (lambda d: d - timedelta(days=d.weekday()))
+        unit, key = "week", _monday_of
     else:
-        unit, key = "month", (lambda d: d.replace(day=1))
+        unit, key = "month", _first_of_month
     periods: dict[date, tuple[int, dict[str, int]]] = {}
     d = key(first)
     while d <= last:  # every period, the empty ones too, so that the axis is time
