@@ -64,10 +64,7 @@ lint: venv ## ruff check, ruff format --check, and mypy --strict on src/newsmon
 	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 	$(VENV)/bin/mypy
 
-docs: venv ## Build the documentation site (doc/) with --strict
-	$(VENV)/bin/mkdocs build --strict
 
-.PHONY: docs
 docs: venv ## Build the documentation site (MkDocs, strict) into .local/site
 	$(VENV)/bin/mkdocs build --strict
 
