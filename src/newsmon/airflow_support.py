@@ -168,9 +168,9 @@ def notify_failure(context: Any) -> None:
     ti = context.get("ti") or context.get("task_instance")
     dag_run = context.get("dag_run")
     failure = TaskFailure(
-        dag_id=getattr(ti, "dag_id", None) or getattr(dag_run, "dag_id", "?"),
+        dag_id=str(getattr(ti, "dag_id", None) or getattr(dag_run, "dag_id", "?")),
         task_id=getattr(ti, "task_id", "?"),
-        run_id=getattr(ti, "run_id", None) or getattr(dag_run, "run_id", "?"),
+        run_id=str(getattr(ti, "run_id", None) or getattr(dag_run, "run_id", "?")),
         try_number=getattr(ti, "try_number", None),
         map_index=getattr(ti, "map_index", None),
         error=f"{type(context['exception']).__name__}: {context['exception']}"

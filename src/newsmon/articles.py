@@ -21,7 +21,7 @@ from typing import Any
 
 from newsmon.clock import iso, now_iso
 from newsmon.errors import FetchError
-from newsmon.extraction import LANGUAGE_SURE, content_hash, extract_page, warm_up
+from newsmon.extraction import LANGUAGE_SURE, Extraction, content_hash, extract_page, warm_up
 from newsmon.fetching import HTML_TYPES, Fetched, Fetcher
 from newsmon.records import Article, FeedEntry
 from newsmon.settings import Settings
@@ -103,7 +103,7 @@ def build_article(fetched: Fetched, entry: FeedEntry, topics_path: Path) -> Arti
     return article
 
 
-def _language(ext: Any, entry: FeedEntry) -> str | None:
+def _language(ext: Extraction, entry: FeedEntry) -> str | None:
     """Detected or declared language; the feed's hint when the page declares none and detection is unsure."""
     if entry.language_hint and not ext.declared_language and ext.language_score < LANGUAGE_SURE:
         return entry.language_hint
@@ -204,6 +204,46 @@ def _start_pool(settings: Settings, pages: int) -> WorkerPool | None:
         return None
 
 
+class _Jobs:
+    """Fetched pages handed to extraction one at a time, and what became of each: fetch errors,
+    pages past their budget and non-articles go to the run summary."""
+
+    def __init__(self, fetching: _Fetching, todo: list[FeedEntry], summary: RunSummary, topics_path: Path):
+        self.fetching, self.todo, self.summary, self.topics_path = fetching, todo, summary, topics_path
+        self.taken = 0
+
+    def next_job(self, wait_s: float) -> tuple[FeedEntry, tuple[Any, ...]] | None:
+        """The next page to extract; None when none arrived within `wait_s`, StopIteration when done."""
+        while self.taken < len(self.todo):
+            got = self.fetching.take(wait_s)
+            if got is None:
+                return None
+            self.taken += 1
+            entry, page = got
+            if self.taken % 50 == 0:
+                log.info("pages: %d/%d fetched", self.taken, len(self.todo))
+            if isinstance(page, FetchError):
+                self.summary.errors.append({"url": entry.link, "error": page.reason})
+                log.warning("page %s: %s", entry.link, page.reason)
+                continue
+            return entry, (page, entry, self.topics_path)
+        raise StopIteration
+
+    def outcome(
+        self, entry: FeedEntry, result: tuple[str, Article | str] | Failed
+    ) -> Article | FailedPage | None:
+        if isinstance(result, Failed):
+            log.error("page %s: %s; its worker was replaced", entry.link, result.reason)
+            self.summary.errors.append({"url": entry.link, "error": result.reason})
+            return FailedPage(entry.id, entry.link, result.reason)
+        _link, made = result
+        if isinstance(made, str):
+            self.summary.not_articles += 1
+            self.summary.errors.append({"url": entry.link, "error": made})
+            return None
+        return made
+
+
 def iter_articles(
     fetcher: Fetcher,
     todo: list[FeedEntry],
@@ -221,49 +261,20 @@ def iter_articles(
     # Workers first: they are forked before the fetch threads exist (see newsmon.workers).
     pool = _start_pool(settings, len(todo))
     fetching = _Fetching(fetcher, todo, PAGE_WINDOW_PER_WORKER * max(1, settings.workers), robots_off)
-    taken = 0
-
-    def next_job(wait_s: float) -> tuple[FeedEntry, tuple[Any, ...]] | None:
-        nonlocal taken
-        while taken < len(todo):
-            got = fetching.take(wait_s)
-            if got is None:
-                return None
-            taken += 1
-            entry, page = got
-            if taken % 50 == 0:
-                log.info("pages: %d/%d fetched", taken, len(todo))
-            if isinstance(page, FetchError):
-                summary.errors.append({"url": entry.link, "error": page.reason})
-                log.warning("page %s: %s", entry.link, page.reason)
-                continue
-            return entry, (page, entry, topics_path)
-        raise StopIteration
-
-    def outcome(entry: FeedEntry, result: Any) -> Article | FailedPage | None:
-        if isinstance(result, Failed):
-            log.error("page %s: %s; its worker was replaced", entry.link, result.reason)
-            summary.errors.append({"url": entry.link, "error": result.reason})
-            return FailedPage(entry.id, entry.link, result.reason)
-        _link, made = result
-        if isinstance(made, str):
-            summary.not_articles += 1
-            summary.errors.append({"url": entry.link, "error": made})
-            return None
-        return made
+    jobs = _Jobs(fetching, todo, summary, topics_path)
 
     try:
         if pool is None:
             while True:
                 try:
-                    job = next_job(0.2)
+                    job = jobs.next_job(0.2)
                 except StopIteration:
                     break
-                if job is not None and (item := outcome(job[0], _worker(*job[1]))) is not None:
+                if job is not None and (item := jobs.outcome(job[0], _worker(*job[1]))) is not None:
                     yield item
         else:
-            for entry, result in pool.run(next_job):
-                if (item := outcome(entry, result)) is not None:
+            for entry, result in pool.run(jobs.next_job):
+                if (item := jobs.outcome(entry, result)) is not None:
                     yield item
     finally:
         fetching.close()

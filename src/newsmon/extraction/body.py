@@ -19,6 +19,7 @@ from typing import Any
 import trafilatura
 from lxml import html as lxml_html
 from lxml.html import HtmlElement
+from trafilatura.settings import Document
 
 from newsmon.extraction.cleanup import Cleaned, line_key
 from newsmon.extraction.page_facts import ARTICLE_TYPE, PageFacts, squeeze
@@ -42,20 +43,48 @@ def join_split_body(tree: HtmlElement, text: str) -> str | None:
     found = {squeeze(line) for line in text.splitlines() if len(line) > 40}
     if len(found) < 2:
         return None
+    container = _kept_container(tree, found)
+    if container is None:
+        return None
+    keep = _story_parts(tree, container)
+    if len(keep) < 2:
+        return None
+    page = lxml_html.fromstring("<html><body><article></article></body></html>")
+    article = page.find(".//article")
+    assert article is not None  # the page was made just above with one
+    for el in keep:
+        part = deepcopy(el)
+        part.tail = None
+        for attr in ("class", "id"):  # trafilatura would again pick one container by its class
+            part.attrib.pop(attr, None)
+        article.append(part)
+    joined = trafilatura.extract(page, include_comments=False, fast=True) or ""
+    kept = {squeeze(line) for line in joined.splitlines()}
+    if len(joined) < SECTIONS_MIN_GAIN * len(text) or len(found & kept) < SECTIONS_KEEP * len(found):
+        return None
+    return joined
+
+
+def _kept_container(tree: HtmlElement, found: set[str]) -> HtmlElement | None:
+    """The element holding most of the paragraphs trafilatura kept, when at least two and it has a class."""
     parents: Counter[HtmlElement] = Counter(
-        p.getparent()
+        parent
         for p in tree.iter("p")
-        if p.getparent() is not None and squeeze(p.text_content()) in found
+        if (parent := p.getparent()) is not None and squeeze(p.text_content()) in found
     )
     if not parents:
         return None
     container, hits = parents.most_common(1)[0]
+    return container if hits >= 2 and container.get("class") else None
+
+
+def _story_parts(tree: HtmlElement, container: HtmlElement) -> list[HtmlElement]:
+    """Every element of `container`'s tag and class in the same story: not nested in another, not in
+    page furniture, inside the same <article>, with no <h1> between it and `container`."""
     cls = container.get("class")
-    if hits < 2 or not cls:
-        return None
-    same = [e for e in tree.iter(container.tag) if e.get("class") == cls]
+    same = [e for e in tree.iter(str(container.tag)) if e.get("class") == cls]
     if len(same) < 2:
-        return None
+        return []
     same_set = set(same)
     story = next(container.iterancestors("article"), None)
     order = {el: i for i, el in enumerate(tree.iter())}
@@ -69,24 +98,9 @@ def join_split_body(tree: HtmlElement, text: str) -> str | None:
         if next(el.iterancestors("article"), None) is not story:
             continue
         lo, hi = sorted((at, order[el]))
-        if any(lo < h < hi for h in h1s):
-            continue
-        keep.append(el)
-    if len(keep) < 2:
-        return None
-    page = lxml_html.fromstring("<html><body><article></article></body></html>")
-    article = page.find(".//article")
-    for el in keep:
-        part = deepcopy(el)
-        part.tail = None
-        for attr in ("class", "id"):  # trafilatura would again pick one container by its class
-            part.attrib.pop(attr, None)
-        article.append(part)
-    joined = trafilatura.extract(page, include_comments=False, fast=True) or ""
-    kept = {squeeze(line) for line in joined.splitlines()}
-    if len(joined) < SECTIONS_MIN_GAIN * len(text) or len(found & kept) < SECTIONS_KEEP * len(found):
-        return None
-    return joined
+        if not any(lo < h < hi for h in h1s):
+            keep.append(el)
+    return keep
 
 
 def _json_ld_body(facts: PageFacts) -> str:
@@ -126,7 +140,7 @@ def _from_json_ld(text: str, json_body: str) -> str | None:
 
 def _trafilatura_text(tree: HtmlElement, url: str | None, **options: Any) -> str:
     doc = trafilatura.bare_extraction(tree, url=url, include_comments=False, **options)
-    return (doc.text if doc is not None else "") or ""
+    return (doc.text if isinstance(doc, Document) else "") or ""
 
 
 def prose_chars(text: str, links: set[str]) -> int:

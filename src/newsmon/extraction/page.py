@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import trafilatura
+from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
 from newsmon.extraction.body import (
@@ -88,7 +89,7 @@ def extract_page(
     def tidy(text: str) -> Cleaned:
         return clean_text(text, titles=titles, link_texts=facts.links) if clean else title_only(text, title)
 
-    extracted = ((doc.text if doc is not None else "") or "").strip()
+    extracted = ((doc.text if isinstance(doc, Document) else "") or "").strip()
     text = article_text(tree, url, facts, extracted, tidy)
     body = text.cleaned.text
     notes = list(text.notes)

@@ -27,7 +27,7 @@ from newsmon.urls import canonicalize, domain, same_site
 
 MAX_FUTURE = timedelta(days=1)  # a page date further ahead than this is a wrong date, not news
 
-_DATE_PARAMS = {"extensive_search": True, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
+_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 _SPACES = re.compile(r"\s+")
 
 # Page-declared publication time, most specific first (Open Graph, then the usual CMS metas).
@@ -177,7 +177,8 @@ def published_at(
     when none is usable does htmldate search the page (`url` helps it read dates in paths)."""
     published, notes = _published(facts, None, now)
     if published is None:  # nothing usable declared in the markup: htmldate searches the page
-        published, notes = _published(facts, find_date(tree, **_DATE_PARAMS, url=url), now)
+        found = find_date(tree, extensive_search=True, original_date=True, outputformat=_DATE_FORMAT, url=url)
+        published, notes = _published(facts, found, now)
     return published, notes
 
 
