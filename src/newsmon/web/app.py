@@ -15,18 +15,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from elasticsearch import ApiError, BadRequestError, NotFoundError, TransportError
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
-from newsmon.errors import NewsmonError
+from newsmon.errors import IndexMissing, NewsmonError, QueryRejected, StoreError, StoreUnavailable
 from newsmon.redaction import redact_url
-from newsmon.search import rejection_reason, search
+from newsmon.search import search
 from newsmon.settings import Settings, load_settings
-from newsmon.store import Store
+from newsmon.storage import Storage
 from newsmon.web import chart, page
 
 log = logging.getLogger(__name__)
@@ -68,22 +67,22 @@ def safe_href(url: str | None) -> str | None:
 
 
 class _Backend:
-    """One Elasticsearch client per app, made on first use (settings may come from the environment
+    """One storage (one Elasticsearch client) per app, made on first use (settings may come from the environment
     only when a request arrives, e.g. in Airflow's API server)."""
 
     def __init__(self, settings_factory: Callable[[], Settings]):
         self._factory = settings_factory
         self._lock = threading.Lock()
-        self._store: Store | None = None
+        self._storage: Storage | None = None
         self._names: dict[str, str] | None = None
         self.settings: Settings | None = None
 
-    def store(self) -> Store:
+    def storage(self) -> Storage:
         with self._lock:
-            if self._store is None:
+            if self._storage is None:
                 self.settings = self._factory()
-                self._store = Store.from_settings(self.settings)
-            return self._store
+                self._storage = Storage.from_settings(self.settings)
+            return self._storage
 
     def topic_names(self) -> dict[str, str]:
         """Topic id -> display name from topics.yaml; ids alone when it cannot be read."""
@@ -99,8 +98,8 @@ class _Backend:
         return self._names
 
     def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
+        if self._storage is not None:
+            self._storage.close()
 
 
 def create_app(settings_factory: Callable[[], Settings] = load_settings) -> FastAPI:
@@ -128,14 +127,14 @@ def create_app(settings_factory: Callable[[], Settings] = load_settings) -> Fast
 
     def unavailable(request: Request, exc: Exception) -> HTMLResponse:
         url = backend.settings.es_url_shown if backend.settings else "the configured URL"
-        log.warning("Elasticsearch at %s unavailable: %s", url, type(exc).__name__)
+        log.warning("Elasticsearch at %s unavailable: %s", url, type(exc.__cause__ or exc).__name__)
         return render(request, "unavailable.html", status=503, es_url=url)
 
     @app.get("/", response_class=HTMLResponse)
     def search_page(request: Request) -> Response:
         filters, problems = page.parse_filters(request.query_params)
         try:
-            store = backend.store()
+            storage = backend.storage()
         except NewsmonError as exc:  # bad settings: the message names the variable
             return render(request, "unavailable.html", status=500, es_url=None, problem=str(exc))
         names = backend.topic_names()
@@ -143,27 +142,27 @@ def create_app(settings_factory: Callable[[], Settings] = load_settings) -> Fast
         result = None
         try:
             try:
-                result = page.search_page(store, filters, names)
-            except BadRequestError as exc:
+                result = page.search_page(storage, filters, names)
+            except QueryRejected as exc:
                 query_error = {
                     "words": page.explain_query_error(filters.q, exc.body),
-                    "reason": rejection_reason(exc),
+                    "reason": exc.reason,
                 }
-            except NotFoundError:
-                return render(request, "unavailable.html", status=404, es_url=redact(store.url),
-                              not_set_up=store.alias)  # fmt: skip
+            except IndexMissing:
+                return render(request, "unavailable.html", status=404, es_url=redact(storage.url),
+                              not_set_up=storage.articles.alias)  # fmt: skip
             if result is not None:
                 leaders = [
                     h["id"] for h in result.hits if (h.get("cluster_size") or 1) > 1 and not h["duplicate_of"]
                 ]
-                result.copies = page.copies_of(store, leaders)
-            alerts = page.recent_alerts(store)
-            feeds = page.feed_health(store)
-        except TransportError as exc:
+                result.copies = page.copies_of(storage, leaders)
+            alerts = page.recent_alerts(storage)
+            feeds = page.feed_health(storage)
+        except StoreUnavailable as exc:
             return unavailable(request, exc)
-        except ApiError as exc:  # e.g. 401 from a secured cluster: say so, without a traceback
-            return render(request, "unavailable.html", status=502, es_url=redact(store.url),
-                          problem=f"Elasticsearch answered {exc.meta.status} ({exc.error}).")  # fmt: skip
+        except StoreError as exc:  # e.g. 401 from a secured cluster: say so, without a traceback
+            return render(request, "unavailable.html", status=502, es_url=redact(storage.url),
+                          problem=f"Elasticsearch answered {exc.status} ({exc.error}).")  # fmt: skip
         rows, unit = chart.regroup(result.per_day) if result else ([], "day")
         series = chart.series_of(rows, names)
         chart_label = f"Stories per {unit} by subtopic, {rows[0][0]} to {rows[-1][0]}" if rows else ""
@@ -197,17 +196,17 @@ def create_app(settings_factory: Callable[[], Settings] = load_settings) -> Fast
     ) -> Response:
         """What `newsmon search QUERY --json` prints, for the same arguments."""
         try:
-            store = backend.store()
+            storage = backend.storage()
             result = search(
-                store, q, topic=topic, since=since, size=size, include_duplicates=include_duplicates
+                storage, q, topic=topic, since=since, size=size, include_duplicates=include_duplicates
             )
-        except NotFoundError:
+        except IndexMissing:
             return JSONResponse({"error": "no articles index yet: run `newsmon setup`"}, status_code=404)
-        except TransportError:
+        except StoreUnavailable:
             url = backend.settings.es_url_shown if backend.settings else "the configured URL"
             return JSONResponse({"error": f"Elasticsearch at {url} is unreachable"}, status_code=503)
-        except ApiError as exc:
-            return JSONResponse({"error": f"Elasticsearch answered {exc.meta.status}"}, status_code=502)
+        except StoreError as exc:
+            return JSONResponse({"error": f"Elasticsearch answered {exc.status}"}, status_code=502)
         except NewsmonError as exc:  # the query or --since could not be read
             return JSONResponse({"error": str(exc)}, status_code=400)
         return JSONResponse(result)
