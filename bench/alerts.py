@@ -18,7 +18,8 @@ from newsmon.alerts.percolate import percolate, sync_rules
 from newsmon.alerts.rules import LOG_CHANNEL, AlertRule, LoadedAlerts
 from newsmon.records import Article
 from newsmon.settings import load_settings
-from newsmon.store import Store, make_client
+from newsmon.storage import Storage
+from newsmon.storage.client import make_client
 
 STORIES = 50
 _WORDS = ["treaty", "warhead", "inspection", "enrichment", "missile", "summit", "sanctions", "reactor",
@@ -47,30 +48,29 @@ def _rules(n: int) -> list[AlertRule]:
 
 def run() -> list[str]:
     settings = load_settings(dict(os.environ, NEWSMON_INDEX_PREFIX=f"bench-{uuid.uuid4().hex[:8]}-"))
-    store = Store(make_client(settings), settings.index_prefix, settings.es_url_shown)
-    per_story: dict[int, float] = {}
-    try:
-        store.setup()
-        articles = []
-        for n in range(STORIES):
-            s = generate_story(2000 + n)
-            articles.append(Article(
-                id=f"b{n}", url=f"https://b.example/{n}", canonical_url=f"https://b.example/{n}", source="bench",
-                source_domain="b.example", title=s.title, body="\n".join(s.paragraphs), summary=None, authors=[],
-                published_at="2026-11-27T00:00:00Z", fetched_at="2026-11-28T00:00:00Z", language="en",
-                content_hash=f"h{n}", topics=["arms_control"] if n % 3 == 0 else [], url_ids=[f"b{n}"],
-            ))  # fmt: skip
-        store.index_articles(articles, {})
-        store.refresh()
-        ids = [a.id for a in articles]
-        for count in (10, 100, 1000):
-            sync_rules(store, LoadedAlerts(rules=_rules(count), channels={"log": LOG_CHANNEL}))
-            percolate(store, ids[:5])  # warm-up
-            best = min(_timed(store, ids) for _ in range(3))
-            per_story[count] = best / len(ids)
-    finally:
-        store.drop_all()
-        store.close()
+    with Storage(make_client(settings), settings.index_prefix, settings.es_url_shown) as storage:
+        per_story: dict[int, float] = {}
+        try:
+            storage.setup()
+            articles = []
+            for n in range(STORIES):
+                s = generate_story(2000 + n)
+                articles.append(Article(
+                    id=f"b{n}", url=f"https://b.example/{n}", canonical_url=f"https://b.example/{n}", source="bench",
+                    source_domain="b.example", title=s.title, body="\n".join(s.paragraphs), summary=None, authors=[],
+                    published_at="2026-11-27T00:00:00Z", fetched_at="2026-11-28T00:00:00Z", language="en",
+                    content_hash=f"h{n}", topics=["arms_control"] if n % 3 == 0 else [], url_ids=[f"b{n}"],
+                ))  # fmt: skip
+            storage.articles.write(articles, {})
+            storage.articles.refresh()
+            ids = [a.id for a in articles]
+            for count in (10, 100, 1000):
+                sync_rules(storage, LoadedAlerts(rules=_rules(count), channels={"log": LOG_CHANNEL}))
+                percolate(storage, ids[:5])  # warm-up
+                best = min(_timed(storage, ids) for _ in range(3))
+                per_story[count] = best / len(ids)
+        finally:
+            storage.drop_all()
     ratio = per_story[1000] / per_story[10]
     return [
         f"{STORIES} stories percolated per measurement, best of 3",
@@ -79,7 +79,7 @@ def run() -> list[str]:
     ]
 
 
-def _timed(store: Store, ids: list[str]) -> float:
+def _timed(storage: Storage, ids: list[str]) -> float:
     start = time.perf_counter()
-    percolate(store, ids)
+    percolate(storage, ids)
     return time.perf_counter() - start

@@ -34,7 +34,8 @@ from newsmon.extraction import content_hash, extract_page
 from newsmon.records import Article
 from newsmon.settings import load_settings
 from newsmon.similarity import BANDS, fingerprint
-from newsmon.store import Store, make_client
+from newsmon.storage import Storage
+from newsmon.storage.client import make_client
 
 NEW = 60
 EXTRACTION_PAGES = Path(__file__).resolve().parents[2] / "shared" / "eval" / "extraction"
@@ -82,27 +83,27 @@ def _new_articles(run: str, base: int) -> list[Article]:
     return out
 
 
-def _es_cpu(store: Store) -> float:
+def _es_cpu(storage: Storage) -> float:
     """CPU seconds the Elasticsearch processes have used so far: from /proc for the local node
     (exact), else the nodes' stats (refreshed only every second: too coarse for one measurement)."""
     local = local_es_cpu()
     if local:
         return local
-    nodes = store.es.nodes.stats(metric="process")["nodes"].values()
+    nodes = storage.es.nodes.stats(metric="process")["nodes"].values()
     return sum(n["process"]["cpu"]["total_in_millis"] for n in nodes) / 1000
 
 
-def _measure(store: Store, run: str, base: int) -> tuple[float, float, float]:
+def _measure(storage: Storage, run: str, base: int) -> tuple[float, float, float]:
     """(wall, client CPU, Elasticsearch CPU) seconds per article. On a shared machine the wall time
     is mostly waiting for a core; the CPU of both sides is the cost to compare with extraction."""
     articles = _new_articles(run, base)
-    store.index_articles(articles, {})
-    store.refresh()
-    es_cpu = _es_cpu(store)
+    storage.articles.write(articles, {})
+    storage.articles.refresh()
+    es_cpu = _es_cpu(storage)
     start, cpu = time.perf_counter(), time.process_time()
-    cluster_stories(store, [a.id for a in articles])
+    cluster_stories(storage.articles, [a.id for a in articles])
     wall, client = time.perf_counter() - start, time.process_time() - cpu
-    server = _es_cpu(store) - es_cpu
+    server = _es_cpu(storage) - es_cpu
     return wall / len(articles), client / len(articles), server / len(articles)
 
 
@@ -135,28 +136,29 @@ def extraction_cost() -> tuple[float, str]:
 
 def run(sizes: tuple[int, ...] = (1_000, 100_000)) -> list[str]:
     settings = load_settings(dict(os.environ, NEWSMON_INDEX_PREFIX=f"bench-{uuid.uuid4().hex[:8]}-"))
-    store = Store(make_client(settings), settings.index_prefix, settings.es_url_shown)
-    rng = random.Random(5)
-    try:
-        store.setup()
-        results = {}
-        have = 0
-        for size in sizes:
-            actions = []
-            for n in range(have, size):
-                doc = _filler(n, rng)
-                doc["_index"] = store.alias
-                actions.append(doc)
-            bulk(store.es.options(request_timeout=120), actions, chunk_size=2000)
-            have = size
-            store.es.indices.forcemerge(index=store.alias, max_num_segments=1, request_timeout=600)
-            base = 10_000 * (1 + len(results))
-            _measure(store, f"warm{size}", base)  # the first queries after a bulk load warm caches
-            runs = [_measure(store, f"r{size}-{k}", base + 1_000 * (k + 1)) for k in range(5)]
-            results[size] = min(runs, key=lambda r: r[1] + r[2])
-    finally:
-        store.drop_all()
-        store.close()
+    with Storage(make_client(settings), settings.index_prefix, settings.es_url_shown) as storage:
+        rng = random.Random(5)
+        try:
+            storage.setup()
+            results = {}
+            have = 0
+            for size in sizes:
+                actions = []
+                for n in range(have, size):
+                    doc = _filler(n, rng)
+                    doc["_index"] = storage.articles.alias
+                    actions.append(doc)
+                bulk(storage.es.options(request_timeout=120), actions, chunk_size=2000)
+                have = size
+                storage.es.indices.forcemerge(
+                    index=storage.articles.alias, max_num_segments=1, request_timeout=600
+                )
+                base = 10_000 * (1 + len(results))
+                _measure(storage, f"warm{size}", base)  # the first queries after a bulk load warm caches
+                runs = [_measure(storage, f"r{size}-{k}", base + 1_000 * (k + 1)) for k in range(5)]
+                results[size] = min(runs, key=lambda r: r[1] + r[2])
+        finally:
+            storage.drop_all()
     small, large = min(sizes), max(sizes)
     ratio = results[large][0] / results[small][0]
     extract, what = extraction_cost()

@@ -22,9 +22,10 @@ from bench.loopback import served
 from newsmon.config import FeedConfig
 from newsmon.feeds import poll_feeds
 from newsmon.fetching import Fetcher
-from newsmon.polling.state import FeedState, FeedStates, Poll, apply_poll
+from newsmon.polling.state import FeedState, Poll, apply_poll
 from newsmon.settings import load_settings
-from newsmon.store import Store
+from newsmon.storage import Storage
+from newsmon.storage.feed_states import FeedStates
 
 FEEDS = 1000
 ITEMS = 20
@@ -80,15 +81,15 @@ def serve(port: int) -> None:
     server.serve_forever()
 
 
-def feed_pass(store: Store, settings, feeds: list[FeedConfig]) -> tuple[float, dict[str, int]]:
+def feed_pass(storage: Storage, settings, feeds: list[FeedConfig]) -> tuple[float, dict[str, int]]:
     started = time.perf_counter()
     now = datetime.now(UTC)
-    states = FeedStates.of(store)
+    states = storage.feed_states
     old = states.get_many(f.id for f in feeds)
     with Fetcher(settings) as fetcher:
         polled = poll_feeds(fetcher, feeds, old, now)
     entries = {e.id for p in polled for e in p.entries}
-    known = store.known(entries) if entries else {}
+    known = storage.articles.known(entries) if entries else {}
     new_states = []
     outcomes: dict[str, int] = {}
     for p in polled:
@@ -99,14 +100,14 @@ def feed_pass(store: Store, settings, feeds: list[FeedConfig]) -> tuple[float, d
     return time.perf_counter() - started, outcomes
 
 
-def state_cost(store: Store, n: int) -> float:
+def state_cost(storage: Storage, n: int) -> float:
     """Seconds per feed to read, schedule and write the state of n feeds."""
-    states = FeedStates(store.es, f"{store.feeds_index}-{n}")
-    store.es.indices.create(index=states.index, settings={"number_of_shards": 1, "number_of_replicas": 0})
+    states = FeedStates(storage, f"{storage.names.feeds}-{n}")
+    storage.es.indices.create(index=states.index, settings={"number_of_shards": 1, "number_of_replicas": 0})
     ids = [f"feed-{i}" for i in range(n)]
     now = datetime.now(UTC)
     states.put_many([FeedState(id=i, url=f"http://h{i}.example/rss.xml", etag='"x"') for i in ids])
-    store.es.indices.refresh(index=states.index)
+    storage.es.indices.refresh(index=states.index)
     best = float("inf")
     for _ in range(2):
         started = time.perf_counter()
@@ -120,23 +121,22 @@ def state_cost(store: Store, n: int) -> float:
 def run() -> list[str]:
     prefix = f"bench-{uuid.uuid4().hex[:6]}-"
     settings = load_settings(index_prefix=prefix, allow_private_networks=True)
-    store = Store.from_settings(settings)
-    try:
-        with served(["-c", "from bench.feeds import serve; serve(0)"]) as base:
-            store.setup()
-            feeds = [FeedConfig(id=f"f{i}", url=f"{base}/feed/{i}.xml") for i in range(FEEDS)]
-            feed_pass(store, settings, feeds)  # stores every feed's validators
-            httpx.get(f"{base}/bump?mod=10")
-            mostly_304, outcomes_304 = feed_pass(store, settings, feeds)
-            httpx.get(f"{base}/bump?mod=1")
-            changed, outcomes_changed = feed_pass(store, settings, feeds)
-            ratio = mostly_304 / changed
-            small = state_cost(store, 1000)
-            large = state_cost(store, 10_000)
-            scale = large / small
-    finally:
-        store.drop_all()
-        store.close()
+    with Storage.from_settings(settings) as storage:
+        try:
+            with served(["-c", "from bench.feeds import serve; serve(0)"]) as base:
+                storage.setup()
+                feeds = [FeedConfig(id=f"f{i}", url=f"{base}/feed/{i}.xml") for i in range(FEEDS)]
+                feed_pass(storage, settings, feeds)  # stores every feed's validators
+                httpx.get(f"{base}/bump?mod=10")
+                mostly_304, outcomes_304 = feed_pass(storage, settings, feeds)
+                httpx.get(f"{base}/bump?mod=1")
+                changed, outcomes_changed = feed_pass(storage, settings, feeds)
+                ratio = mostly_304 / changed
+                small = state_cost(storage, 1000)
+                large = state_cost(storage, 10_000)
+                scale = large / small
+        finally:
+            storage.drop_all()
     return [
         f"{FEEDS} feeds x {ITEMS} items on loopback; outcomes {outcomes_304} then {outcomes_changed}",
         f"feed pass, 90% 304 / all changed: {mostly_304:.2f} s / {changed:.2f} s, ratio {ratio:.2f} "

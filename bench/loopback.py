@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from newsmon.settings import Settings, load_settings
-from newsmon.store import Store
+from newsmon.storage import Storage
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -60,11 +60,8 @@ def pass_settings(
 
 def drop(settings: Settings) -> None:
     """Delete everything a benchmark wrote under its prefix."""
-    store = Store.from_settings(settings)
-    try:
-        store.drop_all()
-    finally:
-        store.close()
+    with Storage.from_settings(settings) as storage:
+        storage.drop_all()
 
 
 def local_es_cpu() -> float:

@@ -33,7 +33,7 @@ from newsmon.articles import _tagger
 from newsmon.clock import now_iso
 from newsmon.extraction import extract_page
 from newsmon.similarity import fingerprint
-from newsmon.store import Store
+from newsmon.storage import Storage
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_PAGES = ROOT.parent / "shared" / "eval" / "extraction" / "html"
@@ -118,21 +118,24 @@ def _warm_up(tmp: Path, urls: list[str], max_entries: int) -> None:
     percolation, updates), then the articles indexed WARM_COPIES times more (the analysis chains,
     the hottest path), all dropped after."""
     warm = pass_settings(tmp, urls, max_entries, "warm")
-    store = Store.from_settings(warm)
-    try:
-        for n in range(WARM_PASSES):
-            newsmon_run.run_pass(warm, mode="bench")
-            if n + 1 < WARM_PASSES:  # the same pages again, as new: the store is emptied
-                store.drop_all()
-        # Copied through the client: the local node has no reindex module (shared/CONTRACTS.md).
-        docs = [(h["_id"], h["_source"]) for h in store.scan({"match_all": {}}, source=True)]
-        for n in range(WARM_COPIES):
-            copy = f"{warm.index_prefix}articles-copy"
-            bulk(store.es, ({"_index": copy, "_id": f"{i}-{n}", "_source": d} for i, d in docs), refresh=True)
-            store.es.indices.delete(index=copy)
-    finally:
-        store.drop_all()
-        store.close()
+    with Storage.from_settings(warm) as storage:
+        try:
+            for n in range(WARM_PASSES):
+                newsmon_run.run_pass(warm, mode="bench")
+                if n + 1 < WARM_PASSES:  # the same pages again, as new: the storage is emptied
+                    storage.drop_all()
+            # Copied through the client: the local node has no reindex module.
+            docs = [(h["_id"], h["_source"]) for h in storage.articles.scan({"match_all": {}}, source=True)]
+            for n in range(WARM_COPIES):
+                copy = f"{warm.index_prefix}articles-copy"
+                bulk(
+                    storage.es,
+                    ({"_index": copy, "_id": f"{i}-{n}", "_source": d} for i, d in docs),
+                    refresh=True,
+                )
+                storage.es.indices.delete(index=copy)
+        finally:
+            storage.drop_all()
 
 
 def extraction_breakdown(pages: list[bytes], topics_path: Path) -> dict[str, float]:

@@ -51,15 +51,12 @@ def prefix(es_url: str) -> Iterator[str]:
     """A fresh index prefix per test; its indices and templates are deleted afterwards."""
     from elasticsearch import Elasticsearch
 
-    from newsmon.store import Store
+    from newsmon.storage import Storage
 
     value = f"t{uuid.uuid4().hex[:10]}-"
     yield value
-    store = Store(Elasticsearch(es_url), value, es_url)
-    try:
-        store.drop_all()
-    finally:
-        store.close()
+    with Storage(Elasticsearch(es_url), value, es_url) as storage:
+        storage.drop_all()
 
 
 # The demo site's two feeds (the wire outlet and the scraper republishing it); `% {"base": site.base_url}`.

@@ -20,18 +20,18 @@ from newsmon.alerts.rules import load_alerts
 from newsmon.records import Article
 from newsmon.run import run_pass
 from newsmon.settings import load_settings
-from newsmon.store import Store, make_client
+from newsmon.storage import Storage
+from newsmon.storage.client import make_client
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def store(es_url, prefix):
-    s = Store(make_client(load_settings({"NEWSMON_ES_URL": es_url})), prefix, es_url)
-    s.setup()
-    yield s
-    s.close()
+def storage(es_url, prefix):
+    with Storage(make_client(load_settings({"NEWSMON_ES_URL": es_url})), prefix, es_url) as s:
+        s.setup()
+        yield s
 
 
 @pytest.fixture(autouse=True)
@@ -55,7 +55,7 @@ def story(n: int, title: str, body: str, topics=("arms_control",), **kw) -> Arti
     )  # fmt: skip
 
 
-def test_sync_adds_updates_removes_and_reports_rejected_queries(store, tmp_path):
+def test_sync_adds_updates_removes_and_reports_rejected_queries(storage, tmp_path):
     path = rules_file(
         tmp_path,
         """
@@ -64,22 +64,22 @@ rules:
   - {id: b, name: B, query: 'NPT'}
 """,
     )
-    first = sync_rules(store, load_alerts(path))
+    first = sync_rules(storage, load_alerts(path))
     assert sorted(first.added) == ["a", "b"] and first.errors == []
     path.write_text("""
 rules:
   - {id: a, name: A, query: 'Riabkov OR Sherman'}
   - {id: c, name: C, query: 'published_at:[2020-01-01 TO nonsense]'}
 """, encoding="utf-8")  # fmt: skip
-    second = sync_rules(store, load_alerts(path))
+    second = sync_rules(storage, load_alerts(path))
     assert second.updated == ["a"] and second.removed == ["b"] and second.added == []
     assert len(second.errors) == 1 and "'c'" in second.errors[0]
-    again = sync_rules(store, load_alerts(path))
+    again = sync_rules(storage, load_alerts(path))
     assert again.unchanged == ["a"] and again.added == again.updated == []
 
 
-def test_percolation_matches_with_highlights_and_filters(store, tmp_path):
-    store.index_articles(
+def test_percolation_matches_with_highlights_and_filters(storage, tmp_path):
+    storage.articles.write(
         [
             story(
                 1, "Geneva talks", "Deputy minister Sergei Riabkov met Wendy Sherman on strategic stability."
@@ -95,13 +95,13 @@ def test_percolation_matches_with_highlights_and_filters(store, tmp_path):
         ],
         {},
     )
-    sync_rules(store, load_alerts(rules_file(tmp_path, """
+    sync_rules(storage, load_alerts(rules_file(tmp_path, """
 rules:
   - {id: watch, name: Watch, query: 'Riabkov OR "strategic stability"'}
   - {id: english-only, name: E, query: Riabkov, filters: {languages: [en]}}
   - {id: everything, name: All, query: '*'}
 """)))  # fmt: skip
-    matches = percolate(store, ["s1", "s2", "s3"])
+    matches = percolate(storage, ["s1", "s2", "s3"])
     got = sorted((m.rule["rule_id"], m.story["_id"]) for m in matches)
     assert got == sorted([
         ("watch", "s1"), ("watch", "s3"), ("english-only", "s1"),
@@ -111,7 +111,7 @@ rules:
     assert any("**Riabkov**" in h for h in s1.highlights)
 
 
-def test_copies_and_retries_notify_once(store, tmp_path, webhook, monkeypatch):
+def test_copies_and_retries_notify_once(storage, tmp_path, webhook, monkeypatch):
     monkeypatch.setenv("NEWSMON_TEST_HOOK", webhook.url)
     loaded = load_alerts(
         rules_file(
@@ -124,24 +124,24 @@ rules:
 """,
         )
     )
-    sync_rules(store, loaded)
-    store.index_articles([story(1, "Geneva", "Sergei Riabkov in Geneva.")], {})
-    store.refresh()
+    sync_rules(storage, loaded)
+    storage.articles.write([story(1, "Geneva", "Sergei Riabkov in Geneva.")], {})
+    storage.articles.refresh()
     channels = {r.id: r.channels for r in loaded.rules}
-    assert len(ev.record_matches(store, percolate(store, ["s1"]), channels)) == 1
-    assert ev.record_matches(store, percolate(store, ["s1"]), channels) == []  # a retried task
+    assert len(ev.record_matches(storage, percolate(storage, ["s1"]), channels)) == 1
+    assert ev.record_matches(storage, percolate(storage, ["s1"]), channels) == []  # a retried task
     # A copy of the story that later became the cluster's leader does not notify either.
-    store.index_articles([story(2, "Geneva (copy)", "Sergei Riabkov in Geneva.")], {})
-    store.es.update(index=store.alias, id="s1", doc={"duplicate_of": "s2"}, refresh=True)
-    assert ev.record_matches(store, percolate(store, ["s2"]), channels) == []
-    deliver_instant(store, loaded)
-    deliver_instant(store, loaded)
+    storage.articles.write([story(2, "Geneva (copy)", "Sergei Riabkov in Geneva.")], {})
+    storage.es.update(index=storage.articles.alias, id="s1", doc={"duplicate_of": "s2"}, refresh=True)
+    assert ev.record_matches(storage, percolate(storage, ["s2"]), channels) == []
+    deliver_instant(storage, loaded)
+    deliver_instant(storage, loaded)
     assert len(webhook.received) == 1 and webhook.received[0]["events"][0]["article_id"] == "s1"
-    [event] = ev.history(store)
+    [event] = storage.alert_events.history()
     assert event["status"] == "delivered" and event["deliveries"][0]["receipt"]
 
 
-def test_smtp_down_then_up_delivers_once_after_the_retry(store, tmp_path, smtp_sink):
+def test_smtp_down_then_up_delivers_once_after_the_retry(storage, tmp_path, smtp_sink):
     loaded = load_alerts(
         rules_file(
             tmp_path,
@@ -153,31 +153,31 @@ rules:
 """,
         )
     )
-    sync_rules(store, loaded)
-    store.index_articles([story(1, "Geneva talks", "Sergei Riabkov in Geneva on strategic stability.")], {})
-    store.refresh()
-    ev.record_matches(store, percolate(store, ["s1"]), {"watch": ["mail"]})
+    sync_rules(storage, loaded)
+    storage.articles.write([story(1, "Geneva talks", "Sergei Riabkov in Geneva on strategic stability.")], {})
+    storage.articles.refresh()
+    ev.record_matches(storage, percolate(storage, ["s1"]), {"watch": ["mail"]})
     smtp = SmtpSettings(host="127.0.0.1", port=smtp_sink.port, from_addr="newsmon@example.org")
     sleeps: list[float] = []
-    down = deliver_instant(store, loaded, smtp, sleep=sleeps.append)
+    down = deliver_instant(storage, loaded, smtp, sleep=sleeps.append)
     assert down == {"delivered": 0, "failed": 1} and sleeps == [0.05, 0.1]  # backoff between tries
-    [event] = ev.history(store)
+    [event] = storage.alert_events.history()
     assert (
         event["status"] == "failed"
         and "mail" in event["last_error"]
         and event["deliveries"][0]["attempts"] == 3
     )
     smtp_sink.start()
-    up = deliver_instant(store, loaded, smtp)
+    up = deliver_instant(storage, loaded, smtp)
     assert up == {"delivered": 1, "failed": 0}
-    assert deliver_instant(store, loaded, smtp) == {"delivered": 0, "failed": 0}
+    assert deliver_instant(storage, loaded, smtp) == {"delivered": 0, "failed": 0}
     assert len(smtp_sink.messages) == 1
     msg = smtp_sink.messages[0]
     assert msg["To"] == "analyst@example.org" and "Geneva talks" in msg["Subject"]
     assert "https://news1.example/1" in msg.get_body(("plain",)).get_content()
 
 
-def test_digest_groups_three_stories_in_one_message(store, tmp_path, webhook, monkeypatch):
+def test_digest_groups_three_stories_in_one_message(storage, tmp_path, webhook, monkeypatch):
     monkeypatch.setenv("NEWSMON_TEST_HOOK", webhook.url)
     loaded = load_alerts(
         rules_file(
@@ -190,14 +190,17 @@ rules:
 """,
         )
     )
-    sync_rules(store, loaded)
-    store.index_articles([story(n, f"NPT story {n}", f"The NPT review, part {n}.") for n in (1, 2, 3)], {})
-    store.refresh()
-    assert len(ev.record_matches(store, percolate(store, ["s1", "s2", "s3"]), {"daily": ["hook"]})) == 3
-    assert deliver_instant(store, loaded) == {"delivered": 0, "failed": 0}  # digests wait for their schedule
+    sync_rules(storage, loaded)
+    storage.articles.write([story(n, f"NPT story {n}", f"The NPT review, part {n}.") for n in (1, 2, 3)], {})
+    storage.articles.refresh()
+    assert len(ev.record_matches(storage, percolate(storage, ["s1", "s2", "s3"]), {"daily": ["hook"]})) == 3
+    assert deliver_instant(storage, loaded) == {
+        "delivered": 0,
+        "failed": 0,
+    }  # digests wait for their schedule
     morning = datetime(2026, 11, 28, 7, 5, tzinfo=UTC)
-    assert send_digests(store, loaded, now=morning)["digests_sent"] == 1
-    assert send_digests(store, loaded, now=morning)["digests_sent"] == 0  # not due again until tomorrow
+    assert send_digests(storage, loaded, now=morning)["digests_sent"] == 1
+    assert send_digests(storage, loaded, now=morning)["digests_sent"] == 0  # not due again until tomorrow
     assert len(webhook.received) == 1
     payload = webhook.received[0]
     assert payload["type"] == "newsmon.digest" and sorted(e["article_id"] for e in payload["events"]) == [
@@ -205,7 +208,7 @@ rules:
         "s2",
         "s3",
     ]
-    assert {e["status"] for e in ev.history(store)} == {"delivered"}
+    assert {e["status"] for e in storage.alert_events.history()} == {"delivered"}
 
 
 def test_seed_story_and_its_copy_fire_once_over_two_runs(site, settings_for, tmp_path, webhook, monkeypatch):
@@ -260,22 +263,22 @@ rules:
     later = run_pass(settings)
     assert later.articles_new == 0 and later.duplicates == 1 and later.alerts_fired == 1
     assert len(webhook.received) == 1
-    store = Store.from_settings(settings)
-    try:
-        assert store.pending("pending_cluster") == [] and store.pending("pending_alert") == []
-    finally:
-        store.close()
+    with Storage.from_settings(settings) as storage:
+        assert (
+            storage.pending.waiting("pending_cluster") == []
+            and storage.pending.waiting("pending_alert") == []
+        )
 
 
 def test_a_rule_broken_by_an_edit_keeps_its_last_good_version_and_is_reported(
-    store, tmp_path, es_url, prefix
+    storage, tmp_path, es_url, prefix
 ):
     path = rules_file(
         tmp_path,
         "rules:\n  - {id: watch, name: Watch, query: Riabkov}\n  - {id: other, name: O, query: NPT}\n",
     )
-    sync_rules(store, load_alerts(path))
-    store.index_articles([story(1, "Geneva talks", "Sergei Riabkov in Geneva.")], {})
+    sync_rules(storage, load_alerts(path))
+    storage.articles.write([story(1, "Geneva talks", "Sergei Riabkov in Geneva.")], {})
     # rejected by Elasticsearch (watch), and by newsmon's own validation (other)
     path.write_text(
         "rules:\n  - {id: watch, name: Watch, query: 'published_at:[2020-01-01 TO nonsense]'}\n"
@@ -287,10 +290,10 @@ def test_a_rule_broken_by_an_edit_keeps_its_last_good_version_and_is_reported(
     )
     from newsmon.alerts.service import run_alerts, sync
 
-    result = sync(store, settings)
+    result = sync(storage, settings)
     assert sorted(result.kept) == ["other", "watch"] and result.removed == []
-    assert [m.rule["rule_id"] for m in percolate(store, ["s1"])] == ["watch"]  # still fires
-    out = run_alerts(store, settings, ["s1"])
+    assert [m.rule["rule_id"] for m in percolate(storage, ["s1"])] == ["watch"]  # still fires
+    out = run_alerts(storage, settings, ["s1"])
     assert out["alerts_fired"] == 1
     assert sorted(e["rule"] for e in out["rule_errors"]) == ["other", "watch"]
     assert all("last good version" in e["error"] for e in out["rule_errors"])
@@ -310,6 +313,6 @@ def test_a_rule_broken_by_an_edit_keeps_its_last_good_version_and_is_reported(
     assert sorted(k["rule_id"] for k in kept) == ["other", "watch"]
     # fixed again: the error goes away
     path.write_text("rules:\n  - {id: watch, name: Watch, query: Riabkov}\n", encoding="utf-8")
-    fixed = sync(store, settings)
+    fixed = sync(storage, settings)
     assert fixed.kept == [] and fixed.unchanged == ["watch"] and fixed.removed == ["other"]
-    assert run_alerts(store, settings, [])["rule_errors"] == []
+    assert run_alerts(storage, settings, [])["rule_errors"] == []

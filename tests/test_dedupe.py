@@ -26,7 +26,8 @@ from newsmon.similarity import (
     shingles,
     union_grams,
 )
-from newsmon.store import Store, make_client
+from newsmon.storage import Storage
+from newsmon.storage.client import make_client
 
 FIX = json.loads((Path(__file__).parent / "fixtures" / "dedupe" / "stories.json").read_text(encoding="utf-8"))
 WIRE = "\n".join(FIX["wire"])
@@ -177,16 +178,15 @@ def _article(
 
 
 @pytest.fixture
-def store(es_url, prefix):
-    s = Store(make_client(load_settings({"NEWSMON_ES_URL": es_url})), prefix, es_url)
-    s.setup()
-    yield s
-    s.close()
+def storage(es_url, prefix):
+    with Storage(make_client(load_settings({"NEWSMON_ES_URL": es_url})), prefix, es_url) as s:
+        s.setup()
+        yield s
 
 
-def _state(store: Store) -> dict[str, tuple]:
-    store.refresh()
-    hits = store.es.search(index=store.alias, size=100)["hits"]["hits"]
+def _state(storage: Storage) -> dict[str, tuple]:
+    storage.articles.refresh()
+    hits = storage.es.search(index=storage.articles.alias, size=100)["hits"]["hits"]
     return {
         h["_id"]: (
             h["_source"].get("duplicate_of"),
@@ -206,15 +206,15 @@ COPIES = [
 
 @pytest.mark.integration
 @pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 2, 0)])
-def test_clusters_are_right_in_any_arrival_order_and_under_retries(store, order):
-    store.index_articles([_article(*COPIES[order[0]])], {})
-    cluster_stories(store, [COPIES[order[0]][0]])
+def test_clusters_are_right_in_any_arrival_order_and_under_retries(storage, order):
+    storage.articles.write([_article(*COPIES[order[0]])], {})
+    cluster_stories(storage.articles, [COPIES[order[0]][0]])
     new = [COPIES[i][0] for i in order[1:]]
-    store.index_articles([_article(*COPIES[i]) for i in order[1:]], {})
-    first = cluster_stories(store, new)
-    again = cluster_stories(store, new)  # a retried task
+    storage.articles.write([_article(*COPIES[i]) for i in order[1:]], {})
+    first = cluster_stories(storage.articles, new)
+    again = cluster_stories(storage.articles, new)  # a retried task
     outlets = ("daily.example", "paper.example", "wire.example")
-    assert _state(store) == {
+    assert _state(storage) == {
         "orig": (None, 3, outlets),
         "copy1": ("orig", 3, outlets),
         "copy2": ("orig", 3, outlets),
@@ -223,7 +223,7 @@ def test_clusters_are_right_in_any_arrival_order_and_under_retries(store, order)
 
 
 @pytest.mark.integration
-def test_edited_copy_joins_in_elasticsearch_without_refetching_bodies(store, monkeypatch):
+def test_edited_copy_joins_in_elasticsearch_without_refetching_bodies(storage, monkeypatch):
     arts = [
         _article("w", LONG_WIRE, "edition.wire.com", "2026-11-20T08:00:00Z"),
         _article("e", LONG_EDITED, "daily.co.uk", "2026-11-20T09:00:00Z"),
@@ -232,18 +232,23 @@ def test_edited_copy_joins_in_elasticsearch_without_refetching_bodies(store, mon
             "x", LONG_WIRE, "us.wire.com", "2026-11-20T10:00:00Z", sketch=False
         ),  # stored before sketches
     ]
-    store.index_articles(arts[:3], {})
-    cluster_stories(store, ["w", "i"])
+    storage.articles.write(arts[:3], {})
+    cluster_stories(storage.articles, ["w", "i"])
     asked: list[list[str]] = []
-    get_many = store.get_many
-    monkeypatch.setattr(store, "get_many", lambda ids, fields: asked.append(fields) or get_many(ids, fields))
-    cluster_stories(store, ["e"])
+    get_many = storage.articles.get_many
+    monkeypatch.setattr(
+        storage.articles, "get_many", lambda ids, fields: asked.append(fields) or get_many(ids, fields)
+    )
+    cluster_stories(storage.articles, ["e"])
     assert asked and all("body" not in fields for fields in asked)
-    store.index_articles(arts[3:], {})
-    cluster_stories(store, ["x"])  # no sketch: its body is read instead
+    storage.articles.write(arts[3:], {})
+    cluster_stories(storage.articles, ["x"])  # no sketch: its body is read instead
     assert ["body"] in asked
-    store.refresh()
-    src = {h["_id"]: h["_source"] for h in store.es.search(index=store.alias, size=10)["hits"]["hits"]}
+    storage.articles.refresh()
+    src = {
+        h["_id"]: h["_source"]
+        for h in storage.es.search(index=storage.articles.alias, size=10)["hits"]["hits"]
+    }
     assert (
         src["e"]["duplicate_of"] == "w"
         and src["x"]["duplicate_of"] == "w"
@@ -255,29 +260,29 @@ def test_edited_copy_joins_in_elasticsearch_without_refetching_bodies(store, mon
 
 
 @pytest.mark.integration
-def test_independent_story_stays_alone(store):
-    store.index_articles(
+def test_independent_story_stays_alone(storage):
+    storage.articles.write(
         [_article(*COPIES[0]), _article("indep", INDEPENDENT, "other.example", "2026-11-20T07:00:00Z")], {}
     )
-    cluster_stories(store, ["orig", "indep"])
-    state = _state(store)
+    cluster_stories(storage.articles, ["orig", "indep"])
+    state = _state(storage)
     assert state["indep"][0] is None and state["orig"][0] is None
     assert state["indep"][1] in (None, 1)
 
 
 @pytest.mark.integration
-def test_outlet_boilerplate_in_elasticsearch_does_not_join(store):
+def test_outlet_boilerplate_in_elasticsearch_does_not_join(storage):
     stories = [
         _article(f"s{n}", f"{p[0]}\n{PROMO}", "town.example", f"2026-11-2{n}T00:00:00Z")
         for n, p in enumerate(FIX["outlet_stories"])
     ]
-    store.index_articles(stories, {})
-    cluster_stories(store, [a.id for a in stories])
-    assert all(dup is None for dup, _size, _o in _state(store).values())
+    storage.articles.write(stories, {})
+    cluster_stories(storage.articles, [a.id for a in stories])
+    assert all(dup is None for dup, _size, _o in _state(storage).values())
 
 
 @pytest.mark.integration
-def test_two_new_copies_joining_different_members_of_one_stored_story_make_one_cluster(store):
+def test_two_new_copies_joining_different_members_of_one_stored_story_make_one_cluster(storage):
     # A stored story as earlier runs left it: leader L with copies c1 and c2, whose texts differ
     # enough that a new copy of c1 is not a copy of c2 (think of two differently edited versions).
     town = "\n".join(p[0] for p in FIX["outlet_stories"])
@@ -289,17 +294,17 @@ def test_two_new_copies_joining_different_members_of_one_stored_story_make_one_c
     for art in stored:
         art.cluster_size = 3
         art.duplicate_of = None if art.id == "L" else "L"
-    store.index_articles(stored, {})
+    storage.articles.write(stored, {})
     # Two new exact copies, one of each copy; n1 was published before everything else.
-    store.index_articles(
+    storage.articles.write(
         [
             _article("n1", INDEPENDENT, "early.example", "2026-11-19T08:00:00Z"),
             _article("n2", WIRE, "late.example", "2026-11-21T08:00:00Z"),
         ],
         {},
     )
-    cluster_stories(store, ["n1", "n2"])
-    state = _state(store)
+    cluster_stories(storage.articles, ["n1", "n2"])
+    state = _state(storage)
     assert [i for i, (dup, _size, _o) in state.items() if dup is None] == ["n1"]
     assert {dup for i, (dup, _s, _o) in state.items() if i != "n1"} == {"n1"}
     assert {size for _d, size, _o in state.values()} == {5}
@@ -311,18 +316,18 @@ def test_empty_bodies_are_not_copies_of_each_other():
 
 
 @pytest.mark.integration
-def test_near_copies_join_within_the_window_and_exact_ones_at_any_age(store):
+def test_near_copies_join_within_the_window_and_exact_ones_at_any_age(storage):
     old = "2026-01-05T00:00:00Z"
-    store.index_articles(
+    storage.articles.write(
         [
             _article("old-exact", WIRE, "wire.example", "2026-01-04T08:00:00Z", fetched=old),
             _article("old-near", EDITED, "daily.example", "2026-01-04T09:00:00Z", fetched=old),
         ],
         {},
     )
-    store.index_articles([_article("new", WIRE, "paper.example", "2026-11-20T08:00:00Z")], {})
-    cluster_stories(store, ["new"], window_days=30)
-    state = _state(store)
+    storage.articles.write([_article("new", WIRE, "paper.example", "2026-11-20T08:00:00Z")], {})
+    cluster_stories(storage.articles, ["new"], window_days=30)
+    state = _state(storage)
     assert state["new"][0] == "old-exact"  # the same body, ten months on: still the same story
     assert state["old-near"][0] is None and state["old-near"][1] in (None, 1)  # outside the window
 
@@ -333,7 +338,7 @@ def _story(n: int, footer: list[str]) -> str:
 
 
 @pytest.mark.integration
-def test_an_outlets_footer_does_not_make_its_stories_candidates_of_each_other(store, monkeypatch):
+def test_an_outlets_footer_does_not_make_its_stories_candidates_of_each_other(storage, monkeypatch):
     import newsmon.dedupe as dedupe
 
     footer = [
@@ -344,30 +349,30 @@ def test_an_outlets_footer_does_not_make_its_stories_candidates_of_each_other(st
     stories = [
         _article(f"s{n}", _story(n, footer), "outlet.example", "2026-11-20T08:00:00Z") for n in range(5)
     ]
-    store.index_articles(stories[:4], {})
-    cluster_stories(store, [a.id for a in stories[:4]])
+    storage.articles.write(stories[:4], {})
+    cluster_stories(storage.articles, [a.id for a in stories[:4]])
     compared: list[tuple[str, str]] = []
     real = dedupe.is_copy
     monkeypatch.setattr(dedupe, "is_copy", lambda a, b, *r: compared.append((a.id, b.id)) or real(a, b, *r))
-    store.index_articles(stories[4:], {})
-    cluster_stories(store, ["s4"])
+    storage.articles.write(stories[4:], {})
+    cluster_stories(storage.articles, ["s4"])
     # Four stories already carry the footer: it is boilerplate of outlet.example, so sharing it
     # makes no candidate (before, each story was confirmed against every other of its outlet).
     assert compared == []
-    assert _state(store)["s4"][0] is None
+    assert _state(storage)["s4"][0] is None
 
 
 @pytest.mark.integration
-def test_a_story_larger_than_a_page_of_results_is_counted_whole(store):
-    store.page_size = 4  # each scan pages through several responses
+def test_a_story_larger_than_a_page_of_results_is_counted_whole(storage):
+    storage.page_size = 4  # each scan pages through several responses
     copies = [
         _article(f"c{n:02d}", WIRE, f"outlet{n}.example", f"2026-11-20T{8 + n:02d}:00:00Z") for n in range(12)
     ]
-    store.index_articles(copies[:7], {})
-    cluster_stories(store, [a.id for a in copies[:7]])
-    store.index_articles(copies[7:], {})
-    cluster_stories(store, [a.id for a in copies[7:]])
-    state = _state(store)
+    storage.articles.write(copies[:7], {})
+    cluster_stories(storage.articles, [a.id for a in copies[:7]])
+    storage.articles.write(copies[7:], {})
+    cluster_stories(storage.articles, [a.id for a in copies[7:]])
+    state = _state(storage)
     assert {i: (lead, size) for i, (lead, size, _) in state.items()} == {
         a.id: (None if a.id == "c00" else "c00", 12) for a in copies
     }

@@ -14,10 +14,11 @@ import pytest
 from tests.conftest import free_port
 
 from conftest import DEMO
-from newsmon import store as store_module
 from newsmon.errors import StoreUnavailable
 from newsmon.run import run_pass
-from newsmon.store import Store
+from newsmon.storage import Storage
+from newsmon.storage import backend as backend_module
+from newsmon.storage.backend import Backend
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,9 +86,9 @@ def test_elasticsearch_stopped_mid_pass_then_the_retried_pass_indexes_once_and_a
     _rules(tmp_path, monkeypatch, HOOK_RULES)
     settings = settings_for(DEMO % {"base": site.base_url}, bulk_chunk=2, es_url=own_node.url)
     monkeypatch.setenv("NEWSMON_ES_URL", own_node.url)
-    monkeypatch.setattr(store_module, "BULK_ATTEMPTS", 3)
-    monkeypatch.setattr(store_module, "BULK_BACKOFF_S", 0.05)
-    real_chunk = Store._bulk_chunk
+    monkeypatch.setattr(backend_module, "BULK_ATTEMPTS", 3)
+    monkeypatch.setattr(backend_module, "BULK_BACKOFF_S", 0.05)
+    real_chunk = Backend._bulk_chunk
     chunks: list[int] = []
 
     def stop_after_the_first_chunk(self, chunk):
@@ -96,24 +97,24 @@ def test_elasticsearch_stopped_mid_pass_then_the_retried_pass_indexes_once_and_a
         if len(chunks) == 1:
             own_node.stop()  # Elasticsearch goes away in the middle of the batch's bulk
 
-    monkeypatch.setattr(Store, "_bulk_chunk", stop_after_the_first_chunk)
+    monkeypatch.setattr(Backend, "_bulk_chunk", stop_after_the_first_chunk)
     with pytest.raises(StoreUnavailable):
         run_pass(settings)
     assert webhook.received == []
-    monkeypatch.setattr(Store, "_bulk_chunk", real_chunk)
+    monkeypatch.setattr(Backend, "_bulk_chunk", real_chunk)
     own_node.start()
     retried = run_pass(settings)  # what Airflow's retry does
     again = run_pass(settings)
     assert retried.alerts_fired == 1 and again.alerts_fired == 0 and again.articles_new == 0
     assert len(webhook.received) == 1  # alerts sent once
-    store = Store.from_settings(settings)
-    try:
-        store.refresh()
-        urls = [h["_source"]["url"] for h in store.scan({"match_all": {}}, source=["url"])]
+    with Storage.from_settings(settings) as storage:
+        storage.articles.refresh()
+        urls = [h["_source"]["url"] for h in storage.articles.scan({"match_all": {}}, source=["url"])]
         assert len(urls) == len(set(urls)) == 6  # every article indexed exactly once
-        assert store.pending("pending_cluster") == [] and store.pending("pending_alert") == []
-    finally:
-        store.close()
+        assert (
+            storage.pending.waiting("pending_cluster") == []
+            and storage.pending.waiting("pending_alert") == []
+        )
 
 
 def test_smtp_down_for_one_pass_the_alert_arrives_once_on_the_next(

@@ -18,9 +18,8 @@ from xml.sax.saxutils import escape
 import pytest
 
 from conftest import free_port
-from newsmon.polling.state import FeedStates
 from newsmon.run import prepare, process_batch
-from newsmon.store import Store
+from newsmon.storage import Storage
 
 pytestmark = pytest.mark.integration
 
@@ -111,11 +110,8 @@ def conditional_feed(body: bytes, etag: str = '"v1"', modified: str = "Mon, 30 N
 
 
 def states(settings) -> dict:
-    store = Store.from_settings(settings)
-    try:
-        return FeedStates.of(store).get_many(["a", "b", "c"])
-    finally:
-        store.close()
+    with Storage.from_settings(settings) as storage:
+        return storage.feed_states.get_many(["a", "b", "c"])
 
 
 def one_feed(settings_for, url: str, extra: str = ""):

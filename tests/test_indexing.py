@@ -12,7 +12,7 @@ from typing import Any
 
 from newsmon.indexing import StreamingIndexer, index_batch, is_newer
 from newsmon.records import Article, FeedEntry
-from newsmon.store import IndexResult, Known
+from newsmon.storage import IndexResult, Known
 from newsmon.summary import RunSummary
 from newsmon.urls import canonicalize, doc_id
 
@@ -20,7 +20,7 @@ INDEX = "articles-000001"
 
 
 class MemoryStore:
-    """The store interface of newsmon.indexing, held in a dict, with the same conflict rules."""
+    """The articles interface of newsmon.indexing (ArticleStore), held in a dict, with the same conflict rules."""
 
     alias = "mem-articles"
 
@@ -44,7 +44,7 @@ class MemoryStore:
                 found[key] = known
         return found
 
-    def index_articles(
+    def write(
         self, articles: list[Article], replace: Mapping[str, Known], chunk_size: int = 200
     ) -> IndexResult:
         result = IndexResult()
@@ -66,7 +66,7 @@ class MemoryStore:
                 result.created.append(art.id)
         return result
 
-    def bulk_update(self, updates: list[tuple[str, str, dict[str, Any]]]) -> int:
+    def update_many(self, updates: list[tuple[str, str, dict[str, Any]]]) -> int:
         self.updates.extend(updates)
         for _index, art_id, doc in updates:
             self.docs[art_id].update(doc)

@@ -13,7 +13,7 @@ import pytest
 from conftest import DEMO, free_port
 from newsmon.run import run_pass
 from newsmon.search import search
-from newsmon.store import Store
+from newsmon.storage import Storage
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,13 +28,12 @@ feeds:
 
 
 def docs(settings) -> list[dict]:
-    store = Store.from_settings(settings)
-    try:
-        store.refresh()
-        hits = store.es.search(index=store.alias, size=100, query={"match_all": {}})["hits"]["hits"]
+    with Storage.from_settings(settings) as storage:
+        storage.articles.refresh()
+        hits = storage.es.search(index=storage.articles.alias, size=100, query={"match_all": {}})["hits"][
+            "hits"
+        ]
         return [h["_source"] | {"_id": h["_id"]} for h in hits]
-    finally:
-        store.close()
 
 
 def test_demo_site_pass_is_idempotent(site, settings_for):
@@ -152,11 +151,8 @@ def test_cli_run_json_matches_the_contract(site, settings_for):
     ):
         assert key in out
     assert out["articles_new"] == 6 and out["tagged"] >= 2
-    store = Store.from_settings(settings)
-    try:
-        found = search(store, "Riabkov")
-    finally:
-        store.close()
+    with Storage.from_settings(settings) as storage:
+        found = search(storage, "Riabkov")
     assert found["total"] >= 1 and "arms_control" in found["hits"][0]["topics"]
 
 
@@ -186,15 +182,14 @@ def test_a_page_past_its_extraction_budget_is_stopped_recorded_and_not_refetched
     assert first.articles_new == 5 and len(first.errors) == 1
     assert not any(slow in d["url"] for d in docs(settings))
 
-    store = Store.from_settings(settings)
-    try:
-        hits = store.es.search(index=store.failed_index, query={"match_all": {}})["hits"]["hits"]
+    with Storage.from_settings(settings) as storage:
+        hits = storage.es.search(index=storage.names.failed_pages, query={"match_all": {}})["hits"]["hits"]
         assert len(hits) == 1 and slow in hits[0]["_source"]["url"] and hits[0]["_source"]["failures"] == 1
         now = datetime.now(UTC)
-        assert store.deferred([hits[0]["_id"]], now) == {hits[0]["_id"]}
-        assert store.deferred([hits[0]["_id"]], now + timedelta(hours=7)) == set()  # due again later
-    finally:
-        store.close()
+        assert storage.failed_pages.deferred([hits[0]["_id"]], now) == {hits[0]["_id"]}
+        assert (
+            storage.failed_pages.deferred([hits[0]["_id"]], now + timedelta(hours=7)) == set()
+        )  # due again later
 
     pages_before = dict(site.hits)
     second = run_pass(settings)

@@ -13,7 +13,8 @@ import pytest
 from newsmon.airflow_support import es_overrides_from_connection, worker_name
 from newsmon.errors import ConfigError
 from newsmon.settings import load_settings
-from newsmon.store import Store, make_client
+from newsmon.storage import Storage
+from newsmon.storage.client import make_client
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -117,25 +118,27 @@ def test_rollover_by_age_and_size(es_url, prefix):
     # Not set up yet: the task sets up, and a young, small index stays the write index.
     first = run.rollover(settings)
     assert first["rolled_over"] is False and first["old_index"] == f"{prefix}articles-000001"
-    store = Store(make_client(settings), prefix, es_url)
-    try:
-        store.es.index(index=store.alias, id="a1", document={"title": "x"}, refresh=True)
-        dry = store.rollover("30d", "1b", dry_run=True)
+    with Storage(make_client(settings), prefix, es_url) as storage:
+        storage.es.index(index=storage.articles.alias, id="a1", document={"title": "x"}, refresh=True)
+        dry = storage.rollover("30d", "1b", dry_run=True)
         assert dry["rolled_over"] is False and dry["dry_run"] is True
         assert dry["conditions"] == {"[max_age: 30d]": False, "[max_primary_shard_size: 1b]": True}
-        done = store.rollover("30d", "1b")
+        done = storage.rollover("30d", "1b")
         assert done["rolled_over"] is True and done["new_index"] == f"{prefix}articles-000002"
-        indices = store.es.indices.get_alias(name=store.alias)
-        assert indices[f"{prefix}articles-000002"]["aliases"][store.alias]["is_write_index"] is True
-        assert indices[f"{prefix}articles-000001"]["aliases"][store.alias].get("is_write_index") is False
-        new = store.es.indices.get_settings(index=f"{prefix}articles-000002")
+        indices = storage.es.indices.get_alias(name=storage.articles.alias)
+        assert (
+            indices[f"{prefix}articles-000002"]["aliases"][storage.articles.alias]["is_write_index"] is True
+        )
+        assert (
+            indices[f"{prefix}articles-000001"]["aliases"][storage.articles.alias].get("is_write_index")
+            is False
+        )
+        new = storage.es.indices.get_settings(index=f"{prefix}articles-000002")
         assert new[f"{prefix}articles-000002"]["settings"]["index"]["auto_expand_replicas"] == "0-1"
         # The article of the old index is still found (and not created again) through the alias.
-        assert set(store.known(["a1"])) == {"a1"}
-        again = store.rollover("1000d", "100gb")
+        assert set(storage.articles.known(["a1"])) == {"a1"}
+        again = storage.rollover("1000d", "100gb")
         assert again["rolled_over"] is False and again["old_index"] == f"{prefix}articles-000002"
-    finally:
-        store.close()
 
 
 def test_a_batch_result_names_its_worker_and_still_merges():

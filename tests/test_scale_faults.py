@@ -110,7 +110,8 @@ def _feeds(site_url: str, path: Path, feeds: int, per_feed: int) -> Path:
 def test_a_pass_survives_losing_the_primary_node_and_the_node_comes_back(nodes, site, tmp_path):
     from newsmon import run
     from newsmon.settings import load_settings
-    from newsmon.store import Store, make_client
+    from newsmon.storage import Storage
+    from newsmon.storage.client import make_client
 
     began = time.monotonic()
     nodes.ok("start")
@@ -128,8 +129,8 @@ def test_a_pass_survives_losing_the_primary_node_and_the_node_comes_back(nodes, 
             "NEWSMON_WORKERS": "1",
         }
     )
-    store = Store(make_client(settings), prefix, nodes.urls)
-    store.setup()
+    storage = Storage(make_client(settings), prefix, nodes.urls)
+    storage.setup()
     first_index = f"{prefix}articles-000001"
     assert nodes.health(wait_for_status="green", timeout="60s")["status"] == "green"
     shards = httpx.get(
@@ -152,7 +153,7 @@ def test_a_pass_survives_losing_the_primary_node_and_the_node_comes_back(nodes, 
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and worker.is_alive():  # stop the node once indexing has begun
         try:
-            if store.es.count(index=store.alias)["count"] > 0:
+            if storage.es.count(index=storage.articles.alias)["count"] > 0:
                 break
         except Exception:
             pass
@@ -185,7 +186,7 @@ def test_a_pass_survives_losing_the_primary_node_and_the_node_comes_back(nodes, 
     nodes.ok("start")  # starts the stopped node only
     health = nodes.health(wait_for_status="green", timeout="120s")
     assert (health["status"], health["number_of_nodes"]) == ("green", 3)
-    store.close()
+    storage.close()
     print(
         f"node {victim} (primary) stopped at {stopped_at:.1f}s; {count} articles, whole test {time.monotonic() - began:.1f}s"
     )

@@ -14,7 +14,8 @@ from newsmon.analysis import base_field, language_fields, search_fields
 from newsmon.records import Article
 from newsmon.search import merged_highlights, search
 from newsmon.settings import load_settings
-from newsmon.store import Store, make_client
+from newsmon.storage import Storage
+from newsmon.storage.client import make_client
 
 # language: (inflected text in the article, base forms that must find it, a word that must not)
 CASES = {
@@ -55,49 +56,52 @@ def test_search_fields_and_highlight_merge():
 
 
 @pytest.fixture(scope="module")
-def store(es_url: str):
+def storage(es_url: str):
     """One index for the module: every language's article plus an unsupported language."""
     import uuid
 
-    s = Store(make_client(load_settings({"NEWSMON_ES_URL": es_url})), f"t{uuid.uuid4().hex[:10]}-", es_url)
-    s.setup()
-    arts = [article(n, lang, CASES[lang][0]) for n, lang in enumerate(sorted(CASES))]
-    arts.append(article(90, "en", "A test of nuclear weapons was reported.", title="Exact"))
-    arts.append(article(91, "en", "Weapons were moved; nuclear talks went on.", title="Apart"))
-    arts.append(article(92, "pl", "Broń jądrowa i rakiety.", title="Polish"))
-    # Domain synonyms (search time): "arms" is weapons; "arm" is a limb.
-    arts.append(article(93, "en", "Control of the proliferation of arms was on the agenda.", title="Geneva"))
-    arts.append(article(94, "en", "The goalkeeper broke her arm and was taken off.", title="Sport"))
-    arts.append(article(95, "es", "El control de armamentos fue el tema principal.", title="Ginebra"))
-    result = s.index_articles(arts, {})
-    assert not result.errors
-    s.refresh()
-    yield s
-    s.drop_all()
-    s.close()
+    with Storage(
+        make_client(load_settings({"NEWSMON_ES_URL": es_url})), f"t{uuid.uuid4().hex[:10]}-", es_url
+    ) as s:
+        s.setup()
+        arts = [article(n, lang, CASES[lang][0]) for n, lang in enumerate(sorted(CASES))]
+        arts.append(article(90, "en", "A test of nuclear weapons was reported.", title="Exact"))
+        arts.append(article(91, "en", "Weapons were moved; nuclear talks went on.", title="Apart"))
+        arts.append(article(92, "pl", "Broń jądrowa i rakiety.", title="Polish"))
+        # Domain synonyms (search time): "arms" is weapons; "arm" is a limb.
+        arts.append(
+            article(93, "en", "Control of the proliferation of arms was on the agenda.", title="Geneva")
+        )
+        arts.append(article(94, "en", "The goalkeeper broke her arm and was taken off.", title="Sport"))
+        arts.append(article(95, "es", "El control de armamentos fue el tema principal.", title="Ginebra"))
+        result = s.articles.write(arts, {})
+        assert not result.errors
+        s.articles.refresh()
+        yield s
+        s.drop_all()
 
 
-def _ids(store: Store, query: str) -> set[str]:
-    return {h["id"] for h in search(store, query, size=50)["hits"]}
+def _ids(storage: Storage, query: str) -> set[str]:
+    return {h["id"] for h in search(storage, query, size=50)["hits"]}
 
 
 @pytest.mark.integration
 @pytest.mark.parametrize("lang", sorted(CASES))
-def test_base_form_finds_inflected_forms(store, lang):
+def test_base_form_finds_inflected_forms(storage, lang):
     text, bases, absent = CASES[lang]
     for base in bases:
-        assert ID[lang] in _ids(store, base), f"{lang}: {base!r} should find {text!r}"
-    assert ID[lang] not in _ids(store, absent)
-    hit = next(h for h in search(store, bases[0])["hits"] if h["id"] == ID[lang])
+        assert ID[lang] in _ids(storage, base), f"{lang}: {base!r} should find {text!r}"
+    assert ID[lang] not in _ids(storage, absent)
+    hit = next(h for h in search(storage, bases[0])["hits"] if h["id"] == ID[lang])
     assert any("**" in frag for frag in hit["highlights"]), "the inflected word is highlighted"
 
 
 @pytest.mark.integration
-def test_quoted_phrase_matches_exactly(store):
-    assert _ids(store, '"nuclear weapons"') == {ID["en"], "a90"}  # "on nuclear weapons"
-    assert _ids(store, '"nuclear weapon"') == set()  # no stemming inside quotes
-    assert _ids(store, '"weapons nuclear"') == set()  # word order counts
-    assert {"a90", "a91"} <= _ids(store, "weapon nuclear")  # bare words: stemmed, any order
+def test_quoted_phrase_matches_exactly(storage):
+    assert _ids(storage, '"nuclear weapons"') == {ID["en"], "a90"}  # "on nuclear weapons"
+    assert _ids(storage, '"nuclear weapon"') == set()  # no stemming inside quotes
+    assert _ids(storage, '"weapons nuclear"') == set()  # word order counts
+    assert {"a90", "a91"} <= _ids(storage, "weapon nuclear")  # bare words: stemmed, any order
 
 
 WEAPONS_EN = {ID["en"], "a90", "a91"}  # "nuclear weapons", "nuclear weapons", "Weapons were moved"
@@ -119,15 +123,15 @@ WEAPONS_EN = {ID["en"], "a90", "a91"}  # "nuclear weapons", "nuclear weapons", "
         ('"of arms"', {"a93"}, set()),
     ],
 )
-def test_domain_synonyms_at_search_time(store, query, must, must_not):
-    found = _ids(store, query)
+def test_domain_synonyms_at_search_time(storage, query, must, must_not):
+    found = _ids(storage, query)
     assert must <= found, (query, found)
     assert not (must_not & found), (query, found)
 
 
 @pytest.mark.integration
-def test_synonym_match_is_highlighted(store):
-    hit = next(h for h in search(store, "weapon")["hits"] if h["id"] == "a93")
+def test_synonym_match_is_highlighted(storage):
+    hit = next(h for h in search(storage, "weapon")["hits"] if h["id"] == "a93")
     assert any("**arms**" in frag for frag in hit["highlights"]), hit["highlights"]
 
 
@@ -159,13 +163,13 @@ def test_search_analyzers_match_the_template():
 
 
 @pytest.mark.integration
-def test_unsupported_language_falls_back_to_standard(store):
-    assert _ids(store, "rakiety") == {"a92"}  # the exact word, standard analysis
-    assert _ids(store, "rakieta") == set()
+def test_unsupported_language_falls_back_to_standard(storage):
+    assert _ids(storage, "rakiety") == {"a92"}  # the exact word, standard analysis
+    assert _ids(storage, "rakieta") == set()
 
 
 @pytest.mark.integration
-def test_alert_rules_match_inflected_forms(store, tmp_path: Path):
+def test_alert_rules_match_inflected_forms(storage, tmp_path: Path):
     rules = tmp_path / "alerts.yaml"
     rules.write_text(
         "rules:\n"
@@ -174,10 +178,10 @@ def test_alert_rules_match_inflected_forms(store, tmp_path: Path):
         "  - {id: exact, name: E, query: '\"nuclear weapon\"'}\n",
         encoding="utf-8",
     )
-    assert sync_rules(store, load_alerts(rules)).errors == []
+    assert sync_rules(storage, load_alerts(rules)).errors == []
     got = {
         (m.rule["rule_id"], m.story["_id"])
-        for m in percolate(store, [*ID.values(), "a90", "a91", "a92", "a93", "a94", "a95"])
+        for m in percolate(storage, [*ID.values(), "a90", "a91", "a92", "a93", "a94", "a95"])
     }
     assert got == {
         ("weapon", ID["en"]), ("weapon", "a90"), ("weapon", "a91"), ("weapon", "a93"),  # a93 says "arms"
@@ -187,26 +191,31 @@ def test_alert_rules_match_inflected_forms(store, tmp_path: Path):
 
 @pytest.mark.integration
 def test_setup_reports_an_old_index_and_reindex_upgrades_it(es_url, prefix):
-    store = Store(make_client(load_settings({"NEWSMON_ES_URL": es_url})), prefix, es_url)
-    try:
+    with Storage(make_client(load_settings({"NEWSMON_ES_URL": es_url})), prefix, es_url) as storage:
         # An index as schema v1 made it: standard analysis only.
-        store.es.indices.create(
-            index=store.first_index,
-            aliases={store.alias: {"is_write_index": True}},
+        storage.es.indices.create(
+            index=storage.names.first_articles_index,
+            aliases={storage.articles.alias: {"is_write_index": True}},
             mappings={"dynamic": False, "_meta": {"schema_version": 1},
                       "properties": {"title": {"type": "text"}, "body": {"type": "text"},
                                      "language": {"type": "keyword"}, "duplicate_of": {"type": "keyword"}}},
         )  # fmt: skip
-        store.es.index(
-            index=store.alias, id="old", document={"title": "T", "body": "weapons", "language": "en"}
+        storage.es.index(
+            index=storage.articles.alias,
+            id="old",
+            document={"title": "T", "body": "weapons", "language": "en"},
         )
-        store.refresh()
-        done = store.setup()
-        assert store.first_index in done["schema"] and store.outdated_indices() == [store.first_index]
-        assert search(store, "weapon")["total"] == 0
-        moved = store.reindex_articles()
-        assert moved == {"from": [store.first_index], "to": f"{prefix}articles-000002", "documents": 1}
-        assert store.outdated_indices() == [] and "schema" not in store.setup()
-        assert [h["id"] for h in search(store, "weapon")["hits"]] == ["old"]
-    finally:
-        store.close()
+        storage.articles.refresh()
+        done = storage.setup()
+        assert storage.names.first_articles_index in done["schema"] and storage.outdated_indices() == [
+            storage.names.first_articles_index
+        ]
+        assert search(storage, "weapon")["total"] == 0
+        moved = storage.reindex_articles()
+        assert moved == {
+            "from": [storage.names.first_articles_index],
+            "to": f"{prefix}articles-000002",
+            "documents": 1,
+        }
+        assert storage.outdated_indices() == [] and "schema" not in storage.setup()
+        assert [h["id"] for h in search(storage, "weapon")["hits"]] == ["old"]

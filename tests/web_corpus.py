@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from newsmon.records import Article
-from newsmon.store import Store
+from newsmon.storage import Storage
 from newsmon.tagging import Tagger, load_taxonomy
 from newsmon.urls import canonicalize, doc_id
 
@@ -30,8 +30,8 @@ def load_articles() -> list[dict[str, Any]]:
     return json.loads(FIXTURE.read_text(encoding="utf-8"))["articles"]
 
 
-def index_corpus(store: Store) -> dict[str, str]:
-    """Set up the store and index the fixture articles; returns fixture key -> document id."""
+def index_corpus(storage: Storage) -> dict[str, str]:
+    """Set up the storage and index the fixture articles; returns fixture key -> document id."""
     tagger = Tagger(load_taxonomy(ROOT / "config" / "topics.yaml"))
     raw = load_articles()
     ids = {}
@@ -56,10 +56,10 @@ def index_corpus(store: Store) -> dict[str, str]:
                 articles[m].cluster_size = len(members)
                 articles[m].outlets = outlets
                 articles[m].duplicate_of = None if m == key else art.id
-    store.setup()
-    result = store.index_articles(list(articles.values()), replace={})
+    storage.setup()
+    result = storage.articles.write(list(articles.values()), replace={})
     assert not result.errors, result.errors
-    store.refresh()
+    storage.articles.refresh()
     return ids
 
 
@@ -105,9 +105,8 @@ def corpus_prefix(es_url: str) -> Iterator[tuple[str, dict[str, str]]]:
     from elasticsearch import Elasticsearch
 
     prefix = f"t{uuid.uuid4().hex[:10]}-"
-    store = Store(Elasticsearch(es_url), prefix, es_url)
-    try:
-        yield prefix, index_corpus(store)
-    finally:
-        store.drop_all()
-        store.close()
+    with Storage(Elasticsearch(es_url), prefix, es_url) as storage:
+        try:
+            yield prefix, index_corpus(storage)
+        finally:
+            storage.drop_all()

@@ -55,19 +55,16 @@ def _log_setup(verbose: int, quiet: bool) -> None:
 
 def cmd_setup(args: argparse.Namespace) -> int:
     from newsmon.alerts.service import sync
-    from newsmon.run import connect
+    from newsmon.storage import open_storage
 
     settings = _settings(args)
-    store = connect(settings)
-    try:
-        done = store.setup()
+    with open_storage(settings) as storage:
+        done = storage.setup()
         if args.reindex:
-            moved = store.reindex_articles()
+            moved = storage.reindex_articles()
             done.pop("schema", None)
             done["reindexed"] = f"{moved['documents']} article(s) {', '.join(moved['from'])} -> {moved['to']}"
-        synced = sync(store, settings)
-    finally:
-        store.close()
+        synced = sync(storage, settings)
     if args.json:
         _print_json({"es_url": settings.es_url_shown, "prefix": settings.index_prefix, **done,
                      "rules": _sync_record(synced)})  # fmt: skip
@@ -93,10 +90,9 @@ def _print_sync(result: Any) -> None:
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
-    from newsmon.alerts import events as ev
     from newsmon.alerts.delivery import deliver_instant
     from newsmon.alerts.service import load, run_digests, sync
-    from newsmon.run import connect
+    from newsmon.storage import open_storage
 
     settings = _settings(args)
     action = args.alerts_command
@@ -118,32 +114,29 @@ def cmd_alerts(args: argparse.Namespace) -> int:
                     f"ERROR rule {k['rule_id']} is broken; its last good version stays active: {k['query']}"
                 )
         return 1 if loaded.errors and not loaded.rules else 0
-    store = connect(settings)
-    try:
+    with open_storage(settings) as storage:
         if action == "sync":
-            result = sync(store, settings)
+            result = sync(storage, settings)
             if args.json:
                 _print_json(_sync_record(result))
             else:
                 _print_sync(result)
             return 0
         if action == "test":
-            return _alerts_test(store, settings, args)
+            return _alerts_test(storage, settings, args)
         if action == "history":
-            events = ev.history(store, args.rule, size=args.size)
+            events = storage.alert_events.history(args.rule, size=args.size)
             if args.json:
                 print(json.dumps({"events": events}, ensure_ascii=False))
             else:
                 _print_history(events)
             return 0
         if action == "deliver":
-            _print_outcome(args, "delivery", deliver_instant(store, load(settings), settings.smtp()))
+            _print_outcome(args, "delivery", deliver_instant(storage, load(settings), settings.smtp()))
             return 0
         if action == "digest":
-            _print_outcome(args, "digests", run_digests(store, settings, force=args.force))
+            _print_outcome(args, "digests", run_digests(storage, settings, force=args.force))
             return 0
-    finally:
-        store.close()
     raise NewsmonError(f"unknown alerts action {action!r}")
 
 
@@ -159,44 +152,27 @@ def _print_outcome(args: argparse.Namespace, what: str, result: Any) -> None:
 
 def _kept_rules(settings: Any) -> list[dict[str, Any]]:
     """Stored rules broken in alerts.yaml whose last good version still runs ([] without Elasticsearch)."""
-    from newsmon.alerts.percolate import broken_rules
     from newsmon.errors import StoreUnavailable
-    from newsmon.run import connect
+    from newsmon.storage import open_storage
 
     try:
-        store = connect(settings, attempts=1)
+        storage = open_storage(settings, attempts=1)
     except StoreUnavailable:
         return []
-    try:
-        if not store.is_set_up():
+    with storage:
+        if not storage.is_set_up():
             return []
         keys = ("rule_id", "query", "last_error", "error_at", "updated_at")
-        return [{k: r.get(k) for k in keys} for r in broken_rules(store)]
-    finally:
-        store.close()
+        return [{k: r.get(k) for k in keys} for r in storage.alert_rules.broken()]
 
 
-def _alerts_test(store: Any, settings: Any, args: argparse.Namespace) -> int:
+def _alerts_test(storage: Any, settings: Any, args: argparse.Namespace) -> int:
     """Which stored stories a rule would have matched: a rule can be tried before it is switched on."""
-    from newsmon.alerts.percolate import _rule_query
+    from newsmon.alerts.percolate import would_match
     from newsmon.alerts.service import load
-    from newsmon.search import highlight, merged_highlights, since_to_es
 
     rule = load(settings).rule(args.rule)
-    query = _rule_query(rule)
-    query["bool"]["must_not"] = [{"exists": {"field": "duplicate_of"}}]  # one alert per story
-    query["bool"]["filter"].append({"range": {"published_at": {"gte": since_to_es(args.since)}}})
-    resp = store.es.search(
-        index=store.alias, query=query, size=args.size, track_total_hits=True,
-        source=["title", "url", "source", "published_at", "topics", "cluster_size"],
-        highlight=highlight(), sort=[{"published_at": "desc"}],
-    )  # fmt: skip
-    matches = [
-        {"rule_id": rule.id, "article_id": h["_id"], **h["_source"],
-         "highlights": [f for fl in merged_highlights(h).values() for f in fl]}
-        for h in resp["hits"]["hits"]
-    ]  # fmt: skip
-    total = resp["hits"]["total"]["value"]
+    total, matches = would_match(storage, rule, args.since, args.size)
     if args.json:
         print(
             json.dumps(
@@ -245,18 +221,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from newsmon.search import render, search
-    from newsmon.store import Store
+    from newsmon.storage import open_storage
 
     settings = _settings(args)
-    store = Store.from_settings(settings)
-    try:
-        store.check()
+    with open_storage(settings, attempts=1) as storage:
         result = search(
-            store, args.query, topic=args.topic, since=args.since, size=args.size,
+            storage, args.query, topic=args.topic, since=args.since, size=args.size,
             include_duplicates=args.include_duplicates,
         )  # fmt: skip
-    finally:
-        store.close()
     print(json.dumps(result, ensure_ascii=False) if args.json else render(result))
     return 0
 
@@ -392,16 +364,12 @@ def cmd_similar(args: argparse.Namespace) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from newsmon.store import Store
+    from newsmon.storage import open_storage
     from newsmon.summary import RunSummary
 
     settings = _settings(args)
-    store = Store.from_settings(settings)
-    try:
-        store.check()
-        runs = store.last_runs(args.last)
-    finally:
-        store.close()
+    with open_storage(settings, attempts=1) as storage:
+        runs = storage.runs.last(args.last)
     if args.json:
         print(json.dumps({"runs": runs}, ensure_ascii=False))
         return 0

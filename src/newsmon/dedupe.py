@@ -51,7 +51,7 @@ from newsmon.similarity import (
     overlap_sorted,
     union_grams,
 )
-from newsmon.store import Store
+from newsmon.storage.articles import Articles
 from newsmon.urls import domain, registered_domain
 
 log = logging.getLogger(__name__)
@@ -241,8 +241,8 @@ def _publisher(src: dict[str, Any]) -> str:
 class _BoilerplateCounts:
     """How many stories of one outlet carry a paragraph, asked of Elasticsearch once per outlet."""
 
-    def __init__(self, store: Store):
-        self.store = store
+    def __init__(self, articles: Articles):
+        self.articles = articles
         self.counts: dict[tuple[str, str], int] = {}
 
     def prefetch(self, docs: Iterable[Doc]) -> None:
@@ -264,13 +264,8 @@ class _BoilerplateCounts:
                         "execution_hint": "map",
                     }
                 }
-                body += [
-                    {"index": self.store.alias},
-                    {"size": 0, "query": _publisher_query(source), "aggs": {"p": agg}},
-                ]
-            for (source, hashes), resp in zip(
-                chunk, self.store.es.msearch(searches=body)["responses"], strict=True
-            ):
+                body.append({"size": 0, "query": _publisher_query(source), "aggs": {"p": agg}})
+            for (source, hashes), resp in zip(chunk, self.articles.search_many(body), strict=True):
                 for h in hashes:
                     self.counts[(source, h)] = 0
                 for bucket in resp.get("aggregations", {}).get("p", {}).get("buckets", []):
@@ -291,7 +286,7 @@ def _publisher_query(publisher: str) -> dict[str, Any]:
 CANDIDATE_CHUNK = 100  # new articles whose candidates are fetched and confirmed together
 
 
-def cluster_stories(store: Store, new_ids: list[str], window_days: int = WINDOW_DAYS) -> dict[str, int]:
+def cluster_stories(articles: Articles, new_ids: list[str], window_days: int = WINDOW_DAYS) -> dict[str, int]:
     """Join the stories behind `new_ids` with their copies anywhere in the alias (near copies within
     `window_days`, exact ones at any age); returns counts.
 
@@ -300,10 +295,10 @@ def cluster_stories(store: Store, new_ids: list[str], window_days: int = WINDOW_
     """
     if not new_ids:
         return {"duplicates": 0, "clusters_touched": 0}
-    store.refresh()
-    new = [_doc(h) for h in store.get_many(new_ids, _FIELDS)]
-    _read_unsketched(store, new)
-    boilerplate = _BoilerplateCounts(store)
+    articles.refresh()
+    new = [_doc(h) for h in articles.get_many(new_ids, _FIELDS)]
+    _read_unsketched(articles, new)
+    boilerplate = _BoilerplateCounts(articles)
     boilerplate.prefetch(new)
     union = _Union()
     matches: dict[str, str] = {}
@@ -312,7 +307,7 @@ def cluster_stories(store: Store, new_ids: list[str], window_days: int = WINDOW_
         union.find(d.id)
     for start in range(0, len(new), CANDIDATE_CHUNK):
         chunk = new[start : start + CANDIDATE_CHUNK]
-        found = _candidates(store, chunk, boilerplate, window_days)
+        found = _candidates(articles, chunk, boilerplate, window_days)
         cache: dict[Any, Any] = {}
         for d in chunk:
             for c in found[d.id]:
@@ -327,11 +322,11 @@ def cluster_stories(store: Store, new_ids: list[str], window_days: int = WINDOW_
     # one stored story must end in one group, or each group would crown a leader of its own.
     for member, leader in links.items():
         union.join(member, leader)
-    return _write_clusters(store, union.groups(), set(new_ids), matches)
+    return _write_clusters(articles, union.groups(), set(new_ids), matches)
 
 
 def _candidates(
-    store: Store, chunk: list[Doc], boilerplate: _BoilerplateCounts, window_days: int
+    articles: Articles, chunk: list[Doc], boilerplate: _BoilerplateCounts, window_days: int
 ) -> dict[str, list[Doc]]:
     """Up to MAX_CANDIDATES likely copies of each article of `chunk`, with what confirming needs.
 
@@ -343,7 +338,7 @@ def _candidates(
 
     One screening scan for the whole chunk (hash, bands and paragraph hashes only), then one read
     of the chosen candidates' sketches: a search per article cost Elasticsearch about a
-    millisecond of fixed overhead each, more than the matching itself (issue 13).
+    millisecond of fixed overhead each, more than the matching itself.
     """
     by_hash: dict[str, list[Doc]] = defaultdict(list)
     by_band: dict[str, list[Doc]] = defaultdict(list)
@@ -372,7 +367,7 @@ def _candidates(
     )
     since = iso(start) or ""
     ranked: dict[str, list[tuple[int, str]]] = defaultdict(list)  # new id -> heap of (score, candidate)
-    screened = store.scan(
+    screened = articles.scan(
         {"bool": {"should": should, "minimum_should_match": 1}},
         source=["content_hash", "lsh_bands", "para_hashes", "fetched_at"],
     )
@@ -397,8 +392,8 @@ def _candidates(
                 else:
                     heapq.heappushpop(ranked[did], entry)
     chosen = {cid for heap in ranked.values() for _, cid in heap}
-    docs = {h["_id"]: _doc(h) for h in store.get_many(sorted(chosen), _FIELDS)} if chosen else {}
-    _read_unsketched(store, docs.values())
+    docs = {h["_id"]: _doc(h) for h in articles.get_many(sorted(chosen), _FIELDS)} if chosen else {}
+    _read_unsketched(articles, docs.values())
     boilerplate.prefetch(docs.values())
     return {
         d.id: [
@@ -408,15 +403,15 @@ def _candidates(
     }
 
 
-def _read_unsketched(store: Store, docs: Iterable[Doc]) -> None:
+def _read_unsketched(articles: Articles, docs: Iterable[Doc]) -> None:
     """The bodies of articles indexed before sketches were stored (their shingles come from it)."""
     unsketched = {d.id: d for d in docs if not d.sketch}
-    for h in store.get_many(list(unsketched), ["body"]) if unsketched else []:
+    for h in articles.get_many(list(unsketched), ["body"]) if unsketched else []:
         unsketched[h["_id"]].body = h["_source"].get("body") or ""
 
 
 def _write_clusters(
-    store: Store, groups: list[list[str]], new: set[str], matches: dict[str, str]
+    articles: Articles, groups: list[list[str]], new: set[str], matches: dict[str, str]
 ) -> dict[str, int]:
     fields = [
         "source_domain",
@@ -432,14 +427,16 @@ def _write_clusters(
     singles = [g[0] for g in groups if len(g) == 1]
     # A lone new id still matters if copies already point at it (an updated leader): one query for all.
     led = (
-        {h["_source"]["duplicate_of"] for h in store.by_field("duplicate_of", singles, ["duplicate_of"])}
+        {h["_source"]["duplicate_of"] for h in articles.by_field("duplicate_of", singles, ["duplicate_of"])}
         if singles
         else set()
     )
     wanted = [g for g in groups if len(g) >= 2 or g[0] in led]
     # One multi-get and one scan for every group of the round: a round trip per group was most of
-    # the clustering time (issue 13), a search per group still a millisecond each.
-    stored = {h["_id"]: h for h in store.get_many([i for g in wanted for i in g], fields)} if wanted else {}
+    # the clustering time, a search per group still a millisecond each.
+    stored = (
+        {h["_id"]: h for h in articles.get_many([i for g in wanted for i in g], fields)} if wanted else {}
+    )
     leaders_of = [{stored[i]["_source"].get("duplicate_of") or i for i in g if i in stored} for g in wanted]
     every = sorted(set().union(*leaders_of))
     by_leader: dict[str, list[dict[str, Any]]] = defaultdict(list)  # a leader and the copies pointing at it
@@ -448,7 +445,7 @@ def _write_clusters(
         query = {
             "bool": {"should": [{"ids": {"values": sorted(part)}}, {"terms": {"duplicate_of": sorted(part)}}]}
         }
-        for h in store.scan(query, source=fields):
+        for h in articles.scan(query, source=fields):
             for key in {h["_id"], h["_source"].get("duplicate_of")} & part:
                 by_leader[key].append(h)
     clustered = [[h for leader in leaders for h in by_leader[leader]] for leaders in leaders_of]
@@ -477,8 +474,8 @@ def _write_clusters(
                 duplicates += 1
         touched += size > 1
     if updates:
-        store.bulk_update(updates)
-        store.refresh()
+        articles.update_many(updates)
+        articles.refresh()
     log.info("story clusters: %d touched, %d new copy(ies) of stories seen before", touched, duplicates)
     return {"duplicates": duplicates, "clusters_touched": touched}
 

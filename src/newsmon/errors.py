@@ -25,3 +25,30 @@ class FetchError(NewsmonError):
 
 class StoreUnavailable(NewsmonError):
     """Elasticsearch did not answer; the message names the URL tried."""
+
+
+class StoreError(NewsmonError):
+    """Elasticsearch refused a request: its HTTP status and error type, for a person to read."""
+
+    def __init__(self, message: str, status: int, error: str):
+        self.status = status
+        self.error = error
+        super().__init__(message)
+
+
+class IndexMissing(StoreError):
+    """The index (or alias) asked for does not exist: `newsmon setup` has not run."""
+
+    def __init__(self, message: str, index: str):
+        self.index = index
+        super().__init__(message, 404, "index_not_found_exception")
+
+
+class QueryRejected(StoreError):
+    """Elasticsearch could not use a query (a Lucene parse error, usually). `reason` is its own
+    words for why; `body` its whole answer, for a finer explanation."""
+
+    def __init__(self, message: str, reason: str, body: object):
+        self.reason = reason
+        self.body = body
+        super().__init__(message, 400, "bad_request")

@@ -23,15 +23,11 @@ IMPORT_FILE = "imported.yaml"
 
 def status_rows(settings: Settings) -> list[dict[str, Any]]:
     """One row per configured feed, its stored state joined (one mget)."""
-    from newsmon.polling.state import FeedStates
-    from newsmon.run import connect
+    from newsmon.storage import open_storage
 
     feeds = load_feeds(settings.feeds_path).feeds
-    store = connect(settings)
-    try:
-        states = FeedStates(store.es, store.feeds_index).get_many(f.id for f in feeds)
-    finally:
-        store.close()
+    with open_storage(settings) as storage:
+        states = storage.feed_states.get_many(f.id for f in feeds)
     rows = []
     for feed in feeds:
         state = states.get(feed.id)

@@ -1,7 +1,7 @@
 """The indexing decisions of a batch: which extracted articles are created, which update a stored
 one, which are copies of a stored page under another URL, and which URL forms to remember.
 
-Works against the `ArticleStore` interface (Elasticsearch's `Store`, or an in-memory one in the
+Works against the `ArticleStore` interface (newsmon.storage's `Articles`, or an in-memory one in the
 unit tests), so the hardest decisions of a batch are tested without a cluster.
 """
 
@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from newsmon.clock import iso
 from newsmon.records import Article, FeedEntry
-from newsmon.store import IndexResult, Known
+from newsmon.storage import IndexResult, Known
 from newsmon.summary import RunSummary
 from newsmon.urls import canonicalize, doc_id
 
@@ -23,15 +23,16 @@ log = logging.getLogger(__name__)
 class ArticleStore(Protocol):
     """What indexing needs of a store."""
 
-    alias: str
+    @property
+    def alias(self) -> str: ...
 
     def known(self, ids: Iterable[str]) -> dict[str, Known]: ...
 
-    def index_articles(
-        self, articles: list[Article], replace: Mapping[str, Known], chunk_size: int = ...
+    def write(
+        self, articles: list[Article], replace: dict[str, Known], chunk_size: int = ...
     ) -> IndexResult: ...
 
-    def bulk_update(self, updates: list[tuple[str, str, dict[str, Any]]]) -> Any: ...
+    def update_many(self, updates: list[tuple[str, str, dict[str, Any]]]) -> Any: ...
 
 
 def is_newer(entry: FeedEntry, known: Known) -> bool:
@@ -104,7 +105,7 @@ def index_batch(
             seen_as.append((by_page[art.id], art.url_ids))
             continue
         to_write.append(art)
-    result = store.index_articles(to_write, replace, chunk_size=chunk_size) if to_write else None
+    result = store.write(to_write, replace, chunk_size=chunk_size) if to_write else None
     if result is not None and result.conflicts:  # another batch stored it first under the same id
         now_known = store.known(result.conflicts)
         seen_as += [(now_known[a.id], a.url_ids) for a in to_write if a.id in now_known]
@@ -115,7 +116,7 @@ def index_batch(
         if not set(ids) <= set(k.url_ids)
     ]
     if additions:
-        store.bulk_update(additions)
+        store.update_many(additions)
     for k, ids in seen_as:
         if k.id in written:
             written[k.id] = Known(k.id, k.index, k.feed_updated_at, sorted(set(k.url_ids) | set(ids)))

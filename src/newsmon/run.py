@@ -21,32 +21,13 @@ from typing import Any
 
 from newsmon.clock import now_iso, parse_iso
 from newsmon.config import FeedsConfig, load_feeds
-from newsmon.errors import StoreUnavailable
 from newsmon.settings import Settings, SmtpSettings
-from newsmon.store import Store
+from newsmon.storage import PENDING_ALERT, PENDING_CLUSTER, Storage, open_storage
 from newsmon.summary import RunSummary
 
 log = logging.getLogger("newsmon.run")
 
 CLUSTER_ROUND = 500  # articles clustered together; bounds the memory of the cluster task
-
-
-def connect(settings: Settings, attempts: int = 3, delay: float = 1.0) -> Store:
-    """A store whose cluster answered, or StoreUnavailable after `attempts` tries."""
-    store = Store.from_settings(settings)
-    for attempt in range(1, attempts + 1):
-        try:
-            store.check()
-            return store
-        except StoreUnavailable:
-            if attempt == attempts:
-                store.close()
-                raise
-            log.warning(
-                "Elasticsearch at %s not answering (try %d/%d)", settings.es_url_shown, attempt, attempts
-            )
-            time.sleep(delay * 2 ** (attempt - 1))
-    raise AssertionError("unreachable")
 
 
 def poll_floor(settings: Settings, schedule: str) -> int:
@@ -59,16 +40,14 @@ def poll_floor(settings: Settings, schedule: str) -> int:
     return 3600 if schedule.strip() in ("@hourly", "0 * * * *") else 15 * 60
 
 
-def due_feeds(feeds: FeedsConfig, store: Store, settings: Settings, now: datetime) -> list[str]:
+def due_feeds(feeds: FeedsConfig, storage: Storage, settings: Settings, now: datetime) -> list[str]:
     """Enabled feeds whose next_due has come (one bulk read of their states).
 
     A pass that starts on the schedule finds feeds due a few seconds after it (they were polled a
     few seconds into the last pass), so "due" allows a fifth of the floor of slack.
     """
-    from newsmon.polling.state import FeedStates
-
     enabled = [f.id for f in feeds.enabled()]
-    states = FeedStates.of(store).get_many(enabled)
+    states = storage.feed_states.get_many(enabled)
     slack = timedelta(seconds=poll_floor(settings, feeds.schedule) / 5)
     return [i for i in enabled if i not in states or states[i].is_due(now, slack)]
 
@@ -145,13 +124,10 @@ def prepare(settings: Settings, ignore_schedule: bool = False) -> list[list[str]
 
     feeds = load_feeds(settings.feeds_path)
     load_taxonomy(settings.topics_path)
-    store = connect(settings)
-    try:
-        store.setup()
-        sync_alerts(store, settings)
-        due = None if ignore_schedule else due_feeds(feeds, store, settings, datetime.now(UTC))
-    finally:
-        store.close()
+    with open_storage(settings) as storage:
+        storage.setup()
+        sync_alerts(storage, settings)
+        due = None if ignore_schedule else due_feeds(feeds, storage, settings, datetime.now(UTC))
     batches = plan_batches(feeds, settings.max_batches, due)
     log.info(
         "%d feed(s) %s in %d batch(es), %d enabled",
@@ -160,13 +136,12 @@ def prepare(settings: Settings, ignore_schedule: bool = False) -> list[list[str]
     return batches
 
 
-def process_batch(feed_ids: list[str], settings: Settings, store: Store | None = None) -> RunSummary:
+def process_batch(feed_ids: list[str], settings: Settings) -> RunSummary:
     """Fetch the feeds of one batch and index what is new in them. Returns counts and ids only."""
     from newsmon.articles import FailedPage, iter_articles
     from newsmon.feeds import poll_feeds
     from newsmon.fetching import Fetcher
     from newsmon.indexing import StreamingIndexer, is_newer
-    from newsmon.polling.state import FeedStates
     from newsmon.records import FeedEntry
 
     started = time.monotonic()
@@ -177,51 +152,45 @@ def process_batch(feed_ids: list[str], settings: Settings, store: Store | None =
     for feed_id in (i for i in feed_ids if i not in by_id):
         summary.errors.append({"feed": feed_id, "error": f"not in {settings.feeds_path}"})
     feeds = [by_id[i] for i in feed_ids if i in by_id]
-    own_store = store is None
-    store = store or Store.from_settings(settings)
-    try:
-        with store.answering():
-            feed_states = FeedStates.of(store)
-            states = feed_states.get_many(f.id for f in feeds)
-            with Fetcher(settings) as fetcher:
-                polled = poll_feeds(fetcher, feeds, states, now)
-                entries = [e for p in polled for e in p.entries]
-                unique: dict[str, FeedEntry] = {}
-                for entry in entries:
-                    unique.setdefault(entry.id, entry)  # the same link twice (tracking params differ)
-                known = store.known(unique)
-                todo = [e for e in unique.values() if e.id not in known or is_newer(e, known[e.id])]
-                record_polls(summary, polled, {e.id for e in todo})
-                summary.already_indexed += len(unique) - len(todo)
-                # Pages that broke their extraction budget wait for their retry time.
-                deferred = store.deferred([e.id for e in todo], datetime.now(UTC))
-                todo = [e for e in todo if e.id not in deferred]
-                log.info(
-                    "batch %s: %d entries, %d unique, %d already indexed, %d failed earlier and deferred, "
-                    "%d pages to fetch",
-                    ",".join(feed_ids), len(entries), len(unique), len(unique) - len(todo) - len(deferred),
-                    len(deferred), len(todo),
-                )  # fmt: skip
-                robots_off = {f.id for f in feeds if not f.robots}
-                # Indexed chunk by chunk as pages are extracted: the batch never holds all its articles.
-                indexer = StreamingIndexer(store, known, summary, settings.bulk_chunk)
-                failed: list[FailedPage] = []
-                for item in iter_articles(fetcher, todo, settings, summary, robots_off):
-                    if isinstance(item, FailedPage):
-                        failed.append(item)
-                    else:
-                        indexer.add(item)
-                indexer.flush()
-            store.record_failed_pages([(f.entry_id, f.url, f.reason) for f in failed], datetime.now(UTC))
-            # Written after indexing: a batch that dies before keeps the old validators, so its feeds
-            # are fetched in full again instead of answering 304 over entries never indexed.
-            floor = poll_floor(settings, config.schedule)
-            feed_states.put_many(
-                new_states(polled, states, now, floor, settings)
-            )  # mget is real-time: no refresh
-    finally:
-        if own_store:
-            store.close()
+    with Storage.from_settings(settings) as storage, storage.answering():
+        feed_states = storage.feed_states
+        states = feed_states.get_many(f.id for f in feeds)
+        with Fetcher(settings) as fetcher:
+            polled = poll_feeds(fetcher, feeds, states, now)
+            entries = [e for p in polled for e in p.entries]
+            unique: dict[str, FeedEntry] = {}
+            for entry in entries:
+                unique.setdefault(entry.id, entry)  # the same link twice (tracking params differ)
+            known = storage.articles.known(unique)
+            todo = [e for e in unique.values() if e.id not in known or is_newer(e, known[e.id])]
+            record_polls(summary, polled, {e.id for e in todo})
+            summary.already_indexed += len(unique) - len(todo)
+            # Pages that broke their extraction budget wait for their retry time.
+            deferred = storage.failed_pages.deferred([e.id for e in todo], datetime.now(UTC))
+            todo = [e for e in todo if e.id not in deferred]
+            log.info(
+                "batch %s: %d entries, %d unique, %d already indexed, %d failed earlier and deferred, "
+                "%d pages to fetch",
+                ",".join(feed_ids), len(entries), len(unique), len(unique) - len(todo) - len(deferred),
+                len(deferred), len(todo),
+            )  # fmt: skip
+            robots_off = {f.id for f in feeds if not f.robots}
+            # Indexed chunk by chunk as pages are extracted: the batch never holds all its articles.
+            indexer = StreamingIndexer(storage.articles, known, summary, settings.bulk_chunk)
+            failed: list[FailedPage] = []
+            for item in iter_articles(fetcher, todo, settings, summary, robots_off):
+                if isinstance(item, FailedPage):
+                    failed.append(item)
+                else:
+                    indexer.add(item)
+            indexer.flush()
+        storage.failed_pages.record([(f.entry_id, f.url, f.reason) for f in failed], datetime.now(UTC))
+        # Written after indexing: a batch that dies before keeps the old validators, so its feeds
+        # are fetched in full again instead of answering 304 over entries never indexed.
+        floor = poll_floor(settings, config.schedule)
+        feed_states.put_many(
+            new_states(polled, states, now, floor, settings)
+        )  # mget is real-time: no refresh
     summary.duration_s = time.monotonic() - started
     log.info(
         "batch %s done in %.1f s: %d new, %d updated, %d errors",
@@ -242,9 +211,8 @@ def cluster(settings: Settings, batches: list[dict[str, Any]]) -> dict[str, Any]
     summary = RunSummary()
     for batch in batches:
         summary.merge(batch)
-    store = connect(settings)
-    try:
-        waiting = store.pending("pending_cluster")
+    with open_storage(settings) as storage:
+        waiting = storage.pending.waiting(PENDING_CLUSTER)
         ids = sorted(set(summary.new_ids + summary.updated_ids) | set(waiting))
         if len(waiting) > len(summary.new_ids) + len(summary.updated_ids):
             log.info("clustering %d article(s), some left waiting by earlier passes", len(ids))
@@ -254,15 +222,15 @@ def cluster(settings: Settings, batches: list[dict[str, Any]]) -> dict[str, Any]
         duplicates = 0
         for start in range(0, len(ids), CLUSTER_ROUND):
             chunk = ids[start : start + CLUSTER_ROUND]
-            duplicates += cluster_stories(store, chunk, settings.dedupe_window_days)["duplicates"]
-            store.clear_pending(chunk, "pending_cluster")
+            duplicates += cluster_stories(storage.articles, chunk, settings.dedupe_window_days)["duplicates"]
+            storage.pending.clear(chunk, PENDING_CLUSTER)
             if len(ids) > CLUSTER_ROUND:
                 log.info("clusters: %d/%d article(s) done", min(start + CLUSTER_ROUND, len(ids)), len(ids))
         # A later round may crown an earlier-published copy and demote a leader of an earlier round:
         # the pass's copies are counted once all rounds are written.
-        summary.duplicates = duplicates if len(ids) <= CLUSTER_ROUND else store.count_duplicates(ids)
-    finally:
-        store.close()
+        summary.duplicates = (
+            duplicates if len(ids) <= CLUSTER_ROUND else storage.articles.count_duplicates(ids)
+        )
     return summary.to_dict()
 
 
@@ -271,14 +239,11 @@ def alert(settings: Settings, smtp: SmtpSettings | None = None) -> dict[str, Any
     rules, and deliver instant alerts."""
     from newsmon.alerts.service import run_alerts
 
-    store = connect(settings)
-    try:
-        waiting = store.pending("pending_alert", unless="pending_cluster")
-        result = run_alerts(store, settings, waiting, smtp=smtp)
-        store.clear_pending(waiting, "pending_alert")
+    with open_storage(settings) as storage:
+        waiting = storage.pending.waiting(PENDING_ALERT, unless=PENDING_CLUSTER)
+        result = run_alerts(storage, settings, waiting, smtp=smtp)
+        storage.pending.clear(waiting, PENDING_ALERT)
         return result
-    finally:
-        store.close()
 
 
 def summarize(
@@ -302,14 +267,11 @@ def summarize(
     summary.errors.extend(alerts.get("rule_errors") or [])
     finished = now_iso()
     summary.duration_s = (parse_iso(finished) - parse_iso(started_at)).total_seconds()
-    store = connect(settings)
-    try:
-        store.record_run(
+    with open_storage(settings) as storage:
+        storage.runs.record(
             summary.to_contract()
             | {"@timestamp": started_at, "finished_at": finished, "run_id": run_id, "mode": mode}
         )
-    finally:
-        store.close()
     log.info("run summary:\n%s", summary.render(f"newsmon {mode} pass {run_id}"))
     return summary
 
@@ -318,26 +280,21 @@ def send_digests(settings: Settings, smtp: SmtpSettings | None = None) -> dict[s
     """news_alert_digest: the digests of `mode: digest` rules whose own schedule has ticked."""
     from newsmon.alerts.service import run_digests
 
-    store = connect(settings)
-    try:
-        return run_digests(store, settings, smtp=smtp)
-    finally:
-        store.close()
+    with open_storage(settings) as storage:
+        return run_digests(storage, settings, smtp=smtp)
 
 
 def rollover(settings: Settings) -> dict[str, Any]:
-    """news_maintenance: roll the articles alias over by age and size (see Store.rollover)."""
-    store = connect(settings)
-    try:
-        if not store.is_set_up():
-            store.setup()
-        result = store.rollover(settings.rollover_max_age, settings.rollover_max_size)
-    finally:
-        store.close()
+    """news_maintenance: roll the articles alias over by age and size (see Storage.rollover)."""
+    with open_storage(settings) as storage:
+        if not storage.is_set_up():
+            storage.setup()
+        result = storage.rollover(settings.rollover_max_age, settings.rollover_max_size)
+    alias = storage.names.articles
     if result["rolled_over"]:
-        log.info("rolled %s over: %s -> %s", store.alias, result["old_index"], result["new_index"])
+        log.info("rolled %s over: %s -> %s", alias, result["old_index"], result["new_index"])
     else:
-        log.info("%s: %s stays the write index (%s)", store.alias, result["old_index"], result["conditions"])
+        log.info("%s: %s stays the write index (%s)", alias, result["old_index"], result["conditions"])
     return result
 
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from elasticsearch import BadRequestError
-
 from newsmon.analysis import QUOTE_SUFFIX, base_field, search_fields, stemmed_fields
-from newsmon.errors import NewsmonError
-from newsmon.store import Store
+from newsmon.errors import NewsmonError, QueryRejected
+from newsmon.storage import Storage
 
 _DURATION = re.compile(r"^(\d+)\s*([mhdwy])$")
 DEFAULT_FIELDS = ["title^2", "body", "summary", "authors"]
@@ -95,7 +93,8 @@ def search_request(
     size: int = 10,
     include_duplicates: bool = False,
 ) -> dict[str, Any]:
-    """Keyword arguments of `es.search` for `newsmon search`; the web page adds its filters to them."""
+    """The search request (keyword arguments of `Articles.search`) of `newsmon search`; the web page
+    adds its filters to it."""
     return {
         "query": build_query(query, topic=topic, since=since, include_duplicates=include_duplicates),
         "size": size,
@@ -106,7 +105,7 @@ def search_request(
 
 
 def search(
-    store: Store,
+    storage: Storage,
     query: str,
     *,
     topic: str | None = None,
@@ -118,11 +117,9 @@ def search(
         query, topic=topic, since=since, size=size, include_duplicates=include_duplicates
     )
     try:
-        resp = store.es.search(index=store.alias, **request)
-    except BadRequestError as exc:
-        raise NewsmonError(
-            f"query {query!r} was rejected by Elasticsearch: {rejection_reason(exc)}"
-        ) from None
+        resp = storage.articles.search(**request)
+    except QueryRejected as exc:
+        raise NewsmonError(f"query {query!r} was rejected by Elasticsearch: {exc.reason}") from None
     return {
         "total": resp["hits"]["total"]["value"],
         "hits": [hit_record(hit) for hit in resp["hits"]["hits"]],
@@ -146,14 +143,6 @@ def hit_record(hit: dict[str, Any]) -> dict[str, Any]:
         "score": hit.get("_score"),
         "highlights": [frag for frags in merged_highlights(hit).values() for frag in frags],
     }
-
-
-def rejection_reason(exc: BadRequestError) -> str:
-    """Elasticsearch's own words for why it refused a query (a Lucene parse error, usually)."""
-    try:
-        return exc.body["error"]["root_cause"][0]["reason"]
-    except (KeyError, IndexError, TypeError):
-        return str(exc)
 
 
 def render(result: dict[str, Any]) -> str:

@@ -18,15 +18,13 @@ from typing import Any
 
 from croniter import croniter
 
-from newsmon.alerts import events as ev
 from newsmon.alerts.channels import ChannelConfig, DeliveryError, SmtpSettings, send
 from newsmon.alerts.messages import Message, digest_message, instant_message
-from newsmon.alerts.percolate import rules_index, stored_rules
 from newsmon.alerts.rules import LoadedAlerts
 from newsmon.clock import now_iso
 from newsmon.redaction import redact_text
 from newsmon.settings import load_settings
-from newsmon.store import Store
+from newsmon.storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +63,7 @@ def _try(
 
 
 def _deliver(
-    store: Store, events: list[dict[str, Any]], message: Message, channel_ids: list[str], loaded: LoadedAlerts,
+    storage: Storage, events: list[dict[str, Any]], message: Message, channel_ids: list[str], loaded: LoadedAlerts,
     smtp: SmtpSettings | None, sleep: Callable[[float], None], extra: dict[str, Any] | None = None,
 ) -> bool:  # fmt: skip
     """Send one message for `events` to each channel not yet done; record the outcome on every event."""
@@ -105,25 +103,25 @@ def _deliver(
         if all_ok:
             event["delivered_at"] = now_iso()
         event.update(extra or {})
-        ev.save(store, event)
+        storage.alert_events.save(event)
     return all_ok
 
 
 def deliver_instant(
-    store: Store,
+    storage: Storage,
     loaded: LoadedAlerts,
     smtp: SmtpSettings | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, int]:
     delivered = failed = 0
-    for event in ev.undelivered(store, "instant"):
+    for event in storage.alert_events.undelivered("instant"):
         if _deliver(
-            store, [event], instant_message(event), event.get("channels") or ["log"], loaded, smtp, sleep
+            storage, [event], instant_message(event), event.get("channels") or ["log"], loaded, smtp, sleep
         ):
             delivered += 1
         else:
             failed += 1
-    ev.refresh(store)
+    storage.alert_events.refresh()
     if delivered or failed:
         log.info("instant alerts: %d delivered, %d failed (kept for the next run)", delivered, failed)
     return {"delivered": delivered, "failed": failed}
@@ -138,17 +136,17 @@ def due(schedule: str, last: str | None, now: datetime) -> bool:
 
 
 def send_digests(
-    store: Store, loaded: LoadedAlerts, smtp: SmtpSettings | None = None, *, now: datetime | None = None,
+    storage: Storage, loaded: LoadedAlerts, smtp: SmtpSettings | None = None, *, now: datetime | None = None,
     force: bool = False, sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, int]:  # fmt: skip
     now = now or datetime.now(UTC)
     sent = stories = failed = 0
-    for rule in stored_rules(store):
+    for rule in storage.alert_rules.enabled():
         if rule.get("mode") != "digest":
             continue
         if not force and not due(rule["schedule"], rule.get("last_digest_at"), now):
             continue
-        pending = ev.undelivered(store, "digest", rule["rule_id"])
+        pending = storage.alert_events.undelivered("digest", rule["rule_id"])
         # Events that already reached some channels (an earlier digest half failed) go out apart, so
         # nobody gets the same story twice.
         groups: dict[frozenset[str], list[dict[str, Any]]] = {}
@@ -164,18 +162,15 @@ def send_digests(
             ).hexdigest()[:16]
             message = digest_message(rule, events)
             channels = rule.get("channels") or ["log"]
-            ok = _deliver(store, events, message, channels, loaded, smtp, sleep, {"digest_id": digest_id})
+            ok = _deliver(storage, events, message, channels, loaded, smtp, sleep, {"digest_id": digest_id})
             sent += ok
             failed += not ok
             stories += len({e["article_id"] for e in events}) if ok else 0
             all_ok &= ok
         if not all_ok:
             continue  # the schedule stays due: the next run tries again
-        store.es.update(
-            index=rules_index(store),
-            id=rule["rule_id"],
-            doc={"last_digest_at": now.isoformat()},
-            refresh="wait_for",
+        storage.alert_rules.update(
+            rule["rule_id"], {"last_digest_at": now.isoformat()}, wait_for_refresh=True
         )
-    ev.refresh(store)
+    storage.alert_events.refresh()
     return {"digests_sent": sent, "digest_stories": stories, "digests_failed": failed}

@@ -15,26 +15,19 @@ from typing import Any
 
 from newsmon.alerts.percolate import Match
 from newsmon.clock import now_iso
-from newsmon.store import Store
+from newsmon.storage import Storage
+from newsmon.storage.articles import Articles
 
 log = logging.getLogger(__name__)
-
-
-def events_index(store: Store) -> str:
-    return f"{store.prefix}alert-events"
-
-
-def ensure_events_index(store: Store) -> None:
-    store.ensure_index(events_index(store), "alert-events-mapping.json")
 
 
 def event_id(rule_id: str, story_id: str) -> str:
     return hashlib.sha256(f"{rule_id}\x00{story_id}".encode()).hexdigest()[:32]
 
 
-def cluster_members(store: Store, story_ids: list[str]) -> dict[str, list[str]]:
+def cluster_members(articles: Articles, story_ids: list[str]) -> dict[str, list[str]]:
     members: dict[str, set[str]] = {i: {i} for i in story_ids}
-    for hit in store.by_field("duplicate_of", story_ids, ["duplicate_of"]):
+    for hit in articles.by_field("duplicate_of", story_ids, ["duplicate_of"]):
         members[hit["_source"]["duplicate_of"]].add(hit["_id"])
     return {k: sorted(v) for k, v in members.items()}
 
@@ -50,18 +43,19 @@ def _matched_terms(highlights: list[str]) -> list[str]:
 
 
 def record_matches(
-    store: Store, matches: list[Match], channels_of: dict[str, list[str]]
+    storage: Storage, matches: list[Match], channels_of: dict[str, list[str]]
 ) -> list[dict[str, Any]]:
     """Write an event for each match not yet alerted for its story; returns the new events."""
-    ensure_events_index(store)
+    events = storage.alert_events
+    events.ensure()
     if not matches:
         return []
-    members = cluster_members(store, sorted({m.story["_id"] for m in matches}))
+    members = cluster_members(storage.articles, sorted({m.story["_id"] for m in matches}))
     all_members = sorted({i for ids in members.values() for i in ids})
     rules = sorted({m.rule["rule_id"] for m in matches})
     seen: set[tuple[str, str]] = set()
     query = {"bool": {"filter": [{"terms": {"rule_id": rules}}, {"terms": {"member_ids": all_members}}]}}
-    for hit in store.scan(query, source=["rule_id", "member_ids"], index=events_index(store)):
+    for hit in events.scan(query, source=["rule_id", "member_ids"]):
         for member in hit["_source"].get("member_ids", []):
             seen.add((hit["_source"]["rule_id"], member))
     created_at = now_iso()
@@ -100,17 +94,14 @@ def record_matches(
             }
         )
     created: list[dict[str, Any]] = []
-    actions = (
-        {"_op_type": "create", "_index": events_index(store), "_id": d["id"], "_source": d} for d in docs
-    )
     by_id = {d["id"]: d for d in docs}
-    for out in store.bulk(actions):
+    for out in events.create(docs):
         info = out.info
         if out.ok or (out.resent and info.get("status") == 409):  # resent: our write got through
             created.append(by_id[info["_id"]])
         elif info.get("status") != 409:  # 409: written by an earlier try of this run
             log.error("could not write alert event %s: %s", info.get("_id"), info.get("error"))
-    store.es.indices.refresh(index=events_index(store))
+    events.refresh()
     if created:
         log.info("%d new alert event(s): %s", len(created), dict(_count(created)))
     return created
@@ -121,31 +112,3 @@ def _count(events: list[dict[str, Any]]) -> dict[str, int]:
     for e in events:
         out[e["rule_id"]] += 1
     return out
-
-
-def undelivered(store: Store, mode: str, rule_id: str | None = None) -> list[dict[str, Any]]:
-    ensure_events_index(store)
-    filters: list[dict[str, Any]] = [{"term": {"mode": mode}}, {"terms": {"status": ["pending", "failed"]}}]
-    if rule_id:
-        filters.append({"term": {"rule_id": rule_id}})
-    hits = store.scan(
-        {"bool": {"filter": filters}}, source=True, index=events_index(store), sort=[{"created_at": "asc"}]
-    )
-    return [h["_source"] | {"id": h["_id"]} for h in hits]
-
-
-def save(store: Store, event: dict[str, Any]) -> None:
-    """Write an event's new state (no refresh: callers refresh once when a round is done)."""
-    doc = {k: v for k, v in event.items() if k != "id"}
-    store.es.index(index=events_index(store), id=event["id"], document=doc)
-
-
-def refresh(store: Store) -> None:
-    store.es.indices.refresh(index=events_index(store))
-
-
-def history(store: Store, rule_id: str | None = None, size: int = 50) -> list[dict[str, Any]]:
-    ensure_events_index(store)
-    query: dict[str, Any] = {"term": {"rule_id": rule_id}} if rule_id else {"match_all": {}}
-    resp = store.es.search(index=events_index(store), size=size, query=query, sort=[{"created_at": "desc"}])
-    return [h["_source"] | {"id": h["_id"]} for h in resp["hits"]["hits"]]

@@ -17,13 +17,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from elasticsearch import BadRequestError
-
 from newsmon.alerts.rules import AlertRule, LoadedAlerts
 from newsmon.alerts.terms import required_terms
 from newsmon.analysis import ANALYSED, LANGUAGES, SEARCH_ANALYZERS, base_field, stemmed_fields
-from newsmon.search import highlight, merged_highlights, query_string
-from newsmon.store import Store, resource_json
+from newsmon.search import highlight, merged_highlights, query_string, since_to_es
+from newsmon.storage import Storage
+from newsmon.storage.articles import Articles
 
 log = logging.getLogger(__name__)
 
@@ -35,44 +34,29 @@ LANGUAGE_FIELDS = tuple(f for name in ANALYSED for f in stemmed_fields(name))
 KEYWORD_KEYS = ("topics", "source", "source_domain", "language", "outlets")
 
 
-def rules_index(store: Store) -> str:
-    return f"{store.prefix}alert-rules"
-
-
-def ensure_rules_index(store: Store) -> None:
-    store.ensure_index(rules_index(store), "alert-rules-mapping.json")
-
-
-def _analyze(store: Store, text: str, field: str = "body") -> list[str]:
-    resp = store.es.indices.analyze(index=store.alias, field=field, text=text)
-    return [t["token"] for t in resp["tokens"]]
-
-
-def _search_tokens(store: Store, text: str, lang: str) -> list[str]:
+def _search_tokens(articles: Articles, text: str, lang: str) -> list[str]:
     """A word as the search analyzer of `body_<lang>` sees it: stems plus domain synonyms ("weapon"
     -> weapon, arms, ...), so a rule finds the stories its query matches. An index from before the
     synonyms (schema v2) lacks that analyzer: then the field's own analysis."""
     analyzer = SEARCH_ANALYZERS.get(lang)
     if analyzer:
-        try:
-            resp = store.es.indices.analyze(index=store.alias, analyzer=analyzer, text=text)
-            return [t["token"] for t in resp["tokens"]]
-        except BadRequestError:
-            pass
-    return _analyze(store, text, f"body_{lang}")
+        tokens = articles.analyze_with(analyzer, text)
+        if tokens is not None:
+            return tokens
+    return articles.analyze(text, f"body_{lang}")
 
 
-def _stems(store: Store, text: str) -> list[str]:
+def _stems(articles: Articles, text: str) -> list[str]:
     """ "<lang>:<stem>" terms of a word in every language copy, synonyms included."""
-    return [f"{lang}:{t}" for lang in LANGUAGES for t in _search_tokens(store, text, lang)]
+    return [f"{lang}:{t}" for lang in LANGUAGES for t in _search_tokens(articles, text, lang)]
 
 
 class _TermPicker:
     """Turns query text into the one index term to require, the one fewest stored stories contain
     (any token of a phrase is required for it to match), counting with Elasticsearch."""
 
-    def __init__(self, store: Store):
-        self.store = store
+    def __init__(self, articles: Articles):
+        self.articles = articles
         self.df: dict[str, int] = {}
 
     def freq(self, token: str) -> int:
@@ -83,7 +67,7 @@ class _TermPicker:
                 query: dict[str, Any] = {"bool": {"should": [{"term": {f: stem}} for f in fields]}}
             else:
                 query = {"multi_match": {"query": token, "fields": list(TEXT_FIELDS)}}
-            self.df[token] = int(self.store.es.count(index=self.store.alias, query=query)["count"])
+            self.df[token] = self.articles.count(query)
         return self.df[token]
 
     def terms(self, field: str | None, text: str) -> list[str] | None:
@@ -91,13 +75,13 @@ class _TermPicker:
         if field is not None:
             return [f"{field}={text}"]
         phrase = text.startswith('"')
-        tokens = _analyze(self.store, text.strip('"'))
+        tokens = self.articles.analyze(text.strip('"'))
         if not tokens:  # e.g. only punctuation
             return None
         if phrase:  # exact words only (quote_field_suffix); all must occur: require the rarest
             return [min(tokens, key=lambda t: (self.freq(t), -len(t)))]
         # A word analyzed into several tokens matches any of them, unstemmed or stemmed.
-        return sorted(set(tokens) | set(_stems(self.store, text)))
+        return sorted(set(tokens) | set(_stems(self.articles, text)))
 
     def cost(self, alternatives: list[tuple[str | None, str]]) -> float:
         total = 0.0
@@ -107,9 +91,9 @@ class _TermPicker:
         return total + len(alternatives) * 1e-3
 
 
-def rule_terms(store: Store, rule: AlertRule, picker: _TermPicker | None = None) -> list[str]:
+def rule_terms(articles: Articles, rule: AlertRule, picker: _TermPicker | None = None) -> list[str]:
     """Index terms of which a matching story must contain one; [ANY] when none can be named."""
-    picker = picker or _TermPicker(store)
+    picker = picker or _TermPicker(articles)
     req = required_terms(rule.query, cost=picker.cost)
     if req is None:
         return [ANY]
@@ -122,14 +106,6 @@ def rule_terms(store: Store, rule: AlertRule, picker: _TermPicker | None = None)
     return sorted(terms)
 
 
-def _validate(store: Store, rule: AlertRule) -> str | None:
-    resp = store.es.indices.validate_query(index=store.alias, query=_rule_query(rule), explain=True)
-    if resp.get("valid"):
-        return None
-    explanations = resp.get("explanations") or [{}]
-    return explanations[0].get("error") or "rejected by Elasticsearch"
-
-
 @dataclass
 class SyncResult:
     added: list[str] = field(default_factory=list)
@@ -140,16 +116,14 @@ class SyncResult:
     kept: list[str] = field(default_factory=list)  # broken now; their last good version stays active
 
 
-def sync_rules(store: Store, loaded: LoadedAlerts, source: str = "alerts.yaml") -> SyncResult:
-    ensure_rules_index(store)
-    index = rules_index(store)
-    # An index made by an older version lacks the newer fields (adding fields is always allowed).
-    props = resource_json("alert-rules-mapping.json", store.prefix)["mappings"]["properties"]
-    store.es.indices.put_mapping(index=index, properties=props)
+def sync_rules(storage: Storage, loaded: LoadedAlerts, source: str = "alerts.yaml") -> SyncResult:
+    rules, articles = storage.alert_rules, storage.articles
+    rules.ensure()
+    rules.update_mapping()  # an index made by an older version lacks the newer fields
     result = SyncResult(errors=list(loaded.errors))
     stored = {
         h["_id"]: h["_source"]
-        for h in store.scan({"match_all": {}}, source=["definition_hash", "last_error"], index=index)
+        for h in rules.scan({"match_all": {}}, source=["definition_hash", "last_error"])
     }
     keep: set[str] = set()
     now = datetime.now(UTC).isoformat()
@@ -159,14 +133,14 @@ def sync_rules(store: Store, loaded: LoadedAlerts, source: str = "alerts.yaml") 
         if rule_id in stored:
             keep.add(rule_id)
             result.kept.append(rule_id)
-            store.es.update(index=index, id=rule_id, doc={"last_error": problem, "error_at": now})
+            rules.update(rule_id, {"last_error": problem, "error_at": now})
             log.error("alert rule %s is broken; its last good version stays active: %s", rule_id, problem)
 
     for rule_id, problem in loaded.failed.items():
         keep_last_good(rule_id, problem)
-    picker = _TermPicker(store)
+    picker = _TermPicker(articles)
     for rule in loaded.rules:
-        problem = _validate(store, rule)
+        problem = articles.validate(rule_query(rule))
         if problem:
             result.errors.append(f"{source}: rule {rule.id!r}: query {rule.query!r}: {problem}")
             keep_last_good(rule.id, result.errors[-1])
@@ -177,38 +151,25 @@ def sync_rules(store: Store, loaded: LoadedAlerts, source: str = "alerts.yaml") 
         if stored.get(rule.id, {}).get("definition_hash") == digest:
             result.unchanged.append(rule.id)
             if stored[rule.id].get("last_error"):  # fixed back to the stored version
-                store.es.update(index=index, id=rule.id, doc={"last_error": None, "error_at": None})
+                rules.update(rule.id, {"last_error": None, "error_at": None})
             continue
         doc = {
             "rule_id": rule.id, "name": rule.name, "query": rule.query, "mode": rule.mode, "schedule": rule.schedule,
-            "channels": rule.channels, "enabled": rule.enabled, "terms": rule_terms(store, rule, picker),
+            "channels": rule.channels, "enabled": rule.enabled, "terms": rule_terms(articles, rule, picker),
             "definition_hash": digest, "updated_at": now, "definition": definition,
             "last_error": None, "error_at": None,
         }  # fmt: skip
         # A partial update keeps last_digest_at of a rule that changed.
-        store.es.update(index=index, id=rule.id, doc=doc, doc_as_upsert=True)
+        rules.update(rule.id, doc, upsert=True)
         (result.updated if rule.id in stored else result.added).append(rule.id)
     for rule_id in sorted(set(stored) - keep):
-        store.es.delete(index=index, id=rule_id)
+        rules.delete(rule_id)
         result.removed.append(rule_id)
-    store.es.indices.refresh(index=index)
+    rules.refresh()
     return result
 
 
-def broken_rules(store: Store) -> list[dict[str, Any]]:
-    """Stored rules whose current definition in alerts.yaml is broken (their last good one runs)."""
-    ensure_rules_index(store)
-    hits = store.scan({"exists": {"field": "error_at"}}, source=True, index=rules_index(store))
-    return [h["_source"] for h in hits]
-
-
-def stored_rules(store: Store) -> list[dict[str, Any]]:
-    ensure_rules_index(store)
-    hits = store.scan({"term": {"enabled": True}}, source=True, index=rules_index(store))
-    return [h["_source"] for h in hits]
-
-
-def _rule_query(rule: AlertRule | dict[str, Any], ids: list[str] | None = None) -> dict[str, Any]:
+def rule_query(rule: AlertRule | dict[str, Any], ids: list[str] | None = None) -> dict[str, Any]:
     d = rule.definition() if isinstance(rule, AlertRule) else rule["definition"]
     filters: list[dict[str, Any]] = []
     f = d.get("filters") or {}
@@ -227,17 +188,32 @@ def _rule_query(rule: AlertRule | dict[str, Any], ids: list[str] | None = None) 
     return {"bool": {"must": must, "filter": filters}}
 
 
-def story_terms(store: Store, hits: list[dict[str, Any]]) -> dict[str, set[str]]:
+def would_match(storage: Storage, rule: AlertRule, since: str, size: int) -> tuple[int, list[dict[str, Any]]]:
+    """Which stored stories `rule` would have alerted for, published within `since` (e.g. 30d):
+    how many in all, and the newest `size` with their highlights. A rule can be tried before it
+    is switched on (`newsmon alerts test`)."""
+    query = rule_query(rule)
+    query["bool"]["must_not"] = [{"exists": {"field": "duplicate_of"}}]  # one alert per story
+    query["bool"]["filter"].append({"range": {"published_at": {"gte": since_to_es(since)}}})
+    resp = storage.articles.search(
+        query=query, size=size, track_total_hits=True,
+        source=["title", "url", "source", "published_at", "topics", "cluster_size"],
+        highlight=highlight(), sort=[{"published_at": "desc"}],
+    )  # fmt: skip
+    matches = [
+        {"rule_id": rule.id, "article_id": h["_id"], **h["_source"],
+         "highlights": [f for fl in merged_highlights(h).values() for f in fl]}
+        for h in resp["hits"]["hits"]
+    ]  # fmt: skip
+    return int(resp["hits"]["total"]["value"]), matches
+
+
+def story_terms(articles: Articles, hits: list[dict[str, Any]]) -> dict[str, set[str]]:
     """The index terms of each story's text fields, plus field=value keys of its keyword fields."""
     out: dict[str, set[str]] = {}
     if not hits:
         return out
-    fields = [*TEXT_FIELDS, *LANGUAGE_FIELDS]
-    docs = [{"_index": h["_index"], "_id": h["_id"], "fields": fields} for h in hits]
-    resp = store.es.mtermvectors(
-        docs=docs, term_statistics=False, field_statistics=False, positions=False, offsets=False
-    )
-    for doc in resp["docs"]:
+    for doc in articles.term_vectors(hits, [*TEXT_FIELDS, *LANGUAGE_FIELDS]):
         terms: set[str] = set()
         for name, fld in (doc.get("term_vectors") or {}).items():
             if base_field(name) == name:
@@ -262,13 +238,16 @@ class Match:
     highlights: list[str]
 
 
-def percolate(store: Store, story_ids: list[str], rules: list[dict[str, Any]] | None = None) -> list[Match]:
+def percolate(
+    storage: Storage, story_ids: list[str], rules: list[dict[str, Any]] | None = None
+) -> list[Match]:
     if not story_ids:
         return []
-    rules = stored_rules(store) if rules is None else rules
+    rules = storage.alert_rules.enabled() if rules is None else rules
     if not rules:
         return []
-    store.refresh()  # the stories were just indexed
+    articles = storage.articles
+    articles.refresh()  # the stories were just indexed
     fields = [
         "title",
         "url",
@@ -281,8 +260,8 @@ def percolate(store: Store, story_ids: list[str], rules: list[dict[str, Any]] | 
         "cluster_size",
         "duplicate_of",
     ]
-    hits = store.get_many(story_ids, fields)
-    terms = story_terms(store, hits)
+    hits = articles.get_many(story_ids, fields)
+    terms = story_terms(articles, hits)
     by_term: dict[str, list[int]] = defaultdict(list)
     for n, rule in enumerate(rules):
         for t in rule["terms"]:
@@ -297,20 +276,18 @@ def percolate(store: Store, story_ids: list[str], rules: list[dict[str, Any]] | 
     if not candidates:
         return []
     order = sorted(candidates)
-    body: list[dict[str, Any]] = []
-    for n in order:
-        body += [
-            {"index": store.alias},
-            {
-                "query": _rule_query(rules[n], candidates[n]),
-                "size": len(candidates[n]),
-                "_source": False,
-                "highlight": highlight(body_fragments=3),
-            },
-        ]  # fmt: skip
+    bodies = [
+        {
+            "query": rule_query(rules[n], candidates[n]),
+            "size": len(candidates[n]),
+            "_source": False,
+            "highlight": highlight(body_fragments=3),
+        }
+        for n in order
+    ]
     by_id = {h["_id"]: h for h in hits}
     matches: list[Match] = []
-    responses = store.es.msearch(searches=body)["responses"]
+    responses = articles.search_many(bodies)
     for n, resp in zip(order, responses, strict=True):
         if "error" in resp:
             log.error("rule %s failed: %s", rules[n]["rule_id"], resp["error"])

@@ -1,19 +1,14 @@
-"""Per-feed state: what newsmon remembers of a feed between polls, and its Elasticsearch I/O.
+"""Per-feed state: what newsmon remembers of a feed between polls, and how a poll changes it.
 
-One document per feed id in `${prefix}feeds` (resources/feeds-mapping.json). A batch reads its
-feeds' states with one `mget` and writes them back with one `bulk` request (chunked only past
-`CHUNK` feeds), never one request per feed: at 10,000 feeds the state costs two round trips.
+Records only: they are stored, one document per feed id, by newsmon.storage.feed_states.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
-
-from elasticsearch import Elasticsearch, NotFoundError
 
 from newsmon.clock import iso, parse_iso
 from newsmon.polling.hints import FeedHints, HttpHints
@@ -27,7 +22,6 @@ from newsmon.polling.schedule import (
     next_poll,
 )
 
-CHUNK = 5000
 _DATES = ("last_poll_at", "last_success_at", "failing_since", "next_due", "retry_until")
 
 
@@ -221,50 +215,3 @@ def _hints(feed: FeedHints | None, http: HttpHints | None) -> dict[str, Any]:
     if http is not None:
         out.update(fresh_for=http.fresh_for, fresh_source=http.source, retry_after=http.retry_after)
     return {k: v for k, v in out.items() if v is not None}
-
-
-class FeedStates:
-    """The `${prefix}feeds` index: bulk reads and writes of FeedState."""
-
-    def __init__(self, es: Elasticsearch, index: str):
-        self.es = es
-        self.index = index
-
-    @classmethod
-    def of(cls, store: Any) -> FeedStates:
-        return cls(store.es, store.feeds_index)
-
-    def get_many(self, ids: Iterable[str]) -> dict[str, FeedState]:
-        """States of `ids` that exist, one mget per CHUNK ids."""
-        wanted = list(dict.fromkeys(ids))
-        found: dict[str, FeedState] = {}
-        for start in range(0, len(wanted), CHUNK):
-            try:
-                resp = self.es.mget(index=self.index, ids=wanted[start : start + CHUNK])
-            except NotFoundError:  # index not created yet (setup not run): no state at all
-                return found
-            for doc in resp["docs"]:
-                if doc.get("found"):
-                    found[doc["_id"]] = FeedState.from_doc(doc["_source"])
-        return found
-
-    def put_many(self, states: Iterable[FeedState], refresh: bool = False) -> int:
-        """Write states, one bulk request per CHUNK; returns how many were written."""
-        batch = list(states)
-        written = 0
-        for start in range(0, len(batch), CHUNK):
-            operations: list[dict[str, Any]] = []
-            for state in batch[start : start + CHUNK]:
-                operations.append({"index": {"_index": self.index, "_id": state.id}})
-                operations.append(state.to_doc())
-            # Only the statuses come back: at 10,000 feeds the full answer costs more than the write.
-            resp = self.es.bulk(operations=operations, refresh=refresh, filter_path="errors,items.*.status")
-            written += sum(1 for item in resp.get("items", []) if item["index"].get("status", 500) < 300)
-        return written
-
-    def all(self, size: int = 10_000) -> list[FeedState]:
-        try:
-            resp = self.es.search(index=self.index, size=size, sort=[{"id": "asc"}])
-        except NotFoundError:
-            return []
-        return [FeedState.from_doc(h["_source"]) for h in resp["hits"]["hits"]]

@@ -15,18 +15,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from elasticsearch import ApiError, BadRequestError, NotFoundError, TransportError
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
-from newsmon.errors import NewsmonError
+from newsmon.errors import IndexMissing, NewsmonError, QueryRejected, StoreError, StoreUnavailable
 from newsmon.redaction import redact_url
-from newsmon.search import rejection_reason, search
+from newsmon.search import search
 from newsmon.settings import Settings, load_settings
-from newsmon.store import Store
+from newsmon.storage import Storage
 from newsmon.web import chart, page
 
 log = logging.getLogger(__name__)
@@ -68,22 +67,22 @@ def safe_href(url: str | None) -> str | None:
 
 
 class _Backend:
-    """One Elasticsearch client per app, made on first use (settings may come from the environment
+    """One storage (one Elasticsearch client) per app, made on first use (settings may come from the environment
     only when a request arrives, e.g. in Airflow's API server)."""
 
     def __init__(self, settings_factory: Callable[[], Settings]):
         self._factory = settings_factory
         self._lock = threading.Lock()
-        self._store: Store | None = None
+        self._storage: Storage | None = None
         self._names: dict[str, str] | None = None
         self.settings: Settings | None = None
 
-    def store(self) -> Store:
+    def storage(self) -> Storage:
         with self._lock:
-            if self._store is None:
+            if self._storage is None:
                 self.settings = self._factory()
-                self._store = Store.from_settings(self.settings)
-            return self._store
+                self._storage = Storage.from_settings(self.settings)
+            return self._storage
 
     def topic_names(self) -> dict[str, str]:
         """Topic id -> display name from topics.yaml; ids alone when it cannot be read."""
@@ -99,8 +98,8 @@ class _Backend:
         return self._names
 
     def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
+        if self._storage is not None:
+            self._storage.close()
 
 
 def create_app(settings_factory: Callable[[], Settings] = load_settings) -> FastAPI:
@@ -128,32 +127,32 @@ def create_app(settings_factory: Callable[[], Settings] = load_settings) -> Fast
 
     def unavailable(request: Request, exc: Exception) -> HTMLResponse:
         url = backend.settings.es_url_shown if backend.settings else "the configured URL"
-        log.warning("Elasticsearch at %s unavailable: %s", url, type(exc).__name__)
+        log.warning("Elasticsearch at %s unavailable: %s", url, type(exc.__cause__ or exc).__name__)
         return render(request, "unavailable.html", status=503, es_url=url)
 
     @app.get("/", response_class=HTMLResponse)
     def search_page(request: Request) -> Response:
         filters, problems = page.parse_filters(request.query_params)
         try:
-            store = backend.store()
+            storage = backend.storage()
         except NewsmonError as exc:  # bad settings: the message names the variable
             return render(request, "unavailable.html", status=500, es_url=None, problem=str(exc))
         names = backend.topic_names()
         try:
             try:
-                result, query_error = _search(store, filters, names)
-            except NotFoundError:
-                return render(request, "unavailable.html", status=404, es_url=redact(store.url),
-                              not_set_up=store.alias)  # fmt: skip
+                result, query_error = _search(storage, filters, names)
+            except IndexMissing:
+                return render(request, "unavailable.html", status=404, es_url=redact(storage.url),
+                              not_set_up=storage.articles.alias)  # fmt: skip
             if result is not None:
-                _attach_copies(store, result)
-            alerts = page.recent_alerts(store)
-            feeds = page.feed_health(store)
-        except TransportError as exc:
+                _attach_copies(storage, result)
+            alerts = page.recent_alerts(storage)
+            feeds = page.feed_health(storage)
+        except StoreUnavailable as exc:
             return unavailable(request, exc)
-        except ApiError as exc:  # e.g. 401 from a secured cluster: say so, without a traceback
-            return render(request, "unavailable.html", status=502, es_url=redact(store.url),
-                          problem=f"Elasticsearch answered {exc.meta.status} ({exc.error}).")  # fmt: skip
+        except StoreError as exc:  # e.g. 401 from a secured cluster: say so, without a traceback
+            return render(request, "unavailable.html", status=502, es_url=redact(storage.url),
+                          problem=f"Elasticsearch answered {exc.status} ({exc.error}).")  # fmt: skip
         return render(
             request,
             "search.html",
@@ -188,37 +187,36 @@ def _api_search(
     backend: _Backend, q: str, topic: str | None, since: str | None, size: int, include_duplicates: bool
 ) -> Response:
     try:
-        store = backend.store()
-        result = search(store, q, topic=topic, since=since, size=size, include_duplicates=include_duplicates)
-    except NotFoundError:
+        storage = backend.storage()
+        result = search(
+            storage, q, topic=topic, since=since, size=size, include_duplicates=include_duplicates
+        )
+    except IndexMissing:
         return JSONResponse({"error": "no articles index yet: run `newsmon setup`"}, status_code=404)
-    except TransportError:
+    except StoreUnavailable:
         url = backend.settings.es_url_shown if backend.settings else "the configured URL"
         return JSONResponse({"error": f"Elasticsearch at {url} is unreachable"}, status_code=503)
-    except ApiError as exc:
-        return JSONResponse({"error": f"Elasticsearch answered {exc.meta.status}"}, status_code=502)
+    except StoreError as exc:
+        return JSONResponse({"error": f"Elasticsearch answered {exc.status}"}, status_code=502)
     except NewsmonError as exc:  # the query or --since could not be read
         return JSONResponse({"error": str(exc)}, status_code=400)
     return JSONResponse(result)
 
 
 def _search(
-    store: Store, filters: page.Filters, names: dict[str, str]
+    storage: Storage, filters: page.Filters, names: dict[str, str]
 ) -> tuple[page.Result | None, dict[str, str] | None]:
     """The page's search: its result, or why Elasticsearch refused the query (words and reason)."""
     try:
-        return page.search_page(store, filters, names), None
-    except BadRequestError as exc:
-        return None, {
-            "words": page.explain_query_error(filters.q, exc.body),
-            "reason": rejection_reason(exc),
-        }
+        return page.search_page(storage, filters, names), None
+    except QueryRejected as exc:
+        return None, {"words": page.explain_query_error(filters.q, exc.body), "reason": exc.reason}
 
 
-def _attach_copies(store: Store, result: page.Result) -> None:
+def _attach_copies(storage: Storage, result: page.Result) -> None:
     """The copies of each story on the page that has some, for its "n copies" list."""
     leaders = [h["id"] for h in result.hits if (h.get("cluster_size") or 1) > 1 and not h["duplicate_of"]]
-    result.copies = page.copies_of(store, leaders)
+    result.copies = page.copies_of(storage, leaders)
 
 
 def _chart_context(result: page.Result | None, names: dict[str, str]) -> dict[str, Any]:

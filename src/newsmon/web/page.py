@@ -13,10 +13,8 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from elasticsearch import NotFoundError
-
 from newsmon.search import hit_record, merged_highlights, search_request, since_to_es
-from newsmon.store import Store
+from newsmon.storage import Storage
 
 PAGE_SIZES = (10, 20, 50)
 MAX_WINDOW = 10_000  # Elasticsearch's index.max_result_window
@@ -196,11 +194,11 @@ def build_request(f: Filters) -> dict[str, Any]:
     return request
 
 
-def search_page(store: Store, f: Filters, topic_names: dict[str, str] | None = None) -> Result:
-    """Run the page's search. BadRequestError (a query Elasticsearch cannot parse) and transport
-    errors are the caller's to show."""
+def search_page(storage: Storage, f: Filters, topic_names: dict[str, str] | None = None) -> Result:
+    """Run the page's search. QueryRejected (a query Elasticsearch cannot parse), IndexMissing,
+    StoreError and StoreUnavailable are the caller's to show."""
     names = topic_names or {}
-    resp = store.es.search(index=store.alias, **build_request(f))
+    resp = storage.articles.search(**build_request(f))
     aggs = resp.get("aggregations", {})
     hits = []
     for raw in resp["hits"]["hits"]:
@@ -272,11 +270,11 @@ def _evidence(evidence: list[dict[str, Any]], names: dict[str, str]) -> list[dic
     return list(grouped.values())
 
 
-def copies_of(store: Store, leader_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+def copies_of(storage: Storage, leader_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     """The copies (documents whose duplicate_of is the leader) of each leader, oldest first."""
     fields = ["title", "url", "source", "source_domain", "published_at", "language", "duplicate_of"]
     out: dict[str, list[dict[str, Any]]] = {i: [] for i in leader_ids}
-    for hit in store.by_field("duplicate_of", leader_ids, fields):
+    for hit in storage.articles.by_field("duplicate_of", leader_ids, fields):
         src = hit["_source"]
         out.setdefault(src["duplicate_of"], []).append(src | {"id": hit["_id"]})
     for copies in out.values():
@@ -284,32 +282,23 @@ def copies_of(store: Store, leader_ids: list[str]) -> dict[str, list[dict[str, A
     return out
 
 
-def recent_alerts(store: Store, size: int = 10) -> list[dict[str, Any]] | None:
+def recent_alerts(storage: Storage, size: int = 10) -> list[dict[str, Any]] | None:
     """The newest alert events; None when no alert was ever recorded (no events index)."""
-    try:
-        resp = store.es.search(
-            index=f"{store.prefix}alert-events",
-            size=size,
-            sort=[{"created_at": "desc"}],
-            source=["created_at", "rule_id", "rule_name", "article_id", "title", "url", "source_domain",
-                    "status", "cluster_size", "matched_terms"],
-        )  # fmt: skip
-    except NotFoundError:
-        return None
-    return [h["_source"] | {"id": h["_id"]} for h in resp["hits"]["hits"]]
+    fields = ["created_at", "rule_id", "rule_name", "article_id", "title", "url", "source_domain", "status",
+              "cluster_size", "matched_terms"]  # fmt: skip
+    return storage.alert_events.recent(size, fields)
 
 
 _HEALTH_ORDER = {"failing": 0, "gone": 1, "warning": 2, "ok": 3, "disabled": 4}
 
 
-def feed_health(store: Store, size: int = 500) -> list[dict[str, Any]] | None:
-    """Rows of `${prefix}feeds` (as `newsmon feeds status` shows them), worst first; None when the
+def feed_health(storage: Storage, size: int = 500) -> list[dict[str, Any]] | None:
+    """Rows of the feed states (as `newsmon feeds status` shows them), worst first; None when the
     index does not exist yet."""
-    try:
-        resp = store.es.search(index=f"{store.prefix}feeds", size=size, query={"match_all": {}})
-    except NotFoundError:
+    hits = storage.feed_states.documents(size)
+    if hits is None:
         return None
-    rows = [{"id": h["_source"].get("id") or h["_id"], **h["_source"]} for h in resp["hits"]["hits"]]
+    rows = [{"id": h["_source"].get("id") or h["_id"], **h["_source"]} for h in hits]
     rows.sort(key=lambda r: (_HEALTH_ORDER.get(str(r.get("health")), 5), str(r["id"])))
     return rows
 

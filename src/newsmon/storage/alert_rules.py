@@ -1,0 +1,62 @@
+"""The stored alert rules, `${prefix}alert-rules` (resources/alert-rules-mapping.json): one
+document per rule id, with its definition, required terms, last error and last digest time.
+Deciding what to store is newsmon.alerts.percolate's; this module reads and writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from newsmon.storage.backend import Backend, resource_json
+
+MAPPING = "alert-rules-mapping.json"
+
+
+class AlertRules:
+    def __init__(self, backend: Backend):
+        self.backend = backend
+
+    @property
+    def index(self) -> str:
+        return self.backend.names.alert_rules
+
+    def ensure(self) -> None:
+        """Create the rules index unless it exists."""
+        self.backend.ensure_index(self.index, MAPPING)
+
+    def update_mapping(self) -> None:
+        """Add the packaged mapping's fields to an index made by an older version (adding fields is
+        always allowed)."""
+        props = resource_json(MAPPING, self.backend.prefix)["mappings"]["properties"]
+        self.backend.es.indices.put_mapping(index=self.index, properties=props)
+
+    def scan(self, query: dict[str, Any], source: list[str] | bool = True) -> list[dict[str, Any]]:
+        """Every stored rule matching `query`, as hits (`_id`, `_source`)."""
+        return list(self.backend.scan(query, source=source, index=self.index))
+
+    def update(
+        self, rule_id: str, doc: dict[str, Any], *, upsert: bool = False, wait_for_refresh: bool = False
+    ) -> None:
+        """Change fields of one stored rule (create it from `doc` with `upsert`); the other fields
+        stay as they are."""
+        kwargs: dict[str, Any] = {}
+        if upsert:
+            kwargs["doc_as_upsert"] = True
+        if wait_for_refresh:
+            kwargs["refresh"] = "wait_for"
+        self.backend.es.update(index=self.index, id=rule_id, doc=doc, **kwargs)
+
+    def delete(self, rule_id: str) -> None:
+        self.backend.es.delete(index=self.index, id=rule_id)
+
+    def refresh(self) -> None:
+        self.backend.es.indices.refresh(index=self.index)
+
+    def broken(self) -> list[dict[str, Any]]:
+        """Stored rules whose current definition in alerts.yaml is broken (their last good one runs)."""
+        self.ensure()
+        return [h["_source"] for h in self.scan({"exists": {"field": "error_at"}})]
+
+    def enabled(self) -> list[dict[str, Any]]:
+        """The stored rules that are switched on."""
+        self.ensure()
+        return [h["_source"] for h in self.scan({"term": {"enabled": True}})]

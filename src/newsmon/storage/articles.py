@@ -1,0 +1,205 @@
+"""The articles alias: identity (which URL ids are stored), writes, reads, searches, analysis.
+
+New articles are written with their pending marker (newsmon.storage.pending) in the same bulk.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from elasticsearch import BadRequestError
+
+from newsmon.records import Article
+from newsmon.storage.backend import Backend
+from newsmon.storage.pending import PENDING_ALERT, PENDING_CLUSTER
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Known:
+    id: str
+    index: str
+    feed_updated_at: str | None
+    url_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IndexResult:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+
+class Articles:
+    def __init__(self, backend: Backend):
+        self.backend = backend
+
+    @property
+    def alias(self) -> str:
+        return self.backend.names.articles
+
+    def refresh(self) -> None:
+        """Make the latest writes to the articles and the pending markers searchable."""
+        self.backend.refresh_articles()
+
+    # -- identity ---------------------------------------------------------------------------
+
+    def known(self, ids: Iterable[str]) -> dict[str, Known]:
+        """Stored articles any of whose URL ids is among `ids`, keyed by each matching id."""
+        wanted = sorted(set(ids))
+        found: dict[str, Known] = {}
+        for start in range(0, len(wanted), 1000):
+            chunk = wanted[start : start + 1000]
+            query = {"bool": {"should": [{"ids": {"values": chunk}}, {"terms": {"url_ids": chunk}}]}}
+            for hit in self.scan(query, source=["url_ids", "feed_updated_at"]):
+                src = hit.get("_source", {})
+                known = Known(hit["_id"], hit["_index"], src.get("feed_updated_at"), src.get("url_ids") or [])
+                for key in {hit["_id"], *known.url_ids} & set(chunk):
+                    found[key] = known
+        return found
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def write(self, articles: list[Article], replace: dict[str, Known], chunk_size: int = 200) -> IndexResult:
+        """New articles with `create` (a conflict means another copy won the race: counted, not an
+        error); articles in `replace` overwrite their stored document in the index that holds it."""
+        result = IndexResult()
+        pending_index = self.backend.names.pending
+
+        def actions() -> Iterator[dict[str, Any]]:
+            for art in articles:
+                # Its marker first: an article is never stored without one (a marker whose article
+                # was not written is dropped by the step that finds it; a spare one only repeats
+                # idempotent work).
+                marker = {PENDING_CLUSTER: True, PENDING_ALERT: True, "fetched_at": art.fetched_at}
+                yield {"_op_type": "index", "_index": pending_index, "_id": art.id, "_source": marker}
+                doc = art.to_document()
+                old = replace.get(art.id)
+                if old is not None:
+                    yield {"_op_type": "index", "_index": old.index, "_id": art.id, "_source": doc}
+                else:
+                    yield {"_op_type": "create", "_index": self.alias, "_id": art.id, "_source": doc}
+
+        for out in self.backend.bulk(actions(), chunk_size=2 * chunk_size):
+            info = out.info
+            if info.get("_index") == pending_index:
+                if not out.ok:
+                    log.error(
+                        "could not mark %s for clustering and alerts: %s", info.get("_id"), info.get("error")
+                    )
+            elif out.ok:
+                (result.updated if out.op == "index" else result.created).append(info["_id"])
+            elif info.get("status") == 409 and out.resent:
+                # the connection dropped after Elasticsearch wrote it: our own write, not a race
+                result.created.append(info["_id"])
+            elif info.get("status") == 409:
+                result.conflicts.append(info["_id"])
+            else:
+                reason = info.get("error", {})
+                result.errors.append({"url": info.get("_id", "?"), "error": f"index failed: {reason}"})
+        return result
+
+    def update_many(self, updates: list[tuple[str, str, dict[str, Any]]]) -> int:
+        """(index, id, partial doc) updates; returns how many succeeded."""
+        actions = ({"_op_type": "update", "_index": i, "_id": d, "doc": doc} for i, d, doc in updates)
+        done = 0
+        for out in self.backend.bulk(actions):
+            if out.ok:
+                done += 1
+            else:
+                log.error("update failed: %s", out.info)
+        return done
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def scan(
+        self,
+        query: dict[str, Any],
+        source: list[str] | bool = False,
+        sort: list[Any] | None = None,
+        limit: int | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Every hit of `query` over the alias, however many (see Backend.scan)."""
+        return self.backend.scan(query, source=source, index=self.alias, sort=sort, limit=limit)
+
+    def get_many(self, ids: list[str], fields: list[str]) -> list[dict[str, Any]]:
+        if not ids:
+            return []
+        return list(self.scan({"ids": {"values": ids}}, source=fields))
+
+    def by_field(self, name: str, values: list[str], fields: list[str]) -> list[dict[str, Any]]:
+        """Hits whose keyword field `name` has one of `values` (newsmon's errors, see
+        Backend.translated: the search page asks this too)."""
+        if not values:
+            return []
+        with self.backend.translated(self.alias):
+            return list(self.scan({"terms": {name: values}}, source=fields))
+
+    def count(self, query: dict[str, Any]) -> int:
+        return int(self.backend.es.count(index=self.alias, query=query)["count"])
+
+    def count_duplicates(self, ids: list[str]) -> int:
+        """How many of `ids` are copies of another story (have `duplicate_of`)."""
+        total = 0
+        for start in range(0, len(ids), 1000):
+            query = {
+                "bool": {
+                    "filter": [
+                        {"ids": {"values": ids[start : start + 1000]}},
+                        {"exists": {"field": "duplicate_of"}},
+                    ]
+                }
+            }
+            total += self.count(query)
+        return total
+
+    def search(self, **request: Any) -> dict[str, Any]:
+        """One search request (the keyword arguments of the search API) over the alias. A query
+        Elasticsearch cannot use is QueryRejected; no alias IndexMissing; see Backend.translated."""
+        with self.backend.translated(self.alias):
+            return dict(self.backend.es.search(index=self.alias, **request))
+
+    def search_many(self, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Several search bodies over the alias in one request; one response each, in order (a
+        failed one carries `error`)."""
+        searches: list[dict[str, Any]] = []
+        for body in bodies:
+            searches += [{"index": self.alias}, body]
+        return list(self.backend.es.msearch(searches=searches)["responses"])
+
+    def term_vectors(self, hits: list[dict[str, Any]], fields: list[str]) -> list[dict[str, Any]]:
+        """The terms (no positions, offsets or statistics) of `fields` of the stored `hits`."""
+        docs = [{"_index": h["_index"], "_id": h["_id"], "fields": fields} for h in hits]
+        resp = self.backend.es.mtermvectors(
+            docs=docs, term_statistics=False, field_statistics=False, positions=False, offsets=False
+        )
+        return list(resp["docs"])
+
+    # -- analysis ---------------------------------------------------------------------------
+
+    def analyze(self, text: str, field: str = "body") -> list[str]:
+        """The tokens of `text` as `field` of the articles indices analyses it."""
+        resp = self.backend.es.indices.analyze(index=self.alias, field=field, text=text)
+        return [t["token"] for t in resp["tokens"]]
+
+    def analyze_with(self, analyzer: str, text: str) -> list[str] | None:
+        """The tokens of `text` by a named analyzer of the articles indices; None when the indices
+        do not define it (made from an older template)."""
+        try:
+            resp = self.backend.es.indices.analyze(index=self.alias, analyzer=analyzer, text=text)
+        except BadRequestError:
+            return None
+        return [t["token"] for t in resp["tokens"]]
+
+    def validate(self, query: dict[str, Any]) -> str | None:
+        """Why Elasticsearch would reject `query` over the alias, or None when it is valid."""
+        resp = self.backend.es.indices.validate_query(index=self.alias, query=query, explain=True)
+        if resp.get("valid"):
+            return None
+        explanations = resp.get("explanations") or [{}]
+        return str(explanations[0].get("error") or "rejected by Elasticsearch")

@@ -1,0 +1,70 @@
+"""The names of newsmon's indices, aliases and templates for one prefix (NEWSMON_INDEX_PREFIX).
+
+Every name is made here and nowhere else: `IndexNames(prefix)` is what storage asks, and what
+Kibana's saved objects and the DAG docs spell out as `${prefix}<suffix>`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ARTICLES = "articles"  # the alias (and template) of the articles indices
+FIRST_ARTICLES_INDEX = "articles-000001"
+PENDING = "pending"
+FAILED_PAGES = "failed-pages"
+RUNS = "runs"
+FEEDS = "feeds"
+ALERT_RULES = "alert-rules"
+ALERT_EVENTS = "alert-events"
+SUFFIXES = (ARTICLES, PENDING, FAILED_PAGES, RUNS, FEEDS, ALERT_RULES, ALERT_EVENTS)
+
+
+@dataclass(frozen=True)
+class IndexNames:
+    prefix: str
+
+    @property
+    def articles(self) -> str:
+        """The alias every article is read through; its write index takes new articles."""
+        return f"{self.prefix}{ARTICLES}"
+
+    @property
+    def articles_template(self) -> str:
+        return f"{self.prefix}{ARTICLES}"
+
+    @property
+    def first_articles_index(self) -> str:
+        return f"{self.prefix}{FIRST_ARTICLES_INDEX}"
+
+    def articles_index(self, number: int) -> str:
+        """The n-th articles index behind the alias (rollover and reindex number them)."""
+        return f"{self.prefix}{ARTICLES}-{number:06d}"
+
+    @property
+    def pending(self) -> str:
+        return f"{self.prefix}{PENDING}"
+
+    @property
+    def failed_pages(self) -> str:
+        return f"{self.prefix}{FAILED_PAGES}"
+
+    @property
+    def runs(self) -> str:
+        return f"{self.prefix}{RUNS}"
+
+    @property
+    def feeds(self) -> str:
+        return f"{self.prefix}{FEEDS}"
+
+    @property
+    def alert_rules(self) -> str:
+        return f"{self.prefix}{ALERT_RULES}"
+
+    @property
+    def alert_events(self) -> str:
+        return f"{self.prefix}{ALERT_EVENTS}"
+
+    @property
+    def everything(self) -> str:
+        """A pattern matching every index and template under the prefix."""
+        return f"{self.prefix}*"

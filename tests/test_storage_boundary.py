@@ -1,0 +1,156 @@
+"""newsmon.storage is the only code that talks to Elasticsearch: no other module of the package
+imports the client, touches a client (`.es`, client API methods) or spells an index name.
+
+Read from the source (AST), no Elasticsearch needed. The checker is tried on offending snippets
+too, so that a check that silently stopped seeing anything would fail here.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from newsmon.storage.names import SUFFIXES
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "src" / "newsmon"
+STORAGE = PACKAGE / "storage"
+
+CLIENT_PACKAGES = ("elasticsearch", "elastic_transport")
+# Methods and namespaces of the Elasticsearch client that nothing else in the package is called.
+CLIENT_API = {
+    "indices", "cluster", "nodes", "cat", "ingest", "snapshot", "msearch", "mget", "mtermvectors",
+    "termvectors", "open_point_in_time", "close_point_in_time", "delete_by_query", "update_by_query",
+    "bulk", "scroll", "clear_scroll", "field_caps", "get_source", "exists_source", "put_mapping",
+    "put_index_template", "validate_query",
+}  # fmt: skip
+# Keyword arguments that only the client's request methods take.
+CLIENT_KEYWORDS = {"index", "operations", "searches", "pit", "search_after", "doc_as_upsert"}
+# How a prefix is written before an index suffix in a plain string: a template placeholder, a
+# shell-style or format-style variable, or the default prefix.
+PREFIX_SPELLINGS = ("{{PREFIX}}", "{{INDEX_PREFIX}}", "${prefix}", "{prefix}", "newsmon-")
+
+
+def _names_index(text: str) -> bool:
+    return any(text.startswith(suffix) for suffix in SUFFIXES)
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    """ids of the string constants that are docstrings (prose may say `${prefix}runs`)."""
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                found.add(id(first.value))
+    return found
+
+
+def offences(source: str) -> list[str]:
+    """What in `source` talks to Elasticsearch around newsmon.storage, one line each."""
+    tree = ast.parse(source)
+    docstrings = _docstrings(tree)
+    out: list[str] = []
+    for node in ast.walk(tree):
+        line = getattr(node, "lineno", 0)
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] in CLIENT_PACKAGES:
+                    out.append(f"{line}: imports {alias.name}")
+        elif isinstance(node, ast.ImportFrom):
+            if (node.module or "").split(".")[0] in CLIENT_PACKAGES and not node.level:
+                out.append(f"{line}: imports from {node.module}")
+        elif isinstance(node, ast.Attribute):
+            if node.attr == "es":
+                out.append(f"{line}: uses a client (.es)")
+            elif node.attr in CLIENT_API:
+                out.append(f"{line}: calls the client API (.{node.attr})")
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            keywords = {k.arg for k in node.keywords} & CLIENT_KEYWORDS
+            if keywords:
+                out.append(f"{line}: a client request (.{node.func.attr}({', '.join(sorted(keywords))}=...))")
+        elif isinstance(node, ast.JoinedStr):
+            parts = node.values
+            for before, after in zip(parts, parts[1:], strict=False):
+                if (
+                    isinstance(before, ast.FormattedValue)
+                    and isinstance(after, ast.Constant)
+                    and isinstance(after.value, str)
+                    and _names_index(after.value)
+                ):
+                    out.append(f"{line}: builds an index name (f-string ...{after.value!r})")
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            right = node.right
+            if isinstance(right, ast.Constant) and isinstance(right.value, str) and _names_index(right.value):
+                if not (isinstance(node.left, ast.Constant)):
+                    out.append(f"{line}: builds an index name (... + {right.value!r})")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            text = node.value
+            for spelling in PREFIX_SPELLINGS:
+                at = text.find(spelling)
+                while at >= 0:
+                    if _names_index(text[at + len(spelling) :]):
+                        out.append(f"{line}: names an index ({text!r})")
+                        break
+                    at = text.find(spelling, at + 1)
+    return out
+
+
+def product_modules() -> list[Path]:
+    return [p for p in sorted(PACKAGE.rglob("*.py")) if STORAGE not in p.parents]
+
+
+def test_only_storage_talks_to_elasticsearch():
+    found = {
+        str(p.relative_to(ROOT)): problems
+        for p in product_modules()
+        if (problems := offences(p.read_text(encoding="utf-8")))
+    }
+    assert found == {}
+
+
+def test_the_modules_checked_include_the_ones_that_used_to_talk_to_it():
+    names = {p.relative_to(PACKAGE).as_posix() for p in product_modules()}
+    assert {"run.py", "search.py", "dedupe.py", "web/page.py", "alerts/percolate.py"} <= names
+    assert not any(n.startswith("storage/") for n in names)
+    assert (STORAGE / "__init__.py").is_file()
+
+
+def test_the_checker_catches_imports_of_the_client():
+    assert offences("import elasticsearch\n")
+    assert offences("from elasticsearch import NotFoundError\n")
+    assert offences("from elasticsearch.helpers import bulk\n")
+    assert offences("import elasticsearch.helpers as h\n")
+    assert offences("def f():\n    from elastic_transport import TransportError\n")
+
+
+def test_the_checker_catches_client_use():
+    assert offences("store.es.search(index=name, query={})\n")
+    assert offences("x = storage.es\n")
+    assert offences("client.indices.refresh()\n")
+    assert offences("resp = client.msearch(body)\n")
+    assert offences("resp = something.search(index=alias, size=1)\n")
+    assert offences("something.update(index='x', id='1', doc={})\n")
+
+
+def test_the_checker_catches_index_names():
+    assert offences('name = f"{store.prefix}feeds"\n')
+    assert offences('name = f"{prefix}alert-events"\n')
+    assert offences("name = settings.index_prefix + 'failed-pages'\n")
+    assert offences('name = "newsmon-articles"\n')
+    assert offences('pattern = "${prefix}runs"\n')
+    assert offences('index = "{{PREFIX}}pending"\n')
+
+
+def test_the_checker_leaves_ordinary_code_alone():
+    ok = '''
+"""Stored in ${prefix}runs: a docstring may say so."""
+import re
+
+def f(storage, text, items):
+    """Reads ${prefix}feeds."""
+    if re.search("x", text) and items.index(3):
+        return storage.articles.search(query={"match_all": {}}, size=1)
+    return f"{len(items)} feeds, {text} runs", "feeds", "alert-rules"
+'''
+    assert offences(ok) == []
