@@ -53,47 +53,73 @@ def offences(source: str) -> list[str]:
     out: list[str] = []
     for node in ast.walk(tree):
         line = getattr(node, "lineno", 0)
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name.split(".")[0] in CLIENT_PACKAGES:
-                    out.append(f"{line}: imports {alias.name}")
-        elif isinstance(node, ast.ImportFrom):
-            if (node.module or "").split(".")[0] in CLIENT_PACKAGES and not node.level:
-                out.append(f"{line}: imports from {node.module}")
-        elif isinstance(node, ast.Attribute):
-            if node.attr == "es":
-                out.append(f"{line}: uses a client (.es)")
-            elif node.attr in CLIENT_API:
-                out.append(f"{line}: calls the client API (.{node.attr})")
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            keywords = {k.arg for k in node.keywords} & CLIENT_KEYWORDS
-            if keywords:
-                out.append(f"{line}: a client request (.{node.func.attr}({', '.join(sorted(keywords))}=...))")
-        elif isinstance(node, ast.JoinedStr):
-            parts = node.values
-            for before, after in zip(parts, parts[1:], strict=False):
-                if (
-                    isinstance(before, ast.FormattedValue)
-                    and isinstance(after, ast.Constant)
-                    and isinstance(after.value, str)
-                    and _names_index(after.value)
-                ):
-                    out.append(f"{line}: builds an index name (f-string ...{after.value!r})")
-        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            right = node.right
-            if isinstance(right, ast.Constant) and isinstance(right.value, str) and _names_index(right.value):
-                if not (isinstance(node.left, ast.Constant)):
-                    out.append(f"{line}: builds an index name (... + {right.value!r})")
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
-            text = node.value
-            for spelling in PREFIX_SPELLINGS:
-                at = text.find(spelling)
-                while at >= 0:
-                    if _names_index(text[at + len(spelling) :]):
-                        out.append(f"{line}: names an index ({text!r})")
-                        break
-                    at = text.find(spelling, at + 1)
+        for check in CHECKS:
+            out += [f"{line}: {what}" for what in check(node, docstrings)]
     return out
+
+
+def _imports(node: ast.AST, docstrings: set[int]) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [f"imports {a.name}" for a in node.names if a.name.split(".")[0] in CLIENT_PACKAGES]
+    if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in CLIENT_PACKAGES:
+        return [] if node.level else [f"imports from {node.module}"]
+    return []
+
+
+def _client_use(node: ast.AST, docstrings: set[int]) -> list[str]:
+    if not isinstance(node, ast.Attribute):
+        return []
+    if node.attr == "es":
+        return ["uses a client (.es)"]
+    return [f"calls the client API (.{node.attr})"] if node.attr in CLIENT_API else []
+
+
+def _client_request(node: ast.AST, docstrings: set[int]) -> list[str]:
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+        return []
+    keywords = {k.arg for k in node.keywords} & CLIENT_KEYWORDS
+    return [f"a client request (.{node.func.attr}({', '.join(sorted(keywords))}=...))"] if keywords else []
+
+
+def _built_name(node: ast.AST, docstrings: set[int]) -> list[str]:
+    """An index name made of a variable prefix and a known suffix: f"{p}articles", p + "articles"."""
+    if isinstance(node, ast.JoinedStr):
+        pairs = zip(node.values, node.values[1:], strict=False)
+        return [
+            f"builds an index name (f-string ...{after.value!r})"
+            for before, after in pairs
+            if isinstance(before, ast.FormattedValue) and _is_index_text(after)
+        ]
+    if (
+        isinstance(node, ast.BinOp)
+        and isinstance(node.op, ast.Add)
+        and not isinstance(node.left, ast.Constant)
+    ):
+        if _is_index_text(node.right):
+            assert isinstance(node.right, ast.Constant)
+            return [f"builds an index name (... + {node.right.value!r})"]
+    return []
+
+
+def _is_index_text(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and _names_index(node.value)
+
+
+def _literal_name(node: ast.AST, docstrings: set[int]) -> list[str]:
+    """A literal that spells a prefix and an index suffix ("newsmon-articles", "${prefix}runs")."""
+    if not (isinstance(node, ast.Constant) and isinstance(node.value, str)) or id(node) in docstrings:
+        return []
+    text = node.value
+    for spelling in PREFIX_SPELLINGS:
+        at = text.find(spelling)
+        while at >= 0:
+            if _names_index(text[at + len(spelling) :]):
+                return [f"names an index ({text!r})"]
+            at = text.find(spelling, at + 1)
+    return []
+
+
+CHECKS = (_imports, _client_use, _client_request, _built_name, _literal_name)
 
 
 def product_modules() -> list[Path]:

@@ -18,12 +18,12 @@ from typing import Any
 
 from croniter import croniter
 
-from newsmon.alerts.channels import ChannelConfig, DeliveryError, SmtpSettings, send
+from newsmon.alerts.channels import ChannelConfig, DeliveryError, send
 from newsmon.alerts.messages import Message, digest_message, instant_message
 from newsmon.alerts.rules import LoadedAlerts
 from newsmon.clock import now_iso
 from newsmon.redaction import redact_text
-from newsmon.settings import load_settings
+from newsmon.settings import SmtpSettings, load_settings
 from newsmon.storage import Storage
 
 log = logging.getLogger(__name__)

@@ -140,9 +140,9 @@ def sync_rules(storage: Storage, loaded: LoadedAlerts, source: str = "alerts.yam
         keep_last_good(rule_id, problem)
     picker = _TermPicker(articles)
     for rule in loaded.rules:
-        problem = articles.validate(rule_query(rule))
-        if problem:
-            result.errors.append(f"{source}: rule {rule.id!r}: query {rule.query!r}: {problem}")
+        rejected = articles.validate(rule_query(rule))
+        if rejected:
+            result.errors.append(f"{source}: rule {rule.id!r}: query {rule.query!r}: {rejected}")
             keep_last_good(rule.id, result.errors[-1])
             continue
         keep.add(rule.id)

@@ -70,7 +70,7 @@ class AlertEvents:
         try:
             with self.backend.translated(self.index):
                 resp = self.backend.es.search(
-                    index=self.index, size=size, sort=[{"created_at": "desc"}], source=fields
+                    index=self.index, size=size, sort=[{"created_at": "desc"}], source={"includes": fields}
                 )
         except IndexMissing:
             return None

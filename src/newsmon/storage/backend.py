@@ -154,7 +154,7 @@ class Backend:
                 resp = self.es.search(
                     pit={"id": pit, "keep_alive": "2m"},
                     query=query,
-                    source=source,
+                    source=source if isinstance(source, bool) else {"includes": source},
                     size=size,
                     sort=[*(sort or []), {"_shard_doc": "asc"}],
                     track_total_hits=False,

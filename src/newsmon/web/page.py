@@ -209,7 +209,7 @@ def search_page(storage: Storage, f: Filters, topic_names: dict[str, str] | None
         hit["entities"] = src.get("entities") or []
         hit["evidence"] = _evidence(src.get("topic_evidence") or [], names)
         highlight = merged_highlights(raw)
-        hit["title_marked"] = (highlight.get("title") or [None])[0]
+        hit["title_marked"] = next(iter(highlight.get("title") or []), None)
         hit["snippets"] = highlight.get("body") or ([_clip(src["summary"])] if src.get("summary") else [])
         hits.append(hit)
 
