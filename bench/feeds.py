@@ -20,9 +20,9 @@ import httpx
 
 from bench.loopback import served
 from newsmon.config import FeedConfig
-from newsmon.feeds import poll_feeds
 from newsmon.fetching import Fetcher
-from newsmon.polling.state import FeedState, Poll, apply_poll
+from newsmon.reader.poll import poll_feeds
+from newsmon.reader.state import FeedState, Poll, apply_poll
 from newsmon.settings import load_settings
 from newsmon.storage import Storage
 from newsmon.storage.feed_states import FeedStates

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from newsmon.config import load_feeds
-from newsmon.polling.opml import parse_opml
+from newsmon.reader.opml import parse_opml
 from test_feed_polling import FeedServer, rss
 
 OPML = """<?xml version="1.0"?>
@@ -113,7 +113,7 @@ EVAL_FEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "f
 @pytest.mark.skipif(not (EVAL_FEEDS / "manifest.jsonl").exists(), reason="no ../shared/eval/feeds here")
 def test_every_eval_feed_is_checked_or_rejected_with_a_reason_quickly() -> None:
     from newsmon.errors import FetchError
-    from newsmon.feed_commands import check
+    from newsmon.reader.operations import check
     from newsmon.settings import load_settings
 
     server = FeedServer()

@@ -4,7 +4,7 @@ import pytest
 
 from newsmon.config import FeedConfig
 from newsmon.errors import FetchError
-from newsmon.feeds import parse_feed
+from newsmon.reader.entries import parse_feed
 
 FEED = FeedConfig(id="t", url="https://feeds.example/rss.xml")
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
@@ -31,8 +31,8 @@ def test_feed_language_hint_wins_only_when_the_page_declares_none_and_detection_
     from types import SimpleNamespace
 
     from newsmon.articles import _language
-    from newsmon.feeds import entries_of
-    from newsmon.polling.formats import parse_any
+    from newsmon.reader.entries import entries_of
+    from newsmon.reader.formats import parse_any
 
     feed = FeedConfig(id="t", url="https://feeds.example/rss.xml", language="ru-RU")
     [entry, *_] = entries_of(parse_any(RSS, {}, "https://news.example/feed"), feed)

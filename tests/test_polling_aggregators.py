@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from newsmon.polling.aggregators import MAX_DEPTH, is_aggregator_link, unwrap
+from newsmon.reader.aggregators import MAX_DEPTH, is_aggregator_link, unwrap
 
 TARGET = "https://publisher.example.com/2024/06/treaty?id=7&x=1"
 Q = quote(TARGET, safe="")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newsmon.polling.discover import USUAL_PATHS, FeedLink, discover
+from newsmon.reader.discover import USUAL_PATHS, FeedLink, discover
 
 PAGE = """<!doctype html><html><head>
 <link rel="stylesheet" href="/s.css">

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from newsmon.polling.formats import FeedRejected, ParsedFeed, parse_any
+from newsmon.reader.formats import FeedRejected, ParsedFeed, parse_any
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_FEEDS = ROOT.parent / "shared" / "eval" / "feeds"

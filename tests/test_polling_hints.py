@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from newsmon.polling.hints import (
+from newsmon.reader.hints import (
     FeedHints,
     feed_hint_seconds,
     from_headers,

@@ -10,7 +10,7 @@ import yaml
 
 from newsmon.config import FeedsConfig, load_feeds
 from newsmon.errors import ConfigError
-from newsmon.polling.opml import export_opml, import_opml, merge_into_yaml, parse_opml, slug
+from newsmon.reader.opml import export_opml, import_opml, merge_into_yaml, parse_opml, slug
 
 OPML = """<?xml version="1.0" encoding="UTF-8"?>
 <opml version="2.0">

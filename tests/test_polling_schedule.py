@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from newsmon.polling.hints import FeedHints, HttpHints
-from newsmon.polling.schedule import (
+from newsmon.reader.hints import FeedHints, HttpHints
+from newsmon.reader.schedule import (
     CEILING,
     FLOOR,
     PollOutcome,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from newsmon.polling.state import FeedState, Poll, apply_poll, error_class
+from newsmon.reader.state import FeedState, Poll, apply_poll, error_class
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 

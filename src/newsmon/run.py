@@ -6,21 +6,21 @@
 
 Under Airflow each function is the body of the task of the same name (dags/); `newsmon run` calls
 them in order with all feeds as one batch (`run_pass`). Only ids and counts pass between them.
-The parts of a batch live in their own modules: feeds (polling), articles (pages, extraction
-pool), indexing (create, update or skip).
+The parts of a batch live in their own modules: reader (polling, planning), articles (pages,
+extraction pool), indexing (create, update or skip).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from newsmon.clock import now_iso, parse_iso
-from newsmon.config import FeedsConfig, load_feeds
+from newsmon.config import load_feeds
+from newsmon.reader.planning import due_feeds, new_states, plan_batches, poll_floor, record_polls
 from newsmon.settings import Settings, SmtpSettings
 from newsmon.storage import PENDING_ALERT, PENDING_CLUSTER, Storage, open_storage
 from newsmon.summary import RunSummary
@@ -28,89 +28,6 @@ from newsmon.summary import RunSummary
 log = logging.getLogger("newsmon.run")
 
 CLUSTER_ROUND = 500  # articles clustered together; bounds the memory of the cluster task
-
-
-def poll_floor(settings: Settings, schedule: str) -> int:
-    """The shortest poll interval: NEWSMON_FEED_MIN_INTERVAL, else the DAG's schedule (`*/N` minutes)."""
-    if settings.feed_min_interval:
-        return settings.feed_min_interval
-    match = re.fullmatch(r"\*/(\d+) \* \* \* \*", schedule.strip())
-    if match:
-        return int(match.group(1)) * 60
-    return 3600 if schedule.strip() in ("@hourly", "0 * * * *") else 15 * 60
-
-
-def due_feeds(feeds: FeedsConfig, storage: Storage, settings: Settings, now: datetime) -> list[str]:
-    """Enabled feeds whose next_due has come (one bulk read of their states).
-
-    A pass that starts on the schedule finds feeds due a few seconds after it (they were polled a
-    few seconds into the last pass), so "due" allows a fifth of the floor of slack.
-    """
-    enabled = [f.id for f in feeds.enabled()]
-    states = storage.feed_states.get_many(enabled)
-    slack = timedelta(seconds=poll_floor(settings, feeds.schedule) / 5)
-    return [i for i in enabled if i not in states or states[i].is_due(now, slack)]
-
-
-def plan_batches(feeds: FeedsConfig, max_batches: int, only: list[str] | None = None) -> list[list[str]]:
-    """Enabled feed ids (or `only` these) dealt round-robin into at most `max_batches` batches."""
-    ids = [f.id for f in feeds.enabled()] if only is None else only
-    n = max(1, min(max_batches, len(ids)))
-    batches = [ids[i::n] for i in range(n)]
-    return [b for b in batches if b]
-
-
-def record_polls(summary: RunSummary, polled: list[Any], todo_ids: set[str]) -> None:
-    """Outcome and counts of each polled feed into the summary; `new` = entries not yet indexed."""
-    from newsmon.redaction import for_log
-
-    for p in polled:
-        poll, feed_id = p.poll, p.feed.id
-        poll.new = sum(1 for e in p.entries if e.id in todo_ids)
-        summary.feeds_total += 1
-        if poll.outcome == "failed":
-            summary.feeds_failed += 1
-            summary.errors.append({"feed": feed_id, "error": poll.error or "failed"})
-            log.warning("feed %s: FAILED: %s", feed_id, for_log(poll.error or ""))
-        elif poll.outcome == "deferred":
-            summary.feeds_deferred += 1
-            log.info("feed %s: deferred: %s", feed_id, poll.error)
-        else:
-            summary.feeds_ok += 1
-            summary.entries_seen += len(p.entries)
-            log.info("feed %s: %s, %d entries", feed_id, poll.outcome, len(p.entries))
-        summary.per_feed[feed_id] = {
-            "ok": poll.outcome != "failed",
-            "outcome": poll.outcome,
-            "status": poll.status,
-            "entries": len(p.entries),
-            "new": 0,  # counted by indexing: articles created
-            "error": poll.error,
-            "warnings": list(poll.warnings),
-            "moved_to": poll.moved_to,
-        }
-
-
-def new_states(
-    polled: list[Any], states: dict[str, Any], now: datetime, floor: int, settings: Settings
-) -> list[Any]:
-    from newsmon.polling.state import FeedState, apply_poll
-
-    out = []
-    for p in polled:
-        old = states.get(p.feed.id) or FeedState(id=p.feed.id, url=p.feed.url)
-        old.enabled, old.conditional = p.feed.enabled, p.feed.conditional
-        new = apply_poll(
-            old,
-            p.poll,
-            now,
-            floor=floor,
-            ceiling=max(floor, settings.feed_max_interval),
-            gone_after=timedelta(days=settings.feed_gone_after_days),
-            configured_url=p.feed.url,
-        )
-        out.append(new)
-    return out
 
 
 # -- the tasks --------------------------------------------------------------------------------
@@ -127,7 +44,11 @@ def prepare(settings: Settings, ignore_schedule: bool = False) -> list[list[str]
     with open_storage(settings) as storage:
         storage.setup()
         sync_alerts(storage, settings)
-        due = None if ignore_schedule else due_feeds(feeds, storage, settings, datetime.now(UTC))
+        if ignore_schedule:
+            due = None
+        else:
+            states = storage.feed_states.get_many(f.id for f in feeds.enabled())  # one bulk read
+            due = due_feeds(feeds, states, settings, datetime.now(UTC))
     batches = plan_batches(feeds, settings.max_batches, due)
     log.info(
         "%d feed(s) %s in %d batch(es), %d enabled",
@@ -139,9 +60,9 @@ def prepare(settings: Settings, ignore_schedule: bool = False) -> list[list[str]
 def process_batch(feed_ids: list[str], settings: Settings) -> RunSummary:
     """Fetch the feeds of one batch and index what is new in them. Returns counts and ids only."""
     from newsmon.articles import FailedPage, iter_articles
-    from newsmon.feeds import poll_feeds
     from newsmon.fetching import Fetcher
     from newsmon.indexing import StreamingIndexer, is_newer
+    from newsmon.reader.poll import poll_feeds
     from newsmon.records import FeedEntry
 
     started = time.monotonic()

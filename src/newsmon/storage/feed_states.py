@@ -2,7 +2,7 @@
 
 A batch reads its feeds' states with one `mget` and writes them back with one `bulk` request
 (chunked only past `CHUNK` feeds), never one request per feed: at 10,000 feeds the state costs two
-round trips. The records themselves (FeedState, apply_poll) are newsmon.polling.state.
+round trips. The records themselves (FeedState, apply_poll) are newsmon.reader.state.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from elasticsearch import NotFoundError
 
 from newsmon.errors import IndexMissing
-from newsmon.polling.state import FeedState
+from newsmon.reader.state import FeedState
 from newsmon.storage.backend import Backend
 
 CHUNK = 5000

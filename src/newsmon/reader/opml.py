@@ -21,7 +21,7 @@ import lxml.etree
 import yaml
 
 from newsmon.errors import ConfigError
-from newsmon.polling.xmlguard import UnsafeXml, defuse
+from newsmon.reader.xmlguard import UnsafeXml, defuse
 from newsmon.urls import canonicalize
 
 # The keys a feeds.yaml entry accepts (newsmon.config.FeedConfig); OPML-only facts stay out.

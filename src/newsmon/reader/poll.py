@@ -3,7 +3,8 @@
 One poll of one feed ends in one outcome (schedule.OUTCOMES):
 - `not_modified`: 304 to our validators; nothing parsed, no page fetched;
 - `unchanged`: 200 with the same body as last time (sha256); nothing parsed;
-- `new_content`: a changed body, parsed with polling.formats.parse_any;
+- `new_content`: a changed body, parsed with reader.formats.parse_any into entries
+  (reader.entries);
 - `deferred`: a Retry-After is still ahead (no request), or a 429/503 asked for one;
 - `failed`: network error, HTTP error, or a body that is not a feed (the reason is kept).
 """
@@ -20,13 +21,14 @@ from newsmon.clock import iso
 from newsmon.config import FeedConfig
 from newsmon.errors import FetchError
 from newsmon.fetching import Fetcher
-from newsmon.polling.formats import FeedRejected, ParsedFeed, parse_any
-from newsmon.polling.hints import from_headers
-from newsmon.polling.state import FeedState, Poll, error_class
+from newsmon.reader.entries import entries_of
+from newsmon.reader.formats import FeedRejected, parse_any
+from newsmon.reader.hints import from_headers
+from newsmon.reader.state import FeedState, Poll, error_class
 from newsmon.records import FeedEntry
-from newsmon.redaction import for_log, redact_url
 
-log = logging.getLogger(__name__)
+# The name feed lines have always been logged under: log filters select on it.
+log = logging.getLogger("newsmon.feeds")
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, "
@@ -39,35 +41,6 @@ class Polled:
     feed: FeedConfig
     poll: Poll
     entries: list[FeedEntry] = field(default_factory=list)
-
-
-def _primary(language: str | None) -> str | None:
-    """'en-US' -> 'en': the form language detection gives."""
-    code = (language or "").strip().split("-")[0].split("_")[0].lower()
-    return code if 2 <= len(code) <= 3 and code.isalpha() else None
-
-
-def entries_of(parsed: ParsedFeed, feed: FeedConfig) -> list[FeedEntry]:
-    out: list[FeedEntry] = []
-    configured, declared = _primary(feed.language), _primary(parsed.language)
-    for item in parsed.entries[: feed.max_entries]:
-        try:
-            entry = item.to_feed_entry(feed.id)
-            entry.language_hint = configured or _primary(item.language) or declared
-            out.append(entry)
-        except ValueError as exc:  # e.g. an unparsable host: one bad entry must not cost the feed
-            log.warning(
-                "feed %s: entry link %s is malformed (%s); skipped",
-                feed.id,
-                for_log(redact_url(item.link)),
-                exc,
-            )
-    return out
-
-
-def parse_feed(content: bytes, feed: FeedConfig, base_url: str, headers: dict[str, str]) -> list[FeedEntry]:
-    """Entries of one feed document. Raises FetchError (FeedRejected) when it is not a feed."""
-    return entries_of(parse_any(content, headers, base_url), feed)
 
 
 def validators(feed: FeedConfig, state: FeedState | None) -> dict[str, str]:

@@ -22,9 +22,9 @@ import lxml.etree
 import lxml.html
 
 from newsmon.errors import FetchError
-from newsmon.polling.aggregators import unwrap
-from newsmon.polling.hints import FeedHints, parse_int
-from newsmon.polling.xmlguard import UnsafeXml, defuse
+from newsmon.reader.aggregators import unwrap
+from newsmon.reader.hints import FeedHints, parse_int
+from newsmon.reader.xmlguard import UnsafeXml, defuse
 from newsmon.records import FeedEntry
 from newsmon.urls import canonicalize, doc_id
 

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from newsmon.clock import iso, parse_iso
-from newsmon.polling.hints import FeedHints, HttpHints
-from newsmon.polling.schedule import (
+from newsmon.reader.hints import FeedHints, HttpHints
+from newsmon.reader.schedule import (
     CEILING,
     FLOOR,
     GONE_AFTER,

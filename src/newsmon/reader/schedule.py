@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from newsmon.polling.hints import FeedHints, HttpHints, feed_hint_seconds
+from newsmon.reader.hints import FeedHints, HttpHints, feed_hint_seconds
 
 FLOOR = 15 * 60  # the DAG's schedule
 CEILING = 24 * 3600

@@ -1,0 +1,136 @@
+"""What `newsmon feeds status/check/import/export/discover` do, as data; the CLI prints it.
+
+I/O: status_rows reads the feed states through newsmon.storage; check and discover fetch through
+newsmon.fetching; import_opml reads the OPML file and writes config/feeds.d/imported.yaml; every
+function reads the feeds configuration.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from newsmon.clock import iso
+from newsmon.config import FeedConfig, FeedsConfig, feeds_dir, load_feeds, read_yaml, validate
+from newsmon.errors import FetchError
+from newsmon.settings import Settings
+
+if TYPE_CHECKING:
+    from newsmon.reader.opml import MergeReport
+
+IMPORT_FILE = "imported.yaml"
+
+
+def status_rows(settings: Settings) -> list[dict[str, Any]]:
+    """One row per configured feed, its stored state joined (one mget)."""
+    from newsmon.storage import open_storage
+
+    feeds = load_feeds(settings.feeds_path).feeds
+    with open_storage(settings) as storage:
+        states = storage.feed_states.get_many(f.id for f in feeds)
+    rows = []
+    for feed in feeds:
+        state = states.get(feed.id)
+        row: dict[str, Any] = {
+            "id": feed.id,
+            "url": feed.url,
+            "health": "disabled" if not feed.enabled else (state.health if state else "ok"),
+            "consecutive_failures": state.consecutive_failures if state else 0,
+            "next_due": iso(state.next_due) if state else None,
+            "last_status": state.last_status if state else None,
+            "last_error": state.last_error if state else None,
+            "etag": state.etag if state else None,
+            "last_modified": state.last_modified if state else None,
+            "last_outcome": state.last_outcome if state else None,
+            "last_poll_at": iso(state.last_poll_at) if state else None,
+            "last_success_at": iso(state.last_success_at) if state else None,
+            "interval_s": state.interval_s if state else None,
+            "interval_reason": state.interval_reason if state else None,
+            "moved_to": state.moved_to if state else None,
+            "warnings": state.warnings if state else [],
+            "polled": state is not None,
+        }
+        rows.append(row)
+    return rows
+
+
+def check(settings: Settings, url: str) -> dict[str, Any]:
+    """Fetch and parse one feed now; writes nothing."""
+    from newsmon.fetching import Fetcher
+    from newsmon.reader.formats import parse_any
+    from newsmon.reader.poll import FEED_ACCEPT
+
+    with Fetcher(settings) as fetcher:
+        fetched = fetcher.get(url, max_bytes=settings.max_feed_bytes, accept=FEED_ACCEPT)
+    parsed = parse_any(fetched.content, fetched.headers, fetched.final_url)
+    warnings = list(parsed.warnings)
+    if fetched.permanent_target:
+        warnings.append(f"moved permanently to {fetched.permanent_target}")
+    return {
+        "url": url,
+        "final_url": fetched.final_url,
+        "format": parsed.format,
+        "title": parsed.title,
+        "entries": [
+            {"link": e.link, "title": e.title, "published_at": iso(e.published or e.updated)}
+            for e in parsed.entries
+        ],
+        "warnings": warnings,
+    }
+
+
+def import_opml(settings: Settings, opml_file: Path) -> tuple[Path, MergeReport]:
+    """Add the OPML file's feeds to config/feeds.d/imported.yaml; feeds already present are skipped."""
+    from newsmon.reader.opml import import_opml as read_opml
+    from newsmon.reader.opml import merge_into_yaml
+
+    target = feeds_dir(settings.feeds_path) / IMPORT_FILE
+    present = load_feeds(settings.feeds_path).feeds
+    mine = {f.id for f in _feeds_of(target)}
+    others = [{"id": f.id, "url": f.url} for f in present if f.id not in mine]
+    found = read_opml(opml_file, taken_ids=[f.id for f in present])
+    return target, merge_into_yaml(target, found, known=others)
+
+
+def _feeds_of(path: Path) -> list[FeedConfig]:
+    if not path.exists():
+        return []
+    data = read_yaml(path)
+    return validate(FeedsConfig, data, path).feeds if data else []
+
+
+def export_opml(settings: Settings) -> str:
+    """All configured feeds as one OPML 2.0 document."""
+    from newsmon.reader.opml import export_opml as render
+
+    return render(load_feeds(settings.feeds_path).feeds, now=datetime.now(UTC))
+
+
+def discover(settings: Settings, url: str) -> list[dict[str, Any]]:
+    """Feed links an HTML page declares, then the usual paths that answer with a feed."""
+    from newsmon.fetching import HTML_TYPES, Fetcher
+    from newsmon.reader.discover import candidates
+    from newsmon.reader.discover import discover as declared
+    from newsmon.reader.formats import parse_any
+    from newsmon.reader.poll import FEED_ACCEPT
+
+    out: list[dict[str, Any]] = []
+    with Fetcher(settings) as fetcher:
+        page = fetcher.get(url, max_bytes=settings.max_page_bytes, accept=", ".join(HTML_TYPES))
+        text = page.content.decode("utf-8", "replace")
+        links = [link for link in declared(text, page.final_url) if link.declared]
+        for link in links:
+            out.append({"url": link.url, "kind": link.kind, "title": link.title, "declared": True})
+        if links:
+            return out
+        for link in candidates(page.final_url):
+            try:
+                got = fetcher.get(link.url, max_bytes=settings.max_feed_bytes, accept=FEED_ACCEPT)
+                parsed = parse_any(got.content, got.headers, got.final_url)
+            except FetchError:
+                continue
+            out.append(
+                {"url": got.final_url, "kind": parsed.format, "title": parsed.title, "declared": False}
+            )
+    return out
