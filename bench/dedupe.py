@@ -4,9 +4,9 @@ the cost of extracting the article.
 The stored articles are filler documents with random band keys and paragraph hashes (what the
 candidate look-up sees of a real article); the measured new articles are generated stories, a
 third of them edited copies of others, so candidates are found and confirmed from the stored
-shingle sketches. Targets: the cost per article at 100,000 within 1.5x of the cost at 1,000
-(issue 7); clustering at most 10% of extraction per article (issue 13), extraction measured as
-`extract_page` CPU time on the real pages of ../shared/eval/extraction (generated pages if absent).
+shingle sketches. Targets: the cost per article at 100,000 within 1.5x of the cost at 1,000;
+clustering at most 10% of extraction per article, extraction measured as `extract_page` CPU time
+on the real pages of the extraction evaluation set (EXTRACTION_PAGES; generated pages if absent).
 
     .venv/bin/python -m bench.dedupe [--sizes 1000 100000]
 """
@@ -29,13 +29,13 @@ from elasticsearch.helpers import bulk
 
 from bench.loopback import local_es_cpu
 from newsmon.clock import iso
-from newsmon.dedupe import cluster_stories
 from newsmon.extraction import content_hash, extract_page
 from newsmon.records import Article
 from newsmon.settings import load_settings
-from newsmon.similarity import BANDS, fingerprint
 from newsmon.storage import Storage
 from newsmon.storage.client import make_client
+from newsmon.stories.similarity import BANDS, fingerprint
+from newsmon.stories.stored import cluster_stories
 
 NEW = 60
 EXTRACTION_PAGES = Path(__file__).resolve().parents[2] / "shared" / "eval" / "extraction"

@@ -2,9 +2,10 @@
 process (peak RSS is a high-water mark, so one process per size). Articles are indexed in chunks as
 they are extracted and only a bounded window of pages is in flight, so the peak should hardly grow
 with the batch. Target: peak RSS at 5,000 pages at most 1.5 x that at 500. The peak is read after the
-batch step and after the whole pass: story clustering (newsmon.dedupe) works in rounds of
-newsmon.run.CLUSTER_ROUND articles, each confirming the candidates of newsmon.dedupe.CANDIDATE_CHUNK
-new articles at a time, so neither figure should grow with the batch.
+batch step and after the whole pass: story clustering (newsmon.stories.stored) works in rounds of
+newsmon.run.CLUSTER_ROUND articles, each confirming the candidates of
+newsmon.stories.stored.CANDIDATE_CHUNK new articles at a time, so neither figure should grow with
+the batch.
 """
 
 from __future__ import annotations

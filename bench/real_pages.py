@@ -1,6 +1,6 @@
-"""The whole pass on real pages: the 102 pages of ../shared/eval/extraction, each served COPIES
-times under distinct URLs and byte-different (a comment with the copy number), listed in feeds on
-loopback and run through the same tasks as `run_pass` (fetch, extract, tag, index, clusters,
+"""The whole pass on real pages: the 102 pages of the extraction evaluation set (EVAL_PAGES), each
+served COPIES times under distinct URLs and byte-different (a comment with the copy number), listed
+in feeds on loopback and run through the same tasks as `run_pass` (fetch, extract, tag, index, clusters,
 alerts with the shipped rules), against bare `trafilatura.extract(html, include_comments=False)` in
 one process on the same pages, in the same run, after Elasticsearch has been warmed (`_warm_up`). Target: a ratio of at least 0.8 (aim 1.2).
 
@@ -32,8 +32,8 @@ from newsmon import run as newsmon_run
 from newsmon.articles import _tagger
 from newsmon.clock import now_iso
 from newsmon.extraction import extract_page
-from newsmon.similarity import fingerprint
 from newsmon.storage import Storage
+from newsmon.stories.similarity import fingerprint
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_PAGES = ROOT.parent / "shared" / "eval" / "extraction" / "html"

@@ -1,4 +1,4 @@
-"""Dedupe quality on shared/eval/dedupe/pairs.jsonl (real labelled pairs of articles).
+"""Dedupe quality on dedupe/pairs.jsonl of the evaluation data (real labelled pairs of articles).
 
 All texts of the file go through the same clustering as `newsmon similar` at once (so boilerplate
 shared by several stories of one outlet is seen as such); a pair is "joined" when both of its
@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from eval.common import Report, read_jsonl
-from newsmon.dedupe import cluster_docs, make_doc
-from newsmon.similarity import containment, jaccard, shingles
+from newsmon.stories.clustering import cluster_docs, make_doc
+from newsmon.stories.similarity import containment, jaccard, shingles
 
 MUST_JOIN = {  # label prefixes; "syndicated_column" covers its "_rewritten" variant
     "wire_duplicate", "edited_wire", "syndicated_column", "exact_duplicate",

@@ -10,10 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from newsmon.dedupe import cluster_docs, cluster_stories, is_copy, make_doc
 from newsmon.records import Article
 from newsmon.settings import load_settings
-from newsmon.similarity import (
+from newsmon.storage import Storage
+from newsmon.storage.client import make_client
+from newsmon.stories.clustering import cluster_docs, is_copy, make_doc
+from newsmon.stories.similarity import (
     band_keys,
     containment,
     decode_sketch_arrays,
@@ -26,8 +28,7 @@ from newsmon.similarity import (
     shingles,
     union_grams,
 )
-from newsmon.storage import Storage
-from newsmon.storage.client import make_client
+from newsmon.stories.stored import cluster_stories
 
 FIX = json.loads((Path(__file__).parent / "fixtures" / "dedupe" / "stories.json").read_text(encoding="utf-8"))
 WIRE = "\n".join(FIX["wire"])
@@ -165,7 +166,7 @@ def _article(
 ) -> Article:
     from newsmon.clock import now_iso
     from newsmon.extraction import content_hash
-    from newsmon.similarity import fingerprint
+    from newsmon.stories.similarity import fingerprint
 
     fp = fingerprint(body)
     return Article(
@@ -339,7 +340,7 @@ def _story(n: int, footer: list[str]) -> str:
 
 @pytest.mark.integration
 def test_an_outlets_footer_does_not_make_its_stories_candidates_of_each_other(storage, monkeypatch):
-    import newsmon.dedupe as dedupe
+    import newsmon.stories.stored as stored
 
     footer = [
         "Subscribe to our newsletter for the latest headlines delivered to your inbox every single morning",
@@ -352,8 +353,8 @@ def test_an_outlets_footer_does_not_make_its_stories_candidates_of_each_other(st
     storage.articles.write(stories[:4], {})
     cluster_stories(storage.articles, [a.id for a in stories[:4]])
     compared: list[tuple[str, str]] = []
-    real = dedupe.is_copy
-    monkeypatch.setattr(dedupe, "is_copy", lambda a, b, *r: compared.append((a.id, b.id)) or real(a, b, *r))
+    real = stored.is_copy
+    monkeypatch.setattr(stored, "is_copy", lambda a, b, *r: compared.append((a.id, b.id)) or real(a, b, *r))
     storage.articles.write(stories[4:], {})
     cluster_stories(storage.articles, ["s4"])
     # Four stories already carry the footer: it is boilerplate of outlet.example, so sharing it

@@ -25,7 +25,7 @@ from newsmon.extraction import LANGUAGE_SURE, Extraction, content_hash, extract_
 from newsmon.fetching import HTML_TYPES, Fetched, Fetcher
 from newsmon.records import Article, FeedEntry
 from newsmon.settings import Settings
-from newsmon.similarity import fingerprint
+from newsmon.stories.similarity import fingerprint
 from newsmon.summary import RunSummary
 from newsmon.tagging import Tagger, load_taxonomy
 from newsmon.urls import doc_id, domain

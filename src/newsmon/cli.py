@@ -334,7 +334,7 @@ def _explain(result: Any) -> str:
 
 
 def cmd_similar(args: argparse.Namespace) -> int:
-    from newsmon.dedupe import cluster_docs, make_doc
+    from newsmon.stories.clustering import cluster_docs, make_doc
 
     docs = []
     seen: set[str] = set()

@@ -74,6 +74,20 @@ def index_batch(
     """Write new and updated articles. `known` holds the stored articles of the feed links' ids;
     `written`, those written by earlier chunks of the same batch (updated here)."""
     written = {} if written is None else written
+    chosen = _one_per_page(articles, summary)
+    to_write, replace, seen_as = _plan(store, chosen, known, written, summary)
+    result = store.write(to_write, replace, chunk_size=chunk_size) if to_write else None
+    if result is not None and result.conflicts:  # another batch stored it first under the same id
+        now_known = store.known(result.conflicts)
+        seen_as += [(now_known[a.id], a.url_ids) for a in to_write if a.id in now_known]
+    _remember_url_forms(store, seen_as, written)
+    if result is not None:
+        _record_written(store, to_write, replace, result, written, summary)
+
+
+def _one_per_page(articles: list[Article], summary: RunSummary) -> dict[str, Article]:
+    """The articles by id, each with the ids of its URL forms; a second feed link to one page adds
+    its URL ids to the first and counts as already indexed."""
     chosen: dict[str, Article] = {}
     for art in articles:
         entry_id = doc_id(canonicalize(art.url))
@@ -83,6 +97,17 @@ def index_batch(
             summary.already_indexed += 1
             continue
         chosen[art.id] = art
+    return chosen
+
+
+def _plan(
+    store: ArticleStore,
+    chosen: dict[str, Article],
+    known: Mapping[str, Known],
+    written: dict[str, Known],
+    summary: RunSummary,
+) -> tuple[list[Article], dict[str, Known], list[tuple[Known, list[str]]]]:
+    """(articles to write, stored articles they replace, stored pages seen under new URL ids)."""
     # The page-declared canonical URL may be stored already under a link we had not seen.
     by_page = store.known([i for i in chosen if i not in known and i not in written])
     replace: dict[str, Known] = {}
@@ -105,11 +130,13 @@ def index_batch(
             seen_as.append((by_page[art.id], art.url_ids))
             continue
         to_write.append(art)
-    result = store.write(to_write, replace, chunk_size=chunk_size) if to_write else None
-    if result is not None and result.conflicts:  # another batch stored it first under the same id
-        now_known = store.known(result.conflicts)
-        seen_as += [(now_known[a.id], a.url_ids) for a in to_write if a.id in now_known]
-    # Remember the new URL forms of stored articles, so that the next pass skips them unfetched.
+    return to_write, replace, seen_as
+
+
+def _remember_url_forms(
+    store: ArticleStore, seen_as: list[tuple[Known, list[str]]], written: dict[str, Known]
+) -> None:
+    """Remember the new URL forms of stored articles, so that the next pass skips them unfetched."""
     additions = [
         (k.index, k.id, {"url_ids": sorted(set(k.url_ids) | set(ids))})
         for k, ids in seen_as
@@ -120,8 +147,17 @@ def index_batch(
     for k, ids in seen_as:
         if k.id in written:
             written[k.id] = Known(k.id, k.index, k.feed_updated_at, sorted(set(k.url_ids) | set(ids)))
-    if result is None:
-        return
+
+
+def _record_written(
+    store: ArticleStore,
+    to_write: list[Article],
+    replace: dict[str, Known],
+    result: IndexResult,
+    written: dict[str, Known],
+    summary: RunSummary,
+) -> None:
+    """What the write did: the pages now written in this batch, and the run's counts and errors."""
     created, updated = set(result.created), set(result.updated)
     for art in to_write:
         if art.id in created or art.id in updated:

@@ -56,7 +56,7 @@ class Article:
     url_ids: list[str] = field(default_factory=list)
     para_hashes: list[str] = field(default_factory=list)
     lsh_bands: list[str] = field(default_factory=list)
-    shingle_sketch: str = ""  # newsmon.similarity.encode_sketch: what confirming a copy needs
+    shingle_sketch: str = ""  # newsmon.stories.similarity.encode_sketch: what confirming a copy needs
 
     def to_document(self) -> dict[str, Any]:
         doc = asdict(self)

@@ -127,7 +127,7 @@ def cluster(settings: Settings, batches: list[dict[str, Any]]) -> dict[str, Any]
     ids: articles of a batch whose run failed later, or of a task killed after indexing, are
     clustered by the next pass instead of never.
     """
-    from newsmon.dedupe import cluster_stories
+    from newsmon.stories.stored import cluster_stories
 
     summary = RunSummary()
     for batch in batches:

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from datasketch import MinHash
 
 from newsmon.text import words
@@ -109,7 +110,7 @@ def encode_sketch(lines: list[tuple[str | None, set[int]]]) -> str:
     return base64.b64encode(b"".join(parts)).decode("ascii")
 
 
-Grams = np.ndarray  # sorted, distinct uint32 shingles
+Grams = npt.NDArray[np.uint32]  # sorted, distinct uint32 shingles
 
 
 def decode_sketch_arrays(text: str) -> list[tuple[str | None, Grams]]:

@@ -1,27 +1,9 @@
-"""Story clusters: exact and near copies of one story across URLs and outlets.
+"""Stored story clusters: the pipeline joins each round's new articles with their copies anywhere in
+the index, by the rules of newsmon.stories.clustering, reading and writing through newsmon.storage.
 
-Two copies are one story, and each member records how it was recognised (`match`):
-
-- `exact`: bodies identical after normalization (`content_hash`);
-- `near`: exact 5-word shingles at Jaccard >= 0.5 (newsmon.similarity), boilerplate paragraphs of
-  each outlet left out;
-- `edited`: an edited wire copy (new lede, paragraphs cut or reordered) on another outlet: most of
-  the smaller text is inside the larger (shingle containment >= EDITED_CONTAINMENT) and the shared
-  text is a real share of both (Jaccard >= EDITED_MIN_JACCARD, at least EDITED_MIN_SHARED
-  shingles).
-
-Guards: two reports of one event written independently share quotes, not paragraphs (containment
-<= 0.15 on shared/eval/dedupe against >= 0.77 for edited copies). Within one outlet only copies at
-SAME_OUTLET_JACCARD join: an outlet's own copy of a story under a second URL (print, AMP, section
-path) is near-identical, while what two of its stories share otherwise is its furniture (galleries,
-video promos, fact boxes of a running story) that the per-outlet paragraph count has not yet seen
-three times.
-
-Candidates come from MinHash band keys and from shared paragraph hashes (an edited copy keeps whole
-paragraphs even when its Jaccard falls): in memory for `newsmon similar`; in the pipeline from one
-screening scan of the whole alias (recent window) per CANDIDATE_CHUNK new articles, ranked here.
-Confirmation uses the shingle sketch stored with each article, so no body is refetched or
-re-shingled; the confirming rule is the same function in both.
+Candidates come from one screening scan of the whole alias (recent window) per CANDIDATE_CHUNK new
+articles, ranked here. Confirmation uses the shingle sketch stored with each article, so no body is
+refetched or re-shingled; the confirming rule is the same function as in memory (`is_copy`).
 
 The cluster leader is the copy published first (page date, then fetch time, then id): the answer
 does not depend on the order copies arrive in, and re-running is always safe. Every member carries
@@ -33,184 +15,34 @@ from __future__ import annotations
 import heapq
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from newsmon.clock import iso
-from newsmon.extraction import content_hash
-from newsmon.similarity import (
-    BOILERPLATE_MIN_DOCS,
-    NEAR_DUPLICATE_JACCARD,
-    Grams,
-    decode_sketch_arrays,
-    fingerprint,
-    line_arrays,
-    line_shingles,
-    overlap_sorted,
-    union_grams,
-)
 from newsmon.storage.articles import Articles
+from newsmon.stories.clustering import (
+    EMPTY_HASH,
+    MATCH_RANK,
+    MIN_SHARED_PARAGRAPHS,
+    Doc,
+    ShingleCache,
+    UnionFind,
+    boilerplate_of,
+    is_copy,
+    note_match,
+)
 from newsmon.urls import domain, registered_domain
 
 log = logging.getLogger(__name__)
 
-EMPTY_HASH = content_hash("")  # bodies without a word are not copies of one another
 WINDOW_DAYS = 30  # default of NEWSMON_DEDUPE_WINDOW_DAYS
 MAX_CANDIDATES = 25
-# Calibrated together on shared/eval/dedupe (per-line 5-word shingles): edited wire copies sit at
-# containment 0.77-0.82 and Jaccard 0.52-0.57, independent reports of one event at containment
-# <= 0.15 and Jaccard <= 0.06; wire and syndicated copies at Jaccard >= 0.72.
-EDITED_CONTAINMENT = 0.6
-EDITED_MIN_JACCARD = 0.3
-EDITED_MIN_SHARED = 100  # shingles, about a 100-word paragraph run: less is a shared quote or box
-SAME_OUTLET_JACCARD = 0.8
-MIN_SHARED_PARAGRAPHS = 2  # paragraph-hash candidates: one shared paragraph may be a quoted statement
-MATCH_RANK = {"exact": 3, "near": 2, "edited": 1}
 _FIELDS = [
     "content_hash", "para_hashes", "lsh_bands", "shingle_sketch", "source", "source_domain", "published_at",
     "fetched_at", "duplicate_of", "cluster_size", "outlets", "match",
 ]  # fmt: skip
-
-
-@dataclass
-class Doc:
-    id: str
-    body: str
-    source: str
-    content_hash: str = ""
-    paragraphs: list[str] = field(default_factory=list)
-    bands: list[str] = field(default_factory=list)
-    published_at: str | None = None
-    fetched_at: str | None = None
-    duplicate_of: str | None = None
-    sketch: str | None = None  # encoded per-line shingles (newsmon.similarity.encode_sketch)
-    match: str | None = None
-
-    def lines(self) -> list[tuple[str | None, Grams]]:
-        return decode_sketch_arrays(self.sketch) if self.sketch else line_arrays(line_shingles(self.body))
-
-
-class _Union:
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, x: str) -> str:
-        self.parent.setdefault(x, x)
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
-
-    def join(self, a: str, b: str) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-    def groups(self) -> list[list[str]]:
-        out: dict[str, list[str]] = defaultdict(list)
-        for x in list(self.parent):
-            out[self.find(x)].append(x)
-        return [sorted(g) for g in out.values()]
-
-
-def is_copy(
-    a: Doc, b: Doc, boilerplate_count: Callable[[str, str], int], cache: dict[Any, Any] | None = None
-) -> tuple[str | None, float]:
-    """The one rule, for the pipeline and `newsmon similar` alike: (`exact` | `near` | `edited` or
-    None, Jaccard). `cache` keeps each document's shingles across the pairs of one clustering round."""
-    if a.content_hash and a.content_hash == b.content_hash and a.content_hash != EMPTY_HASH:
-        return "exact", 1.0
-    cache = {} if cache is None else cache
-
-    def boilerplate(d: Doc) -> frozenset[str]:
-        key = ("boilerplate", d.id)
-        if key not in cache:
-            cache[key] = boilerplate_of(d, boilerplate_count)
-        return cache[key]
-
-    skip = boilerplate(a) | boilerplate(b)
-
-    def grams(d: Doc) -> Grams:
-        if d.id not in cache:
-            cache[d.id] = d.lines()
-        key = (d.id, skip & set(d.paragraphs))
-        if key not in cache:
-            cache[key] = union_grams(cache[d.id], key[1])
-        return cache[key]
-
-    ga, gb = grams(a), grams(b)
-    score, contained, shared = overlap_sorted(ga, gb)
-    if a.source == b.source:
-        return ("near" if score >= SAME_OUTLET_JACCARD else None), score
-    if score >= NEAR_DUPLICATE_JACCARD:
-        return "near", score
-    if score >= EDITED_MIN_JACCARD and shared >= EDITED_MIN_SHARED and contained >= EDITED_CONTAINMENT:
-        return "edited", score
-    return None, score
-
-
-def boilerplate_of(doc: Doc, count: Callable[[str, str], int]) -> frozenset[str]:
-    """The paragraphs of `doc` that `count` finds in BOILERPLATE_MIN_DOCS or more stories of its outlet."""
-    return frozenset(h for h in doc.paragraphs if count(doc.source, h) >= BOILERPLATE_MIN_DOCS)
-
-
-def _best(matches: dict[str, str], doc_id: str, kind: str) -> None:
-    if MATCH_RANK[kind] > MATCH_RANK.get(matches.get(doc_id) or "", 0):
-        matches[doc_id] = kind
-
-
-# -- in memory: `newsmon similar` and the evaluation --------------------------------------------
-
-
-def make_doc(id: str, body: str, source: str | None = None, **extra: Any) -> Doc:
-    fp = fingerprint(body)
-    return Doc(
-        id=id, body=body, source=source or f"(own:{id})", content_hash=content_hash(body),
-        paragraphs=fp.paragraph_hashes, bands=fp.bands, sketch=fp.sketch, **extra,
-    )  # fmt: skip
-
-
-def cluster_docs(docs: list[Doc], matches: dict[str, str] | None = None) -> list[list[str]]:
-    """Clusters (lists of ids, singletons included) of the given documents; `matches`, when given,
-    receives how each clustered id was recognised (its strongest link)."""
-    by_id = {d.id: d for d in docs}
-    df = Counter((d.source, h) for d in docs for h in set(d.paragraphs))
-
-    def count(source: str, h: str) -> int:
-        return df[(source, h)]
-
-    by_band: dict[str, list[str]] = defaultdict(list)
-    by_hash: dict[str, list[str]] = defaultdict(list)
-    by_para: dict[str, list[str]] = defaultdict(list)
-    union = _Union()
-    cache: dict[Any, Any] = {}
-    matches = {} if matches is None else matches
-    for d in docs:
-        union.find(d.id)
-        shared = Counter(c for h in set(d.paragraphs) - boilerplate_of(d, count) for c in by_para[h])
-        candidates = (
-            {c for band in d.bands for c in by_band[band]}
-            | set(by_hash[d.content_hash])
-            | {c for c, n in shared.items() if n >= MIN_SHARED_PARAGRAPHS}
-        )
-        for c in sorted(candidates):
-            kind = is_copy(d, by_id[c], count, cache)[0]
-            if kind:
-                union.join(d.id, c)
-                _best(matches, d.id, kind)
-                _best(matches, c, kind)
-        for band in d.bands:
-            by_band[band].append(d.id)
-        by_hash[d.content_hash].append(d.id)
-        for h in set(d.paragraphs):
-            by_para[h].append(d.id)
-    order = {d.id: n for n, d in enumerate(docs)}
-    return sorted(union.groups(), key=lambda g: min(order[i] for i in g))
-
-
-# -- in Elasticsearch: the pipeline ------------------------------------------------------------
 
 
 def _doc(hit: dict[str, Any]) -> Doc:
@@ -300,7 +132,7 @@ def cluster_stories(articles: Articles, new_ids: list[str], window_days: int = W
     _read_unsketched(articles, new)
     boilerplate = _BoilerplateCounts(articles)
     boilerplate.prefetch(new)
-    union = _Union()
+    union = UnionFind()
     matches: dict[str, str] = {}
     links = {d.id: d.duplicate_of for d in new if d.duplicate_of}  # stored cluster links of joined docs
     for d in new:
@@ -308,14 +140,14 @@ def cluster_stories(articles: Articles, new_ids: list[str], window_days: int = W
     for start in range(0, len(new), CANDIDATE_CHUNK):
         chunk = new[start : start + CANDIDATE_CHUNK]
         found = _candidates(articles, chunk, boilerplate, window_days)
-        cache: dict[Any, Any] = {}
+        cache = ShingleCache()
         for d in chunk:
             for c in found[d.id]:
                 kind = is_copy(d, c, boilerplate, cache)[0]
                 if kind:
                     union.join(d.id, c.id)
-                    _best(matches, d.id, kind)
-                    _best(matches, c.id, kind)
+                    note_match(matches, d.id, kind)
+                    note_match(matches, c.id, kind)
                     if c.duplicate_of:
                         links[c.id] = c.duplicate_of
     # A stored copy brings its whole cluster: two new copies that each join a different member of
@@ -340,57 +172,94 @@ def _candidates(
     of the chosen candidates' sketches: a search per article cost Elasticsearch about a
     millisecond of fixed overhead each, more than the matching itself.
     """
-    by_hash: dict[str, list[Doc]] = defaultdict(list)
-    by_band: dict[str, list[Doc]] = defaultdict(list)
-    by_para: dict[str, list[Doc]] = defaultdict(list)
-    for d in chunk:
-        if d.content_hash and d.content_hash != EMPTY_HASH:
-            by_hash[d.content_hash].append(d)
-        for band in set(d.bands):
-            by_band[band].append(d)
-        own = set(d.paragraphs) - boilerplate_of(d, boilerplate)
-        if len(own) >= MIN_SHARED_PARAGRAPHS:
-            for h in own:
-                by_para[h].append(d)
-    # Rounded to the day, so that Elasticsearch can cache the filter across the round's scans.
-    recent = {"range": {"fetched_at": {"gte": f"now-{window_days}d/d"}}}
-    near = [
-        {"terms": {f: sorted(keys)}} for f, keys in (("lsh_bands", by_band), ("para_hashes", by_para)) if keys
-    ]
-    should: list[dict[str, Any]] = [{"terms": {"content_hash": sorted(by_hash)}}] if by_hash else []
-    if near:
-        should.append({"bool": {"filter": [recent], "should": near, "minimum_should_match": 1}})
-    if not should:
+    keys = _ChunkKeys.of(chunk, boilerplate)
+    query = _screening_query(keys, window_days)
+    if query is None:
         return {d.id: [] for d in chunk}
     start = (datetime.now(UTC) - timedelta(days=window_days)).replace(
         hour=0, minute=0, second=0, microsecond=0
     )
     since = iso(start) or ""
     ranked: dict[str, list[tuple[int, str]]] = defaultdict(list)  # new id -> heap of (score, candidate)
-    screened = articles.scan(
-        {"bool": {"should": should, "minimum_should_match": 1}},
-        source=["content_hash", "lsh_bands", "para_hashes", "fetched_at"],
-    )
+    screened = articles.scan(query, source=["content_hash", "lsh_bands", "para_hashes", "fetched_at"])
     for hit in screened:
-        src, cid = hit["_source"], hit["_id"]
+        for did, points in keys.score(hit["_source"], since).items():
+            if did != hit["_id"]:
+                _keep_best(ranked[did], (points, hit["_id"]))
+    return _read_candidates(articles, chunk, ranked, boilerplate)
+
+
+@dataclass
+class _ChunkKeys:
+    """The new articles of a chunk by what makes a stored story their candidate."""
+
+    by_hash: dict[str, list[Doc]] = field(default_factory=lambda: defaultdict(list))
+    by_band: dict[str, list[Doc]] = field(default_factory=lambda: defaultdict(list))
+    by_para: dict[str, list[Doc]] = field(default_factory=lambda: defaultdict(list))
+
+    @classmethod
+    def of(cls, chunk: list[Doc], boilerplate: _BoilerplateCounts) -> _ChunkKeys:
+        keys = cls()
+        for d in chunk:
+            if d.content_hash and d.content_hash != EMPTY_HASH:
+                keys.by_hash[d.content_hash].append(d)
+            for band in set(d.bands):
+                keys.by_band[band].append(d)
+            own = set(d.paragraphs) - boilerplate_of(d, boilerplate)
+            if len(own) >= MIN_SHARED_PARAGRAPHS:
+                for h in own:
+                    keys.by_para[h].append(d)
+        return keys
+
+    def score(self, src: dict[str, Any], since: str) -> Counter[str]:
+        """Points of a screened story for each new article: 1000 for the same body hash, and when it
+        was fetched since `since`, one a shared band plus the paragraphs shared (if enough are)."""
         score: Counter[str] = Counter()
-        for d in by_hash.get(src.get("content_hash") or "", ()):
+        for d in self.by_hash.get(src.get("content_hash") or "", ()):
             score[d.id] += 1000
         if (src.get("fetched_at") or "") >= since:
             for band in set(src.get("lsh_bands") or ()):
-                for d in by_band.get(band, ()):
+                for d in self.by_band.get(band, ()):
                     score[d.id] += 1
-            shared = Counter(d.id for h in set(src.get("para_hashes") or ()) for d in by_para.get(h, ()))
+            shared = Counter(d.id for h in set(src.get("para_hashes") or ()) for d in self.by_para.get(h, ()))
             for did, n in shared.items():
                 if n >= MIN_SHARED_PARAGRAPHS:
                     score[did] += n
-        for did, points in score.items():
-            if did != cid:
-                entry = (points, cid)
-                if len(ranked[did]) < MAX_CANDIDATES:
-                    heapq.heappush(ranked[did], entry)
-                else:
-                    heapq.heappushpop(ranked[did], entry)
+        return score
+
+
+def _screening_query(keys: _ChunkKeys, window_days: int) -> dict[str, Any] | None:
+    """The stored stories that may be copies of the chunk's articles; None when nothing can be."""
+    # Rounded to the day, so that Elasticsearch can cache the filter across the round's scans.
+    recent = {"range": {"fetched_at": {"gte": f"now-{window_days}d/d"}}}
+    near = [
+        {"terms": {f: sorted(by)}}
+        for f, by in (("lsh_bands", keys.by_band), ("para_hashes", keys.by_para))
+        if by
+    ]
+    should: list[dict[str, Any]] = [{"terms": {"content_hash": sorted(keys.by_hash)}}] if keys.by_hash else []
+    if near:
+        should.append({"bool": {"filter": [recent], "should": near, "minimum_should_match": 1}})
+    if not should:
+        return None
+    return {"bool": {"should": should, "minimum_should_match": 1}}
+
+
+def _keep_best(heap: list[tuple[int, str]], entry: tuple[int, str]) -> None:
+    """Push `entry` on a min-heap that keeps the MAX_CANDIDATES highest entries."""
+    if len(heap) < MAX_CANDIDATES:
+        heapq.heappush(heap, entry)
+    else:
+        heapq.heappushpop(heap, entry)
+
+
+def _read_candidates(
+    articles: Articles,
+    chunk: list[Doc],
+    ranked: dict[str, list[tuple[int, str]]],
+    boilerplate: _BoilerplateCounts,
+) -> dict[str, list[Doc]]:
+    """The chosen candidates of each article, read with their sketches, likeliest first."""
     chosen = {cid for heap in ranked.values() for _, cid in heap}
     docs = {h["_id"]: _doc(h) for h in articles.get_many(sorted(chosen), _FIELDS)} if chosen else {}
     _read_unsketched(articles, docs.values())
