@@ -11,7 +11,9 @@ import pytest
 
 from conftest import free_port
 from newsmon import __version__
-from newsmon.cli import EXIT_CONFIG, EXIT_UNAVAILABLE, EXIT_USAGE, build_parser, main
+from newsmon.cli import main
+from newsmon.cli.common import EXIT_CONFIG, EXIT_UNAVAILABLE, EXIT_USAGE
+from newsmon.cli.parser import build_parser
 from newsmon.kibana import render_saved_objects
 from test_kibana import FakeKibana, _success
 

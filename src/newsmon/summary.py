@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from newsmon.redaction import for_log, redact_url, strip_credentials
@@ -36,6 +36,13 @@ class RunSummary:
     new_ids: list[str] = field(default_factory=list)
     updated_ids: list[str] = field(default_factory=list)
     duration_s: float = 0.0
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> RunSummary:
+        """The summary of a stored run record (`newsmon runs`); keys it has no field for are left out
+        (the record's `@timestamp`, `mode`, `run_id`, ...)."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in record.items() if k in known})
 
     def merge(self, other: RunSummary | dict[str, Any]) -> RunSummary:
         data = other if isinstance(other, dict) else asdict(other)

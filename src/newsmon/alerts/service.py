@@ -9,8 +9,9 @@ from newsmon.alerts import events as ev
 from newsmon.alerts.delivery import deliver_instant, send_digests
 from newsmon.alerts.percolate import SyncResult, percolate, sync_rules
 from newsmon.alerts.rules import LoadedAlerts, load_alerts
+from newsmon.errors import StoreUnavailable
 from newsmon.settings import Settings, SmtpSettings
-from newsmon.storage import Storage
+from newsmon.storage import Storage, open_storage
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,20 @@ def rule_problems(storage: Storage, loaded: LoadedAlerts) -> list[dict[str, str]
     named = {p["rule"] for p in out}
     out += [{"rule": rid, "error": problem} for rid, problem in loaded.failed.items() if rid not in named]
     return out
+
+
+def kept_rules(settings: Settings) -> list[dict[str, Any]]:
+    """Stored rules broken in alerts.yaml whose last good version still runs: their id, the query
+    that runs, the error and when. [] without Elasticsearch or before setup (one attempt)."""
+    try:
+        storage = open_storage(settings, attempts=1)
+    except StoreUnavailable:
+        return []
+    with storage:
+        if not storage.is_set_up():
+            return []
+        keys = ("rule_id", "query", "last_error", "error_at", "updated_at")
+        return [{k: r.get(k) for k in keys} for r in storage.alert_rules.broken()]
 
 
 def run_digests(

@@ -1,5 +1,5 @@
 """`newsmon feeds ...`: status, check, import, export, discover. Parsing and printing only; what
-each action does is newsmon.reader.operations."""
+each action does is in newsmon.reader.operations."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from newsmon.cli.common import EXIT_ERROR, EXIT_OK, Subcommands, settings_of
 from newsmon.reader import operations
 
 STATUS_KEYS = (
@@ -42,51 +43,61 @@ def print_check(result: dict[str, Any], as_json: bool) -> None:
         print(f"  {e['published_at'] or '-':<20} {e['link']}  {e['title'] or ''}")
 
 
-def cmd_feeds(args: argparse.Namespace) -> int:
-    from newsmon.settings import load_settings
-
-    fc = sys.modules[__name__]
-    settings = load_settings(feeds_file=getattr(args, "feeds", None))
-    action = args.feeds_command
-    if action == "status":
-        fc.print_status(operations.status_rows(settings), args.json)
-    elif action == "check":
-        fc.print_check(operations.check(settings, args.url), args.json)
-    elif action == "import":
-        target, report = operations.import_opml(settings, Path(args.file))
-        print(f"{len(report.added)} feed(s) added to {target}")
-        for feed, why in report.skipped:
-            print(f"  skipped {feed.get('url')}: {why}")
-    elif action == "export":
-        sys.stdout.write(operations.export_opml(settings))
-    elif action == "discover":
-        found = operations.discover(settings, args.url)
-        if args.json:
-            print(json.dumps(found, ensure_ascii=False))
-            return 0 if found else 1
-        if not found:
-            print(f"no feed found on {args.url}")
-            return 1
-        for f in found:
-            verified = "declared" if f["declared"] else "found at a usual path"
-            print(f"{f['url']}  {f['kind']}  {f['title'] or ''}  ({verified})")
-    return 0
+def feeds_status(args: argparse.Namespace) -> int:
+    print_status(operations.status_rows(settings_of(args)), args.json)
+    return EXIT_OK
 
 
-def add_feeds_parser(sub: Any) -> None:
+def feeds_check(args: argparse.Namespace) -> int:
+    print_check(operations.check(settings_of(args), args.url), args.json)
+    return EXIT_OK
+
+
+def feeds_import(args: argparse.Namespace) -> int:
+    target, report = operations.import_opml(settings_of(args), Path(args.file))
+    print(f"{len(report.added)} feed(s) added to {target}")
+    for feed, why in report.skipped:
+        print(f"  skipped {feed.get('url')}: {why}")
+    return EXIT_OK
+
+
+def feeds_export(args: argparse.Namespace) -> int:
+    sys.stdout.write(operations.export_opml(settings_of(args)))
+    return EXIT_OK
+
+
+def feeds_discover(args: argparse.Namespace) -> int:
+    found = operations.discover(settings_of(args), args.url)
+    if args.json:
+        print(json.dumps(found, ensure_ascii=False))
+        return EXIT_OK if found else EXIT_ERROR
+    if not found:
+        print(f"no feed found on {args.url}")
+        return EXIT_ERROR
+    for f in found:
+        verified = "declared" if f["declared"] else "found at a usual path"
+        print(f"{f['url']}  {f['kind']}  {f['title'] or ''}  ({verified})")
+    return EXIT_OK
+
+
+def add_feeds_parser(sub: Subcommands) -> None:
     """`newsmon feeds ...` under the CLI's subcommands."""
     p = sub.add_parser("feeds", help="feeds: status, check, import, export, discover")
     p.add_argument("--feeds", help="feeds file (default: $NEWSMON_CONFIG_DIR/feeds.yaml)")
     fsub = p.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
     f = fsub.add_parser("status", help="health and schedule of every configured feed")
     f.add_argument("--json", action="store_true", help="one JSON list of rows on stdout")
+    f.set_defaults(func=feeds_status)
     f = fsub.add_parser("check", help="fetch and parse one feed now; writes nothing")
     f.add_argument("url", help="the feed's URL")
     f.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    f.set_defaults(func=feeds_check)
     f = fsub.add_parser("import", help="add an OPML file's feeds to config/feeds.d/imported.yaml")
     f.add_argument("file", metavar="FILE.opml", help="an OPML file, e.g. a feed reader's export")
-    fsub.add_parser("export", help="all configured feeds as OPML 2.0 on stdout")
+    f.set_defaults(func=feeds_import)
+    f = fsub.add_parser("export", help="all configured feeds as OPML 2.0 on stdout")
+    f.set_defaults(func=feeds_export)
     f = fsub.add_parser("discover", help="feed links of an HTML page")
     f.add_argument("url", help="the page's URL")
     f.add_argument("--json", action="store_true", help="one JSON list on stdout")
-    p.set_defaults(func=cmd_feeds)
+    f.set_defaults(func=feeds_discover)

@@ -1,14 +1,16 @@
-"""`newsmon web`: the argparse wiring and the uvicorn runner, kept apart from the main CLI module."""
+"""`newsmon web`: the search page served by uvicorn."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from newsmon.cli.common import EXIT_OK, Subcommands
 
-def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Register `newsmon web [--host H] [--port P]` on the main parser's subcommands."""
-    p = subparsers.add_parser(
+
+def add_web_parser(sub: Subcommands) -> None:
+    """`newsmon web [--host H] [--port P] [--root-path PREFIX]`."""
+    p = sub.add_parser(
         "web", help="serve the search page (also mounted in the Airflow UI by the newsmon plugin)"
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
@@ -16,11 +18,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument(
         "--root-path", default="", help="URL prefix when served behind a reverse proxy, e.g. /newsmon"
     )
-    p.set_defaults(func=run)
-    return p
+    p.set_defaults(func=cmd_web)
 
 
-def run(args: argparse.Namespace) -> int:
+def cmd_web(args: argparse.Namespace) -> int:
     """Serve the app until interrupted; settings come from NEWSMON_* variables (load_settings)."""
     import uvicorn
 
@@ -37,4 +38,4 @@ def run(args: argparse.Namespace) -> int:
         flush=True,
     )
     uvicorn.run(app, host=args.host, port=args.port, root_path=args.root_path, log_level="warning")
-    return 0
+    return EXIT_OK

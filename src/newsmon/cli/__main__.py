@@ -1,0 +1,7 @@
+"""`python -m newsmon.cli`: the `newsmon` command without its console script."""
+
+import sys
+
+from newsmon.cli import main
+
+sys.exit(main())
