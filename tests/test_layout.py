@@ -8,6 +8,7 @@ each DAG task backed by a package function of the same name.
 from __future__ import annotations
 
 import ast
+import re
 import shutil
 import subprocess
 import sys
@@ -171,3 +172,40 @@ def test_the_wheel_holds_the_product_only(wheel):
     assert "newsmon/resources/articles-template.json" in names
     assert [n for n in modules if not n.startswith("newsmon/")] == []
     assert [n for n in names if "devsite" in n or "evaluation" in n or n.startswith("eval/")] == []
+
+
+# An issue number or a file outside the repository means nothing to a reader of the code: the fact
+# is written where it is needed instead.
+ISSUE_NUMBER = re.compile(r"\b[Ii]ssues? ?#?[0-9]+|\(#[0-9]+\)")
+OUTSIDE_FILES = re.compile(r"\b(?:AIRFLOW-NOTES|ES-NOTES|ANCHORS|CONTRACTS|DEVELOPERS)\.md\b")
+
+
+def references_outside_the_code(text: str) -> list[str]:
+    return [m.group(0) for pattern in (ISSUE_NUMBER, OUTSIDE_FILES) for m in pattern.finditer(text)]
+
+
+def test_no_code_names_an_issue_number_or_a_file_outside_the_repository():
+    this = Path(__file__).resolve()
+    files = [
+        p
+        for folder in ("src", "tests", "scripts", "dags", "plugins")
+        for p in sorted((ROOT / folder).rglob("*"))
+        if p.is_file()
+        and p.suffix in ("", ".py", ".sh", ".html", ".json", ".yaml", ".md")
+        and p != this
+        and "egg-info" not in str(p)
+        and "fixtures" not in p.parts
+        and "__pycache__" not in p.parts
+    ]
+    found = {
+        str(p.relative_to(ROOT)): hits
+        for p in files
+        if (hits := references_outside_the_code(p.read_text(encoding="utf-8", errors="replace")))
+    }
+    assert found == {}
+
+
+def test_the_reference_check_sees_what_it_is_for():
+    assert references_outside_the_code("# see issue 12 and (#7)") == ["issue 12", "(#7)"]
+    assert references_outside_the_code("facts from ES-NOTES.md") == ["ES-NOTES.md"]
+    assert references_outside_the_code("colour #fff, &#160; and 12 issues") == []

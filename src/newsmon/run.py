@@ -139,7 +139,7 @@ def cluster(settings: Settings, batches: list[dict[str, Any]]) -> dict[str, Any]
             log.info("clustering %d article(s), some left waiting by earlier passes", len(ids))
         # In rounds of CLUSTER_ROUND articles, each cleared when done: memory stays that of one
         # round however large the pass, and a round finds the copies written by the rounds before
-        # it through the index (clusters do not depend on arrival order; tests/test_dedupe.py).
+        # it through the index (clusters do not depend on arrival order; tests/stories/test_dedupe.py).
         duplicates = 0
         for start in range(0, len(ids), CLUSTER_ROUND):
             chunk = ids[start : start + CLUSTER_ROUND]

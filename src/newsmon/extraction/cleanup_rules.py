@@ -8,7 +8,7 @@ white space at its ends is stripped. The engine that applies them, in order, and
 removed, is `newsmon.extraction.cleanup`; the names in the comments ("posted", "blog-meta", ...)
 are the rule names it counts under.
 
-Every pattern here runs on text written by strangers: tests/test_regex_safety.py collects them all
+Every pattern here runs on text written by strangers: tests/extraction/test_regex_safety.py collects them all
 and checks that none backtracks on long hostile lines.
 """
 
@@ -129,7 +129,7 @@ POSTED_MAX = 120  # "posted": a longer line is a paragraph that happens to open 
 # counters - joined by the separators themes print between them ("|", "•", "·", "-"). A sentence of
 # the article always has a word that is none of these, so it never matches as a whole.
 # Bounded repeats: a name word or a counter is short, and an unbounded run would make a search over
-# a long line of digits or capitals quadratic (tests/test_regex_safety.py).
+# a long line of digits or capitals quadratic (tests/extraction/test_regex_safety.py).
 _NAME = r"(?:[A-Z][\w'’.-]{0,40})(?:\s+(?:[A-Z][\w'’.-]{0,40}|de|van|von|da|del|bin|al)){0,3}"
 _COUNT = r"\d[\d.,]{0,15}\s*[kKmM]?"
 _COUNTER = (

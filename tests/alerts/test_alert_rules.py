@@ -10,7 +10,7 @@ from newsmon.alerts.rules import load_alerts
 from newsmon.alerts.terms import required_terms
 from newsmon.errors import ConfigError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -24,7 +24,7 @@ from newsmon.storage import Storage
 from newsmon.storage.client import make_client
 
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from newsmon.cli import main as cli_main
 from newsmon.extraction import MIN_ARTICLE_CHARS, extract_page, line_key
 from newsmon.extraction import body as extraction_body
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SITE = REPO / "examples" / "site"
-FIXTURES = Path(__file__).parent / "fixtures" / "extraction"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "extraction"
 SCRAPER_PAGE = SITE / "scraper/2021/10/01/control-of-the-proliferation-of-arms.html"
 OUTLET_PAGE = SITE / "outlet/2021/09/30/geneva-strategic-stability-round.html"
 BASE = "http://127.0.0.1:8765"

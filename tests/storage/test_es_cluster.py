@@ -21,7 +21,7 @@ import pytest
 
 pytestmark = pytest.mark.cluster
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "elasticsearch"
 PORT = int(os.environ.get("NEWSMON_TEST_CLUSTER_PORT", "9420"))
 NODES = 3

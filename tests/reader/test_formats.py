@@ -12,7 +12,7 @@ import pytest
 
 from newsmon.reader.formats import FeedRejected, ParsedFeed, parse_any
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EVAL_FEEDS = ROOT.parent / "shared" / "eval" / "feeds"
 BASE = "https://news.example.org/feeds/main.xml"
 BUDGET = 2.0  # seconds per document: a hostile or broken feed must not stall a pass

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from tests.test_kibana import FakeKibana, _success
 
 from conftest import free_port
 from newsmon import __version__
@@ -15,7 +16,6 @@ from newsmon.cli import main
 from newsmon.cli.common import EXIT_CONFIG, EXIT_UNAVAILABLE, EXIT_USAGE
 from newsmon.cli.parser import build_parser
 from newsmon.kibana import render_saved_objects
-from test_kibana import FakeKibana, _success
 
 
 def _walk(parser: argparse.ArgumentParser, path: str = "newsmon"):

@@ -30,12 +30,16 @@ from newsmon.stories.similarity import (
 )
 from newsmon.stories.stored import cluster_stories
 
-FIX = json.loads((Path(__file__).parent / "fixtures" / "dedupe" / "stories.json").read_text(encoding="utf-8"))
+FIX = json.loads(
+    (Path(__file__).parents[1] / "fixtures" / "dedupe" / "stories.json").read_text(encoding="utf-8")
+)
 WIRE = "\n".join(FIX["wire"])
 EDITED = "\n".join(FIX["wire"][:4] + [FIX["edited_extra"]])  # last paragraph cut, one added
 INDEPENDENT = "\n".join(FIX["independent"])
 PROMO = "\n".join(FIX["promo"])
-ED = json.loads((Path(__file__).parent / "fixtures" / "dedupe" / "edited.json").read_text(encoding="utf-8"))
+ED = json.loads(
+    (Path(__file__).parents[1] / "fixtures" / "dedupe" / "edited.json").read_text(encoding="utf-8")
+)
 LONG_WIRE, LONG_EDITED, LONG_INDEPENDENT = ("\n".join(ED[k]) for k in ("wire", "edited", "independent"))
 
 

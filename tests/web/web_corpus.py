@@ -22,7 +22,7 @@ from newsmon.storage import Storage
 from newsmon.tagging import Tagger, load_taxonomy
 from newsmon.urls import canonicalize, doc_id
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "web" / "articles.json"
 
 

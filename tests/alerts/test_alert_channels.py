@@ -14,6 +14,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from pydantic import ValidationError
+from tests.alerts.test_alert_messages import RULE, digest_events, event
 
 from conftest import free_port
 from newsmon.alerts.channels import (
@@ -25,7 +26,6 @@ from newsmon.alerts.channels import (
 )
 from newsmon.alerts.messages import digest_message, instant_message
 from newsmon.errors import ConfigError
-from test_alert_messages import RULE, digest_events, event
 
 # -- SMTP ----------------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from newsmon.storage.names import SUFFIXES
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "newsmon"
 STORAGE = PACKAGE / "storage"
 

@@ -6,7 +6,7 @@ from newsmon.errors import ConfigError
 from newsmon.tagging import Tagger, load_entities, load_taxonomy
 from newsmon.tagging.tagger import EntityHit, collect
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

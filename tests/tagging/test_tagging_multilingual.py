@@ -9,7 +9,7 @@ import yaml
 
 from newsmon.tagging import Tagger, load_taxonomy
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "tagging"
 LANGUAGES = ("en", "es", "fr", "de", "ru")
 

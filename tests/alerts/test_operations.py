@@ -11,7 +11,7 @@ import pytest
 
 from newsmon.alerts.rules import load_alerts
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 OPS_ALERTS = """
 channels:

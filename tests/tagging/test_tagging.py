@@ -9,7 +9,7 @@ from newsmon.errors import ConfigError
 from newsmon.tagging import Tagger, load_taxonomy
 from newsmon.tagging.matching import normalize
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT.parent / "shared" / "eval" / "seed" / "scraped-article.txt"
 
 

@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.reader.test_feed_polling import FeedServer, rss
 
 from newsmon.config import load_feeds
 from newsmon.reader.opml import parse_opml
-from test_feed_polling import FeedServer, rss
 
 OPML = """<?xml version="1.0"?>
 <opml version="2.0"><head><title>analyst</title></head><body>
@@ -107,7 +107,7 @@ def test_feeds_discover(config: dict[str, str]) -> None:
     ]
 
 
-EVAL_FEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "feeds"
+EVAL_FEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "feeds"
 
 
 @pytest.mark.skipif(not (EVAL_FEEDS / "manifest.jsonl").exists(), reason="no ../shared/eval/feeds here")

@@ -9,7 +9,7 @@ import pytest
 
 from newsmon.extraction import clean_text, extract_page
 
-PAGES = Path(__file__).parent / "fixtures" / "blogs"
+PAGES = Path(__file__).parents[1] / "fixtures" / "blogs"
 # The article's own sentences: several open with the words a header line opens with.
 PROSE_OPENINGS = [
     "By the end of the second week, negotiators in Vienna",
