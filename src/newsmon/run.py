@@ -21,6 +21,7 @@ from typing import Any
 from newsmon.clock import now_iso, parse_iso
 from newsmon.config import load_feeds
 from newsmon.reader.planning import due_feeds, new_states, plan_batches, poll_floor, record_polls
+from newsmon.reader.state import states_from
 from newsmon.settings import Settings, SmtpSettings
 from newsmon.storage import PENDING_ALERT, PENDING_CLUSTER, Storage, open_storage
 from newsmon.summary import RunSummary
@@ -47,7 +48,7 @@ def prepare(settings: Settings, ignore_schedule: bool = False) -> list[list[str]
         if ignore_schedule:
             due = None
         else:
-            states = storage.feed_states.get_many(f.id for f in feeds.enabled())  # one bulk read
+            states = states_from(storage.feed_states.get_many(f.id for f in feeds.enabled()))  # one read
             due = due_feeds(feeds, states, settings, datetime.now(UTC))
     batches = plan_batches(feeds, settings.max_batches, due)
     log.info(
@@ -75,7 +76,7 @@ def process_batch(feed_ids: list[str], settings: Settings) -> RunSummary:
     feeds = [by_id[i] for i in feed_ids if i in by_id]
     with Storage.from_settings(settings) as storage, storage.answering():
         feed_states = storage.feed_states
-        states = feed_states.get_many(f.id for f in feeds)
+        states = states_from(feed_states.get_many(f.id for f in feeds))
         with Fetcher(settings) as fetcher:
             polled = poll_feeds(fetcher, feeds, states, now)
             entries = [e for p in polled for e in p.entries]
@@ -109,9 +110,8 @@ def process_batch(feed_ids: list[str], settings: Settings) -> RunSummary:
         # Written after indexing: a batch that dies before keeps the old validators, so its feeds
         # are fetched in full again instead of answering 304 over entries never indexed.
         floor = poll_floor(settings, config.schedule)
-        feed_states.put_many(
-            new_states(polled, states, now, floor, settings)
-        )  # mget is real-time: no refresh
+        # mget is real-time: no refresh
+        feed_states.put_many(s.to_doc() for s in new_states(polled, states, now, floor, settings))
     summary.duration_s = time.monotonic() - started
     log.info(
         "batch %s done in %.1f s: %d new, %d updated, %d errors",

@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from conftest import free_port
+from newsmon.reader.state import states_from
 from newsmon.run import prepare, process_batch
 from newsmon.storage import Storage
 
@@ -111,7 +112,7 @@ def conditional_feed(body: bytes, etag: str = '"v1"', modified: str = "Mon, 30 N
 
 def states(settings) -> dict:
     with Storage.from_settings(settings) as storage:
-        return storage.feed_states.get_many(["a", "b", "c"])
+        return states_from(storage.feed_states.get_many(["a", "b", "c"]))
 
 
 def one_feed(settings_for, url: str, extra: str = ""):

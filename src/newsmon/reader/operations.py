@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from newsmon.clock import iso
 from newsmon.config import FeedConfig, FeedsConfig, feeds_dir, load_feeds, read_yaml, validate
 from newsmon.errors import FetchError
+from newsmon.reader.state import states_from
 from newsmon.settings import Settings
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ def status_rows(settings: Settings) -> list[dict[str, Any]]:
 
     feeds = load_feeds(settings.feeds_path).feeds
     with open_storage(settings) as storage:
-        states = storage.feed_states.get_many(f.id for f in feeds)
+        states = states_from(storage.feed_states.get_many(f.id for f in feeds))
     rows = []
     for feed in feeds:
         state = states.get(feed.id)

@@ -1,11 +1,13 @@
 """Per-feed state: what newsmon remembers of a feed between polls, and how a poll changes it.
 
-Records only: they are stored, one document per feed id, by newsmon.storage.feed_states.
+Records only: their documents (`FeedState.to_doc`, `states_from`) are stored, one per feed id,
+by newsmon.storage.feed_states.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
@@ -86,6 +88,11 @@ class FeedState:
             recent_yield=tuple(self.recent_yield),
             failing_since=self.failing_since,
         )
+
+
+def states_from(docs: Mapping[str, dict[str, Any]]) -> dict[str, FeedState]:
+    """Feed id -> FeedState of stored state documents (as newsmon.storage.feed_states returns them)."""
+    return {feed_id: FeedState.from_doc(doc) for feed_id, doc in docs.items()}
 
 
 @dataclass
