@@ -48,7 +48,7 @@ class QueryRejected(StoreError):
     """Elasticsearch could not use a query (a Lucene parse error, usually). `reason` is its own
     words for why; `body` its whole answer, for a finer explanation."""
 
-    def __init__(self, message: str, reason: str, body: object):
+    def __init__(self, message: str, reason: str, body: object, error: str = "bad_request"):
         self.reason = reason
         self.body = body
-        super().__init__(message, 400, "bad_request")
+        super().__init__(message, 400, error)

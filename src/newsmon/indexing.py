@@ -38,7 +38,8 @@ class ArticleStore(Protocol):
 def is_newer(entry: FeedEntry, known: Known) -> bool:
     if entry.updated_at is None or not known.feed_updated_at:
         return False
-    return iso(entry.updated_at) > known.feed_updated_at  # type: ignore[operator]
+    updated = iso(entry.updated_at)
+    return updated is not None and updated > known.feed_updated_at
 
 
 class StreamingIndexer:

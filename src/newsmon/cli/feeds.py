@@ -12,11 +12,6 @@ from typing import Any
 from newsmon.cli.common import EXIT_ERROR, EXIT_OK, Subcommands, settings_of
 from newsmon.reader import operations
 
-STATUS_KEYS = (
-    "id", "url", "health", "consecutive_failures", "next_due", "last_status", "last_error", "etag",
-    "last_modified",
-)  # fmt: skip
-
 
 def print_status(rows: list[dict[str, Any]], as_json: bool) -> None:
     if as_json:

@@ -12,10 +12,6 @@ LANGUAGE_SURE = 0.5
 _IDENTIFIER: Any = None
 
 
-def detect_language(text: str) -> str | None:
-    return detect_language_scored(text)[0]
-
-
 def detect_language_scored(text: str) -> tuple[str | None, float]:
     """(language, probability 0..1); (None, 0.0) for text too short to tell."""
     global _IDENTIFIER

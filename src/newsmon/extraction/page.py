@@ -8,9 +8,8 @@ page declares about itself (canonical link, publication time with its hour, payw
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 import trafilatura
 from trafilatura.settings import Document
@@ -53,9 +52,6 @@ class Extraction:
     declared_language: str | None = None  # <html lang> / meta, as the page gives it
     language_score: float = 0.0  # detection's probability; under LANGUAGE_SURE it is unsure
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 def _not_article(note: str) -> Extraction:
     return Extraction(None, "", [], None, None, None, chars=0, is_article=False, notes=[note])
@@ -93,8 +89,8 @@ def extract_page(
     text = article_text(tree, url, facts, extracted, tidy)
     body = text.cleaned.text
     notes = list(text.notes)
-    if text.cleaned.note():
-        notes.append(text.cleaned.note())  # type: ignore[arg-type]
+    if cleanup_note := text.cleaned.note():
+        notes.append(cleanup_note)
     published, date_notes = published_at(facts, tree, meta.url or url, now)
     notes += date_notes
     canonical, canonical_note = canonical_url(facts, meta.url, url)

@@ -99,7 +99,9 @@ class Backend:
             yield
         except BadRequestError as exc:
             reason = rejection_reason(exc)
-            raise QueryRejected(f"rejected by Elasticsearch: {reason}", reason, exc.body) from exc
+            raise QueryRejected(
+                f"rejected by Elasticsearch: {reason}", reason, exc.body, str(exc.error)
+            ) from exc
         except NotFoundError as exc:
             raise IndexMissing(f"{index} does not exist: run `newsmon setup`", index) from exc
         except ApiError as exc:

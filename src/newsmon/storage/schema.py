@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from elasticsearch import ApiError, TransportError
-from elasticsearch import ConnectionError as ESConnectionError
 from elasticsearch.helpers import scan, streaming_bulk
 
 from newsmon.analysis import base_field, language_fields
@@ -22,7 +21,7 @@ class Schema(Backend):
         """Cluster health, or StoreUnavailable naming the URL tried."""
         try:
             health = self.es.options(request_timeout=10).cluster.health()
-        except (ESConnectionError, TransportError) as exc:
+        except TransportError as exc:  # connection refused, timeouts, TLS: no answer
             raise StoreUnavailable(
                 f"Elasticsearch at {self.url or 'the configured URL'} is unreachable: {strip_credentials(str(exc))}. "
                 "Start it with `scripts/elasticsearch start` or set NEWSMON_ES_URL."
@@ -36,7 +35,8 @@ class Schema(Backend):
         return dict(health)
 
     def setup(self) -> dict[str, str]:
-        """Install the template, the first index with its write alias, and the run history index."""
+        """Install the articles template and the first index with its write alias, and create the
+        runs, feeds, failed-pages and pending indices that do not exist yet."""
         names = self.names
         alias, first = names.articles, names.first_articles_index
         done: dict[str, str] = {}

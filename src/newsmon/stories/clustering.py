@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from newsmon.extraction import content_hash
+from newsmon.extraction.language import content_hash
 from newsmon.stories.similarity import (
     BOILERPLATE_MIN_DOCS,
     NEAR_DUPLICATE_JACCARD,

@@ -66,7 +66,7 @@ def safe_href(url: str | None) -> str | None:
     return url if url and urlsplit(url).scheme in ("http", "https") else None
 
 
-class _Backend:
+class _AppStorage:
     """One storage (one Elasticsearch client) per app, made on first use (settings may come from the environment
     only when a request arrives, e.g. in Airflow's API server)."""
 
@@ -111,7 +111,7 @@ def create_app(settings_factory: Callable[[], Settings] = load_settings) -> Fast
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
-    backend = _Backend(settings_factory)
+    backend = _AppStorage(settings_factory)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["marked"] = marked
     templates.env.filters["safe_href"] = safe_href
@@ -184,7 +184,7 @@ def create_app(settings_factory: Callable[[], Settings] = load_settings) -> Fast
 
 
 def _api_search(
-    backend: _Backend, q: str, topic: str | None, since: str | None, size: int, include_duplicates: bool
+    backend: _AppStorage, q: str, topic: str | None, since: str | None, size: int, include_duplicates: bool
 ) -> Response:
     try:
         storage = backend.storage()
