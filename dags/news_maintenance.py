@@ -9,8 +9,8 @@ and duplicate checks go through the alias, so they see every index; new indices 
 template, replicas included (`auto_expand_replicas: 0-1`).
 
 On a cluster with index lifecycle management (the full Elasticsearch distribution, `docker
-compose`), an ILM policy with a `rollover` action can do the same instead: see the README,
-"Scaling out". Elasticsearch comes from the connection `newsmon_es` if defined, else `NEWSMON_ES_URL`.
+compose`), an ILM policy with a `rollover` action can do the same instead: see doc/operations.md,
+"Maintenance: rollover". Elasticsearch comes from the connection `newsmon_es` if defined, else `NEWSMON_ES_URL`.
 """
 
 from __future__ import annotations

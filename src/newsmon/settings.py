@@ -1,4 +1,4 @@
-"""Every `NEWSMON_*` variable, read and validated here and nowhere else (see README, "Configuration").
+"""Every `NEWSMON_*` variable, read and validated here and nowhere else (doc/operations.md, "Environment variables").
 
 `load_settings()` reads the environment once into a typed `Settings`; a bad value is a ConfigError
 that names the variable. Passwords, API keys and the Elasticsearch URL (which may carry

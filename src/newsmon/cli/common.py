@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 # takes no type arguments at run time).
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
-# Exit codes (README "Operations", `newsmon --help`). 2 is argparse's own for usage errors; 78 is
+# Exit codes (doc/operations.md, `newsmon --help`). 2 is argparse's own for usage errors; 78 is
 # sysexits' EX_CONFIG, so a script can tell "I called it wrong" from "the setup is wrong".
 EXIT_OK = 0
 EXIT_ERROR = 1

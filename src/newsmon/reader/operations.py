@@ -1,8 +1,8 @@
 """What `newsmon feeds status/check/import/export/discover` do, as data; the CLI prints it.
 
 I/O: status_rows reads the feed states through newsmon.storage; check and discover fetch through
-newsmon.fetching; import_opml reads the OPML file and writes config/feeds.d/imported.yaml; every
-function reads the feeds configuration.
+newsmon.fetching; import_opml reads the OPML file and writes config/feeds.d/imported.yaml;
+status_rows, import_opml and export_opml read the feeds configuration.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Arms-control topic tagging: weighted term matching with evidence an analyst can audit.
 
-Scoring (see README, "Tagging"): each concept found adds its weight, boosted in the title and in
+Scoring (doc/extraction-and-tagging.md, "Tagging"): each concept found adds its weight, boosted in the title and in
 the lead, with diminishing returns for repeats; a topic is tagged at its threshold, so one passing
 mention deep in a long story is not a tag. Entities of the catalog are found by the same matcher
 and reported in the `entities` field of an article.
