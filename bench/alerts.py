@@ -19,7 +19,6 @@ from newsmon.alerts.rules import LOG_CHANNEL, AlertRule, LoadedAlerts
 from newsmon.records import Article
 from newsmon.settings import load_settings
 from newsmon.storage import Storage
-from newsmon.storage.client import make_client
 
 STORIES = 50
 _WORDS = ["treaty", "warhead", "inspection", "enrichment", "missile", "summit", "sanctions", "reactor",
@@ -48,7 +47,7 @@ def _rules(n: int) -> list[AlertRule]:
 
 def run() -> list[str]:
     settings = load_settings(dict(os.environ, NEWSMON_INDEX_PREFIX=f"bench-{uuid.uuid4().hex[:8]}-"))
-    with Storage(make_client(settings), settings.index_prefix, settings.es_url_shown) as storage:
+    with Storage.from_settings(settings) as storage:
         per_story: dict[int, float] = {}
         try:
             storage.setup()

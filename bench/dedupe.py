@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from devsite.text import generate_story
-from elasticsearch.helpers import bulk
 
 from bench.loopback import local_es_cpu
 from newsmon.clock import iso
@@ -33,7 +32,6 @@ from newsmon.extraction import content_hash, extract_page
 from newsmon.records import Article
 from newsmon.settings import load_settings
 from newsmon.storage import Storage
-from newsmon.storage.client import make_client
 from newsmon.stories.similarity import BANDS, fingerprint
 from newsmon.stories.stored import cluster_stories
 
@@ -46,18 +44,17 @@ EXTRACTION_SAMPLE = 40
 RECENT = iso(datetime.now(UTC) - timedelta(days=3))
 
 
-def _filler(n: int, rng: random.Random) -> dict[str, Any]:
-    return {
-        "_index": None,
-        "_id": f"f{n}",
-        "_source": {
+def _filler(n: int, rng: random.Random) -> tuple[str, dict[str, Any]]:
+    return (
+        f"f{n}",
+        {
             "title": f"filler {n}", "body": f"filler article {n}", "source_domain": f"site{n % 500}.example",
             "content_hash": f"{rng.getrandbits(64):016x}", "published_at": "2026-11-01T00:00:00Z",
             "fetched_at": RECENT, "cluster_size": 1,
             "lsh_bands": [f"{b:02d}{rng.getrandbits(48):012x}" for b in range(BANDS)],
             "para_hashes": [f"{rng.getrandbits(64):016x}" for _ in range(12)],
         },
-    }  # fmt: skip
+    )  # fmt: skip
 
 
 def _new_articles(run: str, base: int) -> list[Article]:
@@ -89,8 +86,7 @@ def _es_cpu(storage: Storage) -> float:
     local = local_es_cpu()
     if local:
         return local
-    nodes = storage.es.nodes.stats(metric="process")["nodes"].values()
-    return sum(n["process"]["cpu"]["total_in_millis"] for n in nodes) / 1000
+    return storage.nodes_cpu_seconds()
 
 
 def _measure(storage: Storage, run: str, base: int) -> tuple[float, float, float]:
@@ -136,23 +132,17 @@ def extraction_cost() -> tuple[float, str]:
 
 def run(sizes: tuple[int, ...] = (1_000, 100_000)) -> list[str]:
     settings = load_settings(dict(os.environ, NEWSMON_INDEX_PREFIX=f"bench-{uuid.uuid4().hex[:8]}-"))
-    with Storage(make_client(settings), settings.index_prefix, settings.es_url_shown) as storage:
+    with Storage.from_settings(settings) as storage:
         rng = random.Random(5)
         try:
             storage.setup()
             results = {}
             have = 0
             for size in sizes:
-                actions = []
-                for n in range(have, size):
-                    doc = _filler(n, rng)
-                    doc["_index"] = storage.articles.alias
-                    actions.append(doc)
-                bulk(storage.es.options(request_timeout=120), actions, chunk_size=2000)
+                docs = [_filler(n, rng) for n in range(have, size)]
+                storage.articles.load(docs, chunk_size=2000, timeout=120)
                 have = size
-                storage.es.indices.forcemerge(
-                    index=storage.articles.alias, max_num_segments=1, request_timeout=600
-                )
+                storage.articles.merge_segments(timeout=600)
                 base = 10_000 * (1 + len(results))
                 _measure(storage, f"warm{size}", base)  # the first queries after a bulk load warm caches
                 runs = [_measure(storage, f"r{size}-{k}", base + 1_000 * (k + 1)) for k in range(5)]

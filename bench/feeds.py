@@ -22,10 +22,9 @@ from bench.loopback import served
 from newsmon.config import FeedConfig
 from newsmon.fetching import Fetcher
 from newsmon.reader.poll import poll_feeds
-from newsmon.reader.state import FeedState, Poll, apply_poll
+from newsmon.reader.state import FeedState, Poll, apply_poll, states_from
 from newsmon.settings import load_settings
 from newsmon.storage import Storage
-from newsmon.storage.feed_states import FeedStates
 
 FEEDS = 1000
 ITEMS = 20
@@ -85,7 +84,7 @@ def feed_pass(storage: Storage, settings, feeds: list[FeedConfig]) -> tuple[floa
     started = time.perf_counter()
     now = datetime.now(UTC)
     states = storage.feed_states
-    old = states.get_many(f.id for f in feeds)
+    old = states_from(states.get_many(f.id for f in feeds))
     with Fetcher(settings) as fetcher:
         polled = poll_feeds(fetcher, feeds, old, now)
     entries = {e.id for p in polled for e in p.entries}
@@ -96,24 +95,23 @@ def feed_pass(storage: Storage, settings, feeds: list[FeedConfig]) -> tuple[floa
         p.poll.new = sum(1 for e in p.entries if e.id not in known)
         outcomes[p.poll.outcome] = outcomes.get(p.poll.outcome, 0) + 1
         new_states.append(apply_poll(old.get(p.feed.id) or FeedState(p.feed.id, p.feed.url), p.poll, now))
-    states.put_many(new_states)
+    states.put_many(s.to_doc() for s in new_states)
     return time.perf_counter() - started, outcomes
 
 
 def state_cost(storage: Storage, n: int) -> float:
     """Seconds per feed to read, schedule and write the state of n feeds."""
-    states = FeedStates(storage, f"{storage.names.feeds}-{n}")
-    storage.es.indices.create(index=states.index, settings={"number_of_shards": 1, "number_of_replicas": 0})
+    states = storage.feed_states.scratch(n)
     ids = [f"feed-{i}" for i in range(n)]
     now = datetime.now(UTC)
-    states.put_many([FeedState(id=i, url=f"http://h{i}.example/rss.xml", etag='"x"') for i in ids])
-    storage.es.indices.refresh(index=states.index)
+    states.put_many([FeedState(id=i, url=f"http://h{i}.example/rss.xml", etag='"x"').to_doc() for i in ids])
+    states.refresh()
     best = float("inf")
     for _ in range(2):
         started = time.perf_counter()
-        got = states.get_many(ids)
+        got = states_from(states.get_many(ids))
         poll = Poll("not_modified", status=304)
-        states.put_many([apply_poll(got[i], poll, now) for i in ids])
+        states.put_many([apply_poll(got[i], poll, now).to_doc() for i in ids])
         best = min(best, time.perf_counter() - started)
     return best / n
 

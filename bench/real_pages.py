@@ -24,7 +24,6 @@ from typing import Any
 
 import httpx
 import trafilatura
-from elasticsearch.helpers import bulk
 
 from bench.loopback import drop, local_es_cpu, pass_settings, served, site
 from newsmon import indexing
@@ -124,16 +123,11 @@ def _warm_up(tmp: Path, urls: list[str], max_entries: int) -> None:
                 newsmon_run.run_pass(warm, mode="bench")
                 if n + 1 < WARM_PASSES:  # the same pages again, as new: the storage is emptied
                     storage.drop_all()
-            # Copied through the client: the local node has no reindex module.
+            # Copied document by document: the local node has no reindex module.
             docs = [(h["_id"], h["_source"]) for h in storage.articles.scan({"match_all": {}}, source=True)]
             for n in range(WARM_COPIES):
-                copy = f"{warm.index_prefix}articles-copy"
-                bulk(
-                    storage.es,
-                    ({"_index": copy, "_id": f"{i}-{n}", "_source": d} for i, d in docs),
-                    refresh=True,
-                )
-                storage.es.indices.delete(index=copy)
+                storage.articles.load_copy((f"{i}-{n}", d) for i, d in docs)
+                storage.articles.drop_copy()
         finally:
             storage.drop_all()
 

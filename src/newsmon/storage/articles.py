@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from elasticsearch import BadRequestError
+from elasticsearch.helpers import bulk
 
 from newsmon.records import Article
 from newsmon.storage.backend import Backend
@@ -115,6 +116,47 @@ class Articles:
                 log.error("update failed: %s", out.info)
         return done
 
+    def load(
+        self, docs: Iterable[tuple[str, dict[str, Any]]], chunk_size: int = 500, timeout: float = 30
+    ) -> int:
+        """Benchmarks only: index prepared documents, (id, source) pairs, into the alias as they are,
+        without the pending markers and the outcome bookkeeping of `write`, `timeout` seconds per
+        bulk request. A document that fails raises (a benchmark on a partial load would mislead).
+        Returns how many were written."""
+        return self._load(self.alias, docs, chunk_size, timeout, refresh=False)
+
+    def load_copy(self, docs: Iterable[tuple[str, dict[str, Any]]]) -> int:
+        """Benchmarks only: index (id, source) pairs into the scratch copy of the articles
+        (IndexNames.articles_copy, made by the articles template on the first write), refreshing
+        after each bulk request: indexing through the articles' analysis chains, e.g. to warm a
+        node up, without adding articles. `drop_copy` deletes it."""
+        return self._load(self.backend.names.articles_copy, docs, 500, 30, refresh=True)
+
+    def drop_copy(self) -> None:
+        """Benchmarks only: delete the scratch copy `load_copy` made."""
+        self.backend.es.indices.delete(index=self.backend.names.articles_copy)
+
+    def _load(
+        self,
+        index: str,
+        docs: Iterable[tuple[str, dict[str, Any]]],
+        chunk_size: int,
+        timeout: float,
+        refresh: bool,
+    ) -> int:
+        actions = ({"_index": index, "_id": doc_id, "_source": source} for doc_id, source in docs)
+        client = self.backend.es.options(request_timeout=timeout)
+        written, _errors = bulk(client, actions, chunk_size=chunk_size, refresh=refresh)
+        return written
+
+    def merge_segments(self, timeout: float = 600) -> None:
+        """Benchmarks only: merge every articles index into one segment (waiting up to `timeout`
+        seconds), so that what is measured after a bulk load does not depend on when Elasticsearch
+        would have merged by itself."""
+        self.backend.es.options(request_timeout=timeout).indices.forcemerge(
+            index=self.alias, max_num_segments=1
+        )
+
     # -- reading ----------------------------------------------------------------------------
 
     def scan(
@@ -157,6 +199,13 @@ class Articles:
             }
             total += self.count(query)
         return total
+
+    def urls_stored_twice(self, size: int = 10) -> list[str]:
+        """Canonical URLs that more than one stored article has, at most `size` of them: none, after
+        a pass that was interrupted and retried, means nothing was written twice."""
+        agg = {"terms": {"field": "canonical_url", "min_doc_count": 2, "size": size}}
+        resp = self.backend.es.search(index=self.alias, size=0, aggs={"urls": agg})
+        return [str(b["key"]) for b in resp["aggregations"]["urls"]["buckets"]]
 
     def search(self, **request: Any) -> dict[str, Any]:
         """One search request (the keyword arguments of the search API) over the alias. A query

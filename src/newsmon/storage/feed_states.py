@@ -26,6 +26,19 @@ class FeedStates:
         self.backend = backend
         self.index = index or backend.names.feeds
 
+    def scratch(self, number: int) -> FeedStates:
+        """Benchmarks only: create a new, empty feeds index of its own (IndexNames.scratch_feeds:
+        one shard, no replica, mapped as documents come) and return the feed states kept in it, so
+        that the cost of state at some number of feeds is measured apart from other documents.
+        `Storage.drop_all` deletes it with the rest of the prefix."""
+        index = self.backend.names.scratch_feeds(number)
+        self.backend.es.indices.create(index=index, settings={"number_of_shards": 1, "number_of_replicas": 0})
+        return FeedStates(self.backend, index)
+
+    def refresh(self) -> None:
+        """Make the latest writes to these feed states searchable."""
+        self.backend.es.indices.refresh(index=self.index)
+
     def get_many(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """The stored documents of those `ids` that have one, one mget per CHUNK ids."""
         wanted = list(dict.fromkeys(ids))

@@ -41,6 +41,13 @@ class IndexNames:
         return f"{self.prefix}{ARTICLES}-{number:06d}"
 
     @property
+    def articles_copy(self) -> str:
+        """A scratch copy of the articles, for benchmarks only: the articles template's pattern
+        covers it, so it is made with the articles' mappings and analysis, but it is not behind the
+        alias (nothing reads it)."""
+        return f"{self.prefix}{ARTICLES}-copy"
+
+    @property
     def pending(self) -> str:
         return f"{self.prefix}{PENDING}"
 
@@ -55,6 +62,11 @@ class IndexNames:
     @property
     def feeds(self) -> str:
         return f"{self.prefix}{FEEDS}"
+
+    def scratch_feeds(self, number: int) -> str:
+        """A scratch feeds index of a benchmark (`number` tells one apart from another, e.g. how
+        many feeds it holds); only benchmarks make one."""
+        return f"{self.prefix}{FEEDS}-{number}"
 
     @property
     def alert_rules(self) -> str:

@@ -1,4 +1,5 @@
-"""Templates, indices and aliases: check, setup, schema version, reindex, rollover, drop."""
+"""Templates, indices and aliases: check, setup, schema version, reindex, rollover, drop; and the
+nodes' CPU, which benchmarks read."""
 
 from __future__ import annotations
 
@@ -33,6 +34,12 @@ class Schema(Backend):
         if health.get("status") not in ("green", "yellow"):
             raise StoreUnavailable(f"Elasticsearch at {self.url} is {health.get('status')}, not usable")
         return dict(health)
+
+    def nodes_cpu_seconds(self) -> float:
+        """Benchmarks only: the CPU seconds every node's process has used so far, from the nodes'
+        stats (Elasticsearch refreshes them about once a second: coarse for short measurements)."""
+        nodes = self.es.nodes.stats(metric="process")["nodes"].values()
+        return sum(int(n["process"]["cpu"]["total_in_millis"]) for n in nodes) / 1000
 
     def setup(self) -> dict[str, str]:
         """Install the articles template and the first index with its write alias, and create the
