@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.conftest import free_port
+from tests.helpers.records import DEMO
+from tests.helpers.servers import free_port
 
-from conftest import DEMO
 from newsmon.errors import StoreUnavailable
 from newsmon.run import run_pass
 from newsmon.storage import Storage

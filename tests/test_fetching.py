@@ -9,8 +9,8 @@ import zlib
 from contextlib import contextmanager
 
 import pytest
+from tests.helpers.servers import free_port
 
-from conftest import free_port
 from newsmon.errors import FetchError
 from newsmon.fetching import Fetcher, check_destination
 from newsmon.settings import load_settings

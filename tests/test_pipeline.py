@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.helpers.records import DEMO
+from tests.helpers.servers import free_port
 
-from conftest import DEMO, free_port
 from newsmon.run import run_pass
 from newsmon.search import search
 from newsmon.storage import Storage

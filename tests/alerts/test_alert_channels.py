@@ -14,9 +14,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from pydantic import ValidationError
-from tests.alerts.test_alert_messages import RULE, digest_events, event
+from tests.helpers.records import RULE, digest_events, event
+from tests.helpers.servers import free_port
 
-from conftest import free_port
 from newsmon.alerts.channels import (
     ChannelConfig,
     DeliveryError,

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tests.helpers.records import DEMO
 
-from conftest import DEMO
 from newsmon.alerts import events as ev
 from newsmon.alerts.channels import SmtpSettings
 from newsmon.alerts.delivery import deliver_instant, send_digests

@@ -8,9 +8,8 @@ import subprocess
 import sys
 
 import pytest
-from tests.test_kibana import FakeKibana, _success
+from tests.helpers.servers import FakeKibana, free_port, kibana_import_success
 
-from conftest import free_port
 from newsmon import __version__
 from newsmon.cli import main
 from newsmon.cli.common import EXIT_CONFIG, EXIT_UNAVAILABLE, EXIT_USAGE
@@ -97,7 +96,7 @@ def test_similar_output_forms():
 def test_kibana_import_prints_one_line_or_json(monkeypatch, capsys):
     monkeypatch.setenv("NEWSMON_INDEX_PREFIX", "newsmon-")
     with FakeKibana() as fake:
-        fake.replies = [(200, _success(render_saved_objects("newsmon-")))]
+        fake.replies = [(200, kibana_import_success(render_saved_objects("newsmon-")))]
         assert main(["kibana", "import", "--url", fake.url]) == 0
         [line] = capsys.readouterr().out.splitlines()
         assert line.startswith(f"Kibana at {fake.url}") and "imported" in line and "{" not in line

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.reader.test_feed_polling import FeedServer, rss
+from tests.helpers.servers import FeedServer, rss
 
 from newsmon.config import load_feeds
 from newsmon.reader.opml import parse_opml

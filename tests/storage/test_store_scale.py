@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from elasticsearch import ConnectionError as ESConnectionError
-from tests.storage.test_store import article
+from tests.helpers.records import article
 
 from newsmon.settings import load_settings
 from newsmon.storage import Storage

@@ -4,8 +4,8 @@ page shown when Elasticsearch cannot be reached."""
 from __future__ import annotations
 
 import pytest
+from tests.helpers.servers import free_port
 
-from conftest import free_port
 from newsmon.web import chart, page
 from newsmon.web.app import marked, redact
 

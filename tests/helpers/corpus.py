@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from tests.helpers.servers import free_port
 
 from newsmon.records import Article
 from newsmon.storage import Storage
@@ -66,8 +67,6 @@ def index_corpus(storage: Storage) -> dict[str, str]:
 @contextmanager
 def web_server(es_url: str, prefix: str) -> Iterator[str]:
     """`newsmon web` as a user starts it, on a free loopback port; yields its base URL."""
-    from conftest import free_port
-
     port = free_port()
     env = os.environ | {"NEWSMON_ES_URL": es_url, "NEWSMON_INDEX_PREFIX": prefix}
     log = tempfile.TemporaryFile()
