@@ -13,7 +13,6 @@ import time
 import uuid
 
 from devsite.text import generate_story
-
 from newsmon.alerts.percolate import percolate, sync_rules
 from newsmon.alerts.rules import LOG_CHANNEL, AlertRule, LoadedAlerts
 from newsmon.records import Article

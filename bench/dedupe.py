@@ -24,9 +24,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from devsite.text import generate_story
-
 from bench.loopback import local_es_cpu
+from devsite.text import generate_story
 from newsmon.clock import iso
 from newsmon.extraction import content_hash, extract_page
 from newsmon.records import Article

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import httpx
 import trafilatura
-from devsite.text import render_article, render_feed
 
 from bench.loopback import drop, pass_settings, served, site
+from devsite.text import render_article, render_feed
 from newsmon import run as newsmon_run
 from newsmon.clock import now_iso
 

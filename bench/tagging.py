@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from devsite.text import render_article
-
 from newsmon.extraction import extract_page
 from newsmon.tagging import Tagger, Taxonomy, load_taxonomy
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.helpers.servers import SmtpSink, WebhookReceiver, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("AIRFLOW_HOME", str(ROOT / ".local" / "airflow-test"))
@@ -19,12 +20,6 @@ os.environ.setdefault("NEWSMON_CONFIG_DIR", str(ROOT / "config"))
 
 SITE = ROOT / "examples" / "site"
 ES_URL = os.environ.get("NEWSMON_ES_URL", "http://127.0.0.1:9200")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _es_up(url: str) -> bool:
@@ -59,14 +54,6 @@ def prefix(es_url: str) -> Iterator[str]:
         storage.drop_all()
 
 
-# The demo site's two feeds (the wire outlet and the scraper republishing it); `% {"base": site.base_url}`.
-DEMO = """
-feeds:
-  - {id: meridian-wire, url: "%(base)s/outlet/rss.xml"}
-  - {id: scraper-blog, url: "%(base)s/scraper/feed.atom"}
-"""
-
-
 @pytest.fixture(scope="session")
 def site() -> Iterator[object]:
     from devsite.server import DevSite
@@ -97,78 +84,11 @@ def settings_for(es_url: str, prefix: str, tmp_path: Path, monkeypatch: pytest.M
     return make
 
 
-class Receiver:
-    """A real HTTP server on loopback that records the JSON bodies POSTed to it."""
-
-    def __init__(self) -> None:
-        import json as _json
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        received: list[dict] = []
-        self.received = received
-        self.status = 200
-
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (stdlib name)
-                length = int(self.headers.get("content-length") or 0)
-                body = self.rfile.read(length)
-                if outer.status < 300:
-                    received.append(_json.loads(body or b"null"))
-                self.send_response(outer.status)
-                self.send_header("content-length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
-def webhook() -> Iterator[Receiver]:
-    receiver = Receiver()
+def webhook() -> Iterator[WebhookReceiver]:
+    receiver = WebhookReceiver()
     yield receiver
     receiver.close()
-
-
-class SmtpSink:
-    """A real SMTP server (aiosmtpd) on loopback; `start()` may be called late to test retries."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.messages: list[object] = []
-        self.controller = None
-
-    def start(self) -> None:
-        from aiosmtpd.controller import Controller
-
-        sink = self
-
-        class Handler:
-            async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
-                from email import message_from_bytes, policy
-
-                sink.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-                return "250 OK"
-
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
 
 
 @pytest.fixture

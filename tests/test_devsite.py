@@ -17,9 +17,10 @@ import httpx
 import pytest
 import trafilatura
 import yaml
+from lxml import html as lxml_html
+
 from devsite.server import DevSite
 from devsite.text import ARMS_CONTROL, TOPICS, generate_story, generated_topic
-from lxml import html as lxml_html
 
 REPO = Path(__file__).resolve().parents[1]
 SITE = REPO / "examples" / "site"

@@ -11,14 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.conftest import free_port
 
-from conftest import DEMO
 from newsmon.errors import StoreUnavailable
 from newsmon.run import run_pass
 from newsmon.storage import Storage
 from newsmon.storage import backend as backend_module
 from newsmon.storage.backend import Backend
+from tests.helpers.records import DEMO
+from tests.helpers.servers import free_port
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,10 +10,10 @@ from contextlib import contextmanager
 
 import pytest
 
-from conftest import free_port
 from newsmon.errors import FetchError
 from newsmon.fetching import Fetcher, check_destination
 from newsmon.settings import load_settings
+from tests.helpers.servers import free_port
 
 
 def allowed(**kw):

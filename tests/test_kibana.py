@@ -9,15 +9,13 @@ from __future__ import annotations
 import base64
 import json
 import re
-import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from newsmon import kibana
 from newsmon.kibana import KibanaImportError, import_saved_objects, render_saved_objects, wait_for_kibana
+from tests.helpers.servers import FakeKibana, free_port, kibana_import_success
 
 ARTICLE_FIELDS = {
     "url", "canonical_url", "title", "body", "summary", "authors", "source", "source_domain",
@@ -130,73 +128,15 @@ def test_broken_template_line_is_reported():
 # --- a stand-in Kibana --------------------------------------------------------------------------
 
 
-class FakeKibana:
-    """Records requests; answers from a list of (status, json) replies (the last one repeats)."""
-
-    def __init__(self):
-        self.requests: list[dict] = []
-        self.replies: list[tuple[int, object]] = [(200, {"success": True, "successCount": 0})]
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _handle(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                fake.requests.append(
-                    {
-                        "method": self.command,
-                        "path": self.path,
-                        "headers": {k.lower(): v for k, v in self.headers.items()},
-                        "body": self.rfile.read(length) if length else b"",
-                    }
-                )
-                status, payload = fake.replies.pop(0) if len(fake.replies) > 1 else fake.replies[0]
-                data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = _handle
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
-
-
 @pytest.fixture
 def fake_kibana():
     with FakeKibana() as fake:
         yield fake
 
 
-def _success(text: str) -> dict:
-    objs = _objects(text)
-    return {
-        "success": True,
-        "successCount": len(objs),
-        "successResults": [
-            {"type": o["type"], "id": o["id"], "meta": {"title": o["attributes"]["title"]}} for o in objs
-        ],
-        "warnings": [],
-    }
-
-
 def test_import_posts_the_rendered_ndjson_as_multipart(fake_kibana):
     expected = render_saved_objects("newsmon-")
-    fake_kibana.replies = [(200, _success(expected))]
+    fake_kibana.replies = [(200, kibana_import_success(expected))]
 
     result = import_saved_objects(
         fake_kibana.url, username="elastic", password="s3cret", index_prefix="newsmon-"
@@ -302,9 +242,7 @@ def test_import_http_failures_raise_with_url(fake_kibana, status, payload, fragm
 
 
 def test_import_with_nobody_listening_raises_with_url():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     with pytest.raises(KibanaImportError, match=rf"http://127\.0\.0\.1:{port}/api/saved_objects/_import"):
         import_saved_objects(f"http://127.0.0.1:{port}", index_prefix="newsmon-", timeout=2)
 

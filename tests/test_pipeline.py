@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DEMO, free_port
 from newsmon.run import run_pass
 from newsmon.search import search
 from newsmon.storage import Storage
+from tests.helpers.records import DEMO
+from tests.helpers.servers import free_port
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,6 +15,7 @@ from newsmon.errors import ConfigError
 from newsmon.settings import load_settings
 from newsmon.storage import Storage
 from newsmon.storage.client import make_client
+from tests.helpers.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -88,15 +89,9 @@ def test_news_maintenance_shape():
 # -- on the real node ---------------------------------------------------------------------------
 
 
-def _dead_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])  # closed again on return: nothing listens there
-
-
 @pytest.mark.integration
 def test_requests_fail_over_to_a_live_node(es_url):
-    dead = f"http://127.0.0.1:{_dead_port()}"
+    dead = f"http://127.0.0.1:{free_port()}"
     client = make_client(
         load_settings({"NEWSMON_ES_URL": f"{dead},{es_url},{dead.replace('127.0.0.1', 'localhost')}"})
     )

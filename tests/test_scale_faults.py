@@ -17,7 +17,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -25,6 +24,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.helpers.servers import port_free
 
 pytestmark = pytest.mark.cluster
 
@@ -35,16 +36,6 @@ PORT = int(os.environ.get("NEWSMON_TEST_FAULTS_PORT", "9540"))
 
 def _wanted(config: pytest.Config) -> bool:
     return os.environ.get("NEWSMON_TEST_CLUSTER") == "1" or "cluster" in (config.getoption("markexpr") or "")
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
 
 
 class Nodes:
@@ -81,7 +72,7 @@ class Nodes:
 def nodes(request: pytest.FixtureRequest, tmp_path: Path):
     if not _wanted(request.config):
         pytest.skip("starts a 3-node cluster: run with `make test-cluster` (pytest -m cluster)")
-    busy = [p for n in range(3) for p in (PORT + n, PORT + 100 + n) if not _port_free(p)]
+    busy = [p for n in range(3) for p in (PORT + n, PORT + 100 + n) if not port_free(p)]
     if busy:
         pytest.skip(f"ports {busy} are in use; set NEWSMON_TEST_FAULTS_PORT")
     home = tmp_path / "es"

@@ -68,10 +68,9 @@ def test_fetch_errors_carry_no_credentials():
 def test_control_characters_are_escaped_in_log_lines(caplog):
     # A page title is quoted in the alert logged by the `log` channel: a crafted one must not start
     # a forged log line or drive the terminal.
-    from tests.alerts.test_alert_messages import event
-
     from newsmon.alerts.channels import ChannelConfig, send
     from newsmon.alerts.messages import instant_message
+    from tests.helpers.records import event
 
     title = "Real title\r\n2026-01-01 ERROR forged line\x1b[31m"
     crafted = event(title=title, url="https://x.example/a\x1b[2J")

@@ -14,9 +14,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from pydantic import ValidationError
-from tests.alerts.test_alert_messages import RULE, digest_events, event
 
-from conftest import free_port
 from newsmon.alerts.channels import (
     ChannelConfig,
     DeliveryError,
@@ -26,6 +24,8 @@ from newsmon.alerts.channels import (
 )
 from newsmon.alerts.messages import digest_message, instant_message
 from newsmon.errors import ConfigError
+from tests.helpers.records import RULE, digest_events, event
+from tests.helpers.servers import free_port
 
 # -- SMTP ----------------------------------------------------------------------------------------
 

@@ -5,38 +5,7 @@ from __future__ import annotations
 import json
 
 from newsmon.alerts.messages import digest_message, group_topic, instant_message, slack_payload
-
-RULE = {
-    "id": "riabkov",
-    "name": "Riabkov watch",
-    "query": 'Riabkov OR "strategic stability"',
-    "schedule": "0 7 * * *",
-}
-
-
-def event(article_id: str = "a1", **overrides) -> dict:
-    base = {
-        "id": f"riabkov-{article_id}",
-        "rule_id": "riabkov",
-        "rule_name": "Riabkov watch",
-        "article_id": article_id,
-        "title": "Moscow signals pause in strategic stability dialogue",
-        "url": f"https://outlet.example/news/{article_id}",
-        "source": "outlet",
-        "source_domain": "outlet.example",
-        "published_at": "2024-05-03T14:20:00+02:00",
-        "topics": ["arms_control", "arms_control.strategic_stability"],
-        "highlights": [
-            "… Deputy Foreign Minister Sergei **Riabkov** noted that **strategic stability** talks …"
-        ],
-        "matched_terms": ["Riabkov", "strategic stability"],
-        "cluster_size": 3,
-        "outlets": ["outlet.example", "wire.example", "daily.example"],
-        "mode": "instant",
-        "created_at": "2024-05-03T12:25:00+00:00",
-    }
-    base.update(overrides)
-    return base
+from tests.helpers.records import RULE, digest_events, event
 
 
 def test_instant_message_carries_everything_an_analyst_needs():
@@ -105,32 +74,6 @@ def test_group_topic_prefers_the_subtopic():
     assert group_topic(["arms_control"]) == "arms_control"
     assert group_topic(["elections"]) == "other"
     assert group_topic([]) == "other"
-
-
-def digest_events() -> list[dict]:
-    return [
-        event("a1", mode="digest"),
-        # the same story matched again (another copy): one entry, terms merged
-        event("a1", id="riabkov-a1b", mode="digest", highlights=["… said **Riabkov** on Tuesday …"]),
-        event(
-            "a2",
-            mode="digest",
-            title="IAEA board meets on safeguards",
-            topics=["arms_control", "arms_control.nonproliferation"],
-            published_at="2024-05-02T09:00:00Z",
-            cluster_size=1,
-            outlets=[],
-        ),
-        event(
-            "a3",
-            mode="digest",
-            title="Riabkov comments on New START",
-            topics=["arms_control", "arms_control.strategic_stability"],
-            published_at="2024-05-04T08:00:00Z",
-            cluster_size=1,
-        ),
-        event("a4", mode="digest", title="Riabkov at a trade fair", topics=[], cluster_size=1),
-    ]
 
 
 def test_digest_groups_by_topic_and_story():

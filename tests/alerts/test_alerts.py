@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DEMO
 from newsmon.alerts import events as ev
 from newsmon.alerts.channels import SmtpSettings
 from newsmon.alerts.delivery import deliver_instant, send_digests
@@ -22,6 +21,7 @@ from newsmon.run import run_pass
 from newsmon.settings import load_settings
 from newsmon.storage import Storage
 from newsmon.storage.client import make_client
+from tests.helpers.records import DEMO
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,14 +8,13 @@ import subprocess
 import sys
 
 import pytest
-from tests.test_kibana import FakeKibana, _success
 
-from conftest import free_port
 from newsmon import __version__
 from newsmon.cli import main
 from newsmon.cli.common import EXIT_CONFIG, EXIT_UNAVAILABLE, EXIT_USAGE
 from newsmon.cli.parser import build_parser
 from newsmon.kibana import render_saved_objects
+from tests.helpers.servers import FakeKibana, free_port, kibana_import_success
 
 
 def _walk(parser: argparse.ArgumentParser, path: str = "newsmon"):
@@ -97,7 +96,7 @@ def test_similar_output_forms():
 def test_kibana_import_prints_one_line_or_json(monkeypatch, capsys):
     monkeypatch.setenv("NEWSMON_INDEX_PREFIX", "newsmon-")
     with FakeKibana() as fake:
-        fake.replies = [(200, _success(render_saved_objects("newsmon-")))]
+        fake.replies = [(200, kibana_import_success(render_saved_objects("newsmon-")))]
         assert main(["kibana", "import", "--url", fake.url]) == 0
         [line] = capsys.readouterr().out.splitlines()
         assert line.startswith(f"Kibana at {fake.url}") and "imported" in line and "{" not in line

@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.reader.test_feed_polling import FeedServer, rss
 
 from newsmon.config import load_feeds
 from newsmon.reader.opml import parse_opml
+from tests.helpers.servers import FeedServer, rss
 
 OPML = """<?xml version="1.0"?>
 <opml version="2.0"><head><title>analyst</title></head><body>

@@ -98,7 +98,7 @@ def test_news_monitor_dag_indexes_the_site_and_search_finds_the_seed_story(
 
 
 def test_a_pass_in_which_every_feed_failed_is_a_red_run(es_url, prefix, monkeypatch, tmp_path):
-    from conftest import free_port
+    from tests.helpers.servers import free_port
 
     dead = free_port()
     feeds = tmp_path / "feeds.yaml"

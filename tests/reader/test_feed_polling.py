@@ -8,23 +8,19 @@ import json
 import os
 import subprocess
 import sys
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import quote
-from xml.sax.saxutils import escape
 
 import pytest
 
-from conftest import free_port
 from newsmon.reader.state import states_from
 from newsmon.run import prepare, process_batch
 from newsmon.storage import Storage
+from tests.helpers.servers import FeedServer, Reply, free_port, rss
 
 pytestmark = pytest.mark.integration
 
-Reply = tuple[int, dict[str, str], bytes]
 WORDS = (
     "Negotiators from both delegations met in Geneva on Tuesday to discuss verification measures, "
     "data exchanges and the future of strategic arms limits after the treaty expires. "
@@ -36,65 +32,11 @@ PAGE = (
 )
 
 
-class FeedServer:
-    """Routes of (status, headers, body) or callables of the request headers; every request logged."""
-
-    def __init__(self) -> None:
-        self.routes: dict[str, Reply | Callable[[dict[str, str]], Reply]] = {}
-        self.requests: list[tuple[str, dict[str, str]]] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (stdlib name)
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                path = self.path.split("?")[0]
-                outer.requests.append((path, headers))
-                route = outer.routes.get(path)
-                status, extra, body = (
-                    (404, {}, b"") if route is None else route(headers) if callable(route) else route
-                )
-                self.send_response(status)
-                for key, value in extra.items():
-                    self.send_header(key, value)
-                if status != 304:
-                    self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if status != 304:
-                    self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def hits(self, path: str) -> int:
-        return sum(1 for p, _ in self.requests if p == path)
-
-    def headers_of(self, path: str) -> list[dict[str, str]]:
-        return [h for p, h in self.requests if p == path]
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def server() -> Iterator[FeedServer]:
     s = FeedServer()
     yield s
     s.close()
-
-
-def rss(base: str, links: list[str], extra: str = "") -> bytes:
-    items = "".join(
-        f"<item><title>Story {i}</title><link>{escape(link)}</link></item>" for i, link in enumerate(links)
-    )
-    return (
-        f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><link>{base}/</link>{extra}'
-        f"{items}</channel></rss>"
-    ).encode()
 
 
 def page(title: str) -> Reply:

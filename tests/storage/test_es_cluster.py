@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -19,22 +18,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.helpers.servers import port_free
+
 pytestmark = pytest.mark.cluster
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "elasticsearch"
 PORT = int(os.environ.get("NEWSMON_TEST_CLUSTER_PORT", "9420"))
 NODES = 3
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
 
 
 def _our_processes(home: Path) -> list[int]:
@@ -88,7 +79,7 @@ def _wanted(config: pytest.Config) -> bool:
 def cluster(request: pytest.FixtureRequest, tmp_path: Path):
     if not _wanted(request.config):
         pytest.skip("starts a 3-node cluster (about a minute): run with `pytest -m cluster`")
-    busy = [p for n in range(NODES) for p in (PORT + n, PORT + 100 + n) if not _port_free(p)]
+    busy = [p for n in range(NODES) for p in (PORT + n, PORT + 100 + n) if not port_free(p)]
     if busy:
         pytest.skip(f"ports {busy} are in use; set NEWSMON_TEST_CLUSTER_PORT")
     home = tmp_path / "es"

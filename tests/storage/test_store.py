@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from newsmon.errors import NewsmonError
-from newsmon.records import Article
 from newsmon.search import search
 from newsmon.settings import load_settings
 from newsmon.storage import Storage
 from newsmon.storage.client import make_client
+from tests.helpers.records import article
 
 pytestmark = pytest.mark.integration
 
@@ -18,30 +18,6 @@ pytestmark = pytest.mark.integration
 def storage(es_url, prefix):
     with Storage(make_client(load_settings({"NEWSMON_ES_URL": es_url})), prefix, es_url) as s:
         yield s
-
-
-def article(
-    n: int, body: str = "Riabkov and Sherman discussed strategic stability in Geneva.", **kw
-) -> Article:
-    base = dict(
-        id=f"id{n}",
-        url=f"https://a.example/{n}",
-        canonical_url=f"https://a.example/{n}",
-        source="feed-a",
-        source_domain="a.example",
-        title=f"Story {n}",
-        body=body,
-        summary=None,
-        authors=["A. Writer"],
-        published_at="2021-09-30T18:20:00Z",
-        fetched_at="2021-10-01T00:00:00Z",
-        language="en",
-        content_hash=f"h{n}",
-        topics=["arms_control"],
-        url_ids=[f"id{n}"],
-    )
-    base.update(kw)
-    return Article(**base)
 
 
 def test_setup_is_idempotent(storage):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 from elasticsearch import ConnectionError as ESConnectionError
-from tests.storage.test_store import article
 
 from newsmon.settings import load_settings
 from newsmon.storage import Storage
 from newsmon.storage import backend as backend_module
 from newsmon.storage.client import make_client
+from tests.helpers.records import article
 
 pytestmark = pytest.mark.integration
 

@@ -38,7 +38,7 @@ def test_search_app_works_under_the_plugin_prefix(monkeypatch):
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
 
-    from conftest import free_port
+    from tests.helpers.servers import free_port
 
     apps, _middlewares = plugins_manager.get_fastapi_plugins()
     plugin_app = next(a for a in apps if a["name"] == "newsmon search")

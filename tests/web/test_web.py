@@ -12,7 +12,8 @@ from pathlib import Path
 import httpx
 import lxml.html
 import pytest
-from tests.web.web_corpus import corpus_prefix, web_server
+
+from tests.helpers.corpus import corpus_prefix, web_server
 
 pytestmark = pytest.mark.integration
 NEWSMON = str(Path(sys.executable).parent / "newsmon")

@@ -13,7 +13,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from tests.web.web_corpus import ROOT, corpus_prefix, web_server
+
+from tests.helpers.corpus import ROOT, corpus_prefix, web_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import free_port
 from newsmon.web import chart, page
 from newsmon.web.app import marked, redact
+from tests.helpers.servers import free_port
 
 
 def test_regroup_fills_empty_days_and_widens_long_spans():

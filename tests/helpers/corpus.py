@@ -21,6 +21,7 @@ from newsmon.records import Article
 from newsmon.storage import Storage
 from newsmon.tagging import Tagger, load_taxonomy
 from newsmon.urls import canonicalize, doc_id
+from tests.helpers.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "web" / "articles.json"
@@ -66,8 +67,6 @@ def index_corpus(storage: Storage) -> dict[str, str]:
 @contextmanager
 def web_server(es_url: str, prefix: str) -> Iterator[str]:
     """`newsmon web` as a user starts it, on a free loopback port; yields its base URL."""
-    from conftest import free_port
-
     port = free_port()
     env = os.environ | {"NEWSMON_ES_URL": es_url, "NEWSMON_INDEX_PREFIX": prefix}
     log = tempfile.TemporaryFile()
