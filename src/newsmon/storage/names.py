@@ -1,7 +1,9 @@
 """The names of newsmon's indices, aliases and templates for one prefix (NEWSMON_INDEX_PREFIX).
 
-Every name is made here and nowhere else: `IndexNames(prefix)` is what storage asks, and what
-Kibana's saved objects and the DAG docs spell out as `${prefix}<suffix>`.
+Every name code uses is made here: `IndexNames(prefix)` is what storage asks. The packaged JSON
+(the articles template's index pattern `{{PREFIX}}articles-*` in resources/, Kibana's saved objects
+with `{{INDEX_PREFIX}}`) spells the same names with a placeholder that is filled with the prefix
+when it is installed; the DAG docs write them as `${prefix}<suffix>`.
 """
 
 from __future__ import annotations
