@@ -57,7 +57,11 @@ def test_a_query_elasticsearch_refuses_is_query_rejected_in_its_words(storage, q
     with pytest.raises(QueryRejected) as info:
         storage.articles.search(query=query_string(query), size=1)
     exc = info.value
-    assert isinstance(exc, StoreError) and (exc.status, exc.error) == (400, "bad_request")
+    # Elasticsearch's own error type, as the search page shows it when a panel's query is refused.
+    assert isinstance(exc, StoreError) and (exc.status, exc.error) == (
+        400,
+        "search_phase_execution_exception",
+    )
     assert words in exc.reason
     assert str(exc) == f"rejected by Elasticsearch: {exc.reason}"
     assert exc.body["error"]["root_cause"][0]["reason"] == exc.reason  # the whole answer, for the page
