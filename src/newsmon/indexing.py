@@ -162,7 +162,9 @@ def _record_written(
     created, updated = set(result.created), set(result.updated)
     for art in to_write:
         if art.id in created or art.id in updated:
-            index = replace[art.id].index if art.id in replace else store.alias
+            index = result.indices.get(art.id) or (
+                replace[art.id].index if art.id in replace else store.alias
+            )
             written[art.id] = Known(art.id, index, art.feed_updated_at, list(art.url_ids))
     summary.articles_new += len(created)
     summary.articles_updated += len(updated)

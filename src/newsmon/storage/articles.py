@@ -1,6 +1,12 @@
 """The articles alias: identity (which URL ids are stored), writes, reads, searches, analysis.
 
 New articles are written with their pending marker (newsmon.storage.pending) in the same bulk.
+
+After a rollover the alias spans several indices. Searches, counts, scans, msearch, validation and
+bulk `create` work on the alias as such (a write through it goes to its write index); a request
+Elasticsearch runs on ONE index is never sent to the alias: analysis goes to the write index (it
+has the current template's analyzers), and a get, update, delete or term vector of a stored article
+names the index its hit or its bulk answer came from.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from elasticsearch import BadRequestError
+from elasticsearch import BadRequestError, NotFoundError
 from elasticsearch.helpers import bulk
 
 from newsmon.records import Article
@@ -34,11 +40,19 @@ class IndexResult:
     updated: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     errors: list[dict[str, str]] = field(default_factory=list)
+    # id -> the index that holds it now (bulk's answer): the alias's write index for a new article
+    indices: dict[str, str] = field(default_factory=dict)
 
 
 class Articles:
     def __init__(self, backend: Backend):
         self.backend = backend
+        # The alias's write index, looked up on the first analysis and kept for this Storage (one
+        # task). Only a rollover or a reindex changes it. A rollover in the middle of a task leaves
+        # the old index in place, analyzers and all, so the task goes on analysing as it began (the
+        # same analysis for all of its rules and stories, never an error); a reindex deletes the old
+        # index, which the next analysis finds (404) and then looks the write index up again.
+        self._write_index: str | None = None
 
     @property
     def alias(self) -> str:
@@ -95,6 +109,7 @@ class Articles:
                     )
             elif out.ok:
                 (result.updated if out.op == "index" else result.created).append(info["_id"])
+                result.indices[info["_id"]] = info["_index"]
             elif info.get("status") == 409 and out.resent:
                 # the connection dropped after Elasticsearch wrote it: our own write, not a race
                 result.created.append(info["_id"])
@@ -231,24 +246,48 @@ class Articles:
 
     # -- analysis ---------------------------------------------------------------------------
 
-    def analyze(self, text: str, field: str = "body") -> list[str]:
-        """The tokens of `text` as `field` of the articles indices analyses it."""
-        resp = self.backend.es.indices.analyze(index=self.alias, field=field, text=text)
+    def write_index(self) -> str:
+        """The concrete index the alias writes to (see `__init__` for how long it is kept)."""
+        if self._write_index is None:
+            self._write_index = self._find_write_index()
+        return self._write_index
+
+    def _find_write_index(self) -> str:
+        found = self.backend.es.indices.get_alias(name=self.alias)
+        names = sorted(found)
+        for name in names:
+            if found[name]["aliases"][self.alias].get("is_write_index"):
+                return name
+        return names[-1]  # an alias over one index without the flag writes to that index
+
+    def _tokens(self, **request: Any) -> list[str]:
+        """The tokens of one analyze request, asked of the write index: the analyze API runs on
+        one index, and an alias over several (after a rollover) is refused."""
+        try:
+            resp = self.backend.es.indices.analyze(index=self.write_index(), **request)
+        except NotFoundError:
+            self._write_index = None  # deleted by a reindex since it was looked up
+            resp = self.backend.es.indices.analyze(index=self.write_index(), **request)
         return [t["token"] for t in resp["tokens"]]
+
+    def analyze(self, text: str, field: str = "body") -> list[str]:
+        """The tokens of `text` as `field` of the articles indices analyses it (the write index's
+        analysis, the current template's)."""
+        return self._tokens(field=field, text=text)
 
     def analyze_with(self, analyzer: str, text: str) -> list[str] | None:
-        """The tokens of `text` by a named analyzer of the articles indices; None when the indices
-        do not define it (made from an older template)."""
+        """The tokens of `text` by a named analyzer of the articles' write index; None when it
+        does not define it (made from an older template)."""
         try:
-            resp = self.backend.es.indices.analyze(index=self.alias, analyzer=analyzer, text=text)
+            return self._tokens(analyzer=analyzer, text=text)
         except BadRequestError:
             return None
-        return [t["token"] for t in resp["tokens"]]
 
     def validate(self, query: dict[str, Any]) -> str | None:
-        """Why Elasticsearch would reject `query` over the alias, or None when it is valid."""
+        """Why Elasticsearch would reject `query` over the alias, or None when it is valid. Every
+        index of the alias is asked (one explanation each): the first error given is the reason."""
         resp = self.backend.es.indices.validate_query(index=self.alias, query=query, explain=True)
         if resp.get("valid"):
             return None
-        explanations = resp.get("explanations") or [{}]
-        return str(explanations[0].get("error") or "rejected by Elasticsearch")
+        errors = [e["error"] for e in resp.get("explanations") or [] if e.get("error")]
+        return str(errors[0]) if errors else "rejected by Elasticsearch"
