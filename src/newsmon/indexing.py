@@ -162,7 +162,9 @@ def _record_written(
     created, updated = set(result.created), set(result.updated)
     for art in to_write:
         if art.id in created or art.id in updated:
-            index = result.indices.get(art.id) or (
+            # the concrete index bulk answered, so a later update by id never goes through the
+            # alias (which may have rolled over to another write index since)
+            index = result.stored_in.get(art.id) or (
                 replace[art.id].index if art.id in replace else store.alias
             )
             written[art.id] = Known(art.id, index, art.feed_updated_at, list(art.url_ids))

@@ -216,7 +216,7 @@ def test_every_single_index_request_names_a_concrete_index_after_rollovers(stora
         assert arts.validate({"query_string": {"query": "Riabkov"}}) is None
         assert "Cannot parse" in (arts.validate({"query_string": {"query": "Riabkov AND ("}}) or "")
     result = later.articles.write([story(2, "Ryabkov met the delegation.")], {})
-    assert result.created == ["id2"] and result.indices == {"id2": second}
+    assert result.created == ["id2"] and result.stored_in == {"id2": second}
     articles.refresh()
     hits = articles.get_many(["id1", "id2"], ["url_ids"])
     assert sorted(h["_index"] for h in hits) == [first, second]

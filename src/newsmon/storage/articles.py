@@ -41,7 +41,7 @@ class IndexResult:
     conflicts: list[str] = field(default_factory=list)
     errors: list[dict[str, str]] = field(default_factory=list)
     # id -> the index that holds it now (bulk's answer): the alias's write index for a new article
-    indices: dict[str, str] = field(default_factory=dict)
+    stored_in: dict[str, str] = field(default_factory=dict)
 
 
 class Articles:
@@ -109,7 +109,7 @@ class Articles:
                     )
             elif out.ok:
                 (result.updated if out.op == "index" else result.created).append(info["_id"])
-                result.indices[info["_id"]] = info["_index"]
+                result.stored_in[info["_id"]] = info["_index"]
             elif info.get("status") == 409 and out.resent:
                 # the connection dropped after Elasticsearch wrote it: our own write, not a race
                 result.created.append(info["_id"])
