@@ -18,7 +18,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import dag, task
 
-from newsmon.airflow_support import RETRY_POLICY
+from newsmon.airflow_support import EXECUTION_TIMEOUTS, RETRY_POLICY, notify_failure
 
 
 @dag(
@@ -27,12 +27,12 @@ from newsmon.airflow_support import RETRY_POLICY
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
-    default_args={"owner": "newsmon", **RETRY_POLICY},
+    default_args={"owner": "newsmon", "on_failure_callback": notify_failure, **RETRY_POLICY},
     doc_md=__doc__,
     tags=["newsmon", "maintenance"],
 )
 def news_maintenance():
-    @task
+    @task(execution_timeout=EXECUTION_TIMEOUTS["rollover"])
     def rollover() -> dict:
         from newsmon import run
         from newsmon.airflow_support import task_settings

@@ -32,6 +32,9 @@ EXECUTION_TIMEOUTS: dict[str, timedelta] = {
     "alert": timedelta(minutes=10),
     "summarize": timedelta(minutes=5),
     "send_digests": timedelta(minutes=10),
+    # A rollover is one request; minutes only when the cluster is struggling, and then the next
+    # day's run tries again.
+    "rollover": timedelta(minutes=15),
 }
 
 # The tasks that fetch from the web share this pool (config/airflow-pools.json; scripts/run, the tests

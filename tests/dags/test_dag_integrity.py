@@ -73,3 +73,18 @@ def test_news_monitor_shape():
     assert [o.name for o in tasks["summarize"].outlets] == ["newsmon_articles"]
     assert tasks["alert"].upstream_task_ids == {"cluster"}
     assert "MappedOperator" in type(tasks["process_batch"]).__name__  # one task per batch, not per article
+
+
+def test_every_task_has_a_time_limit_and_tells_operations_when_it_fails():
+    from airflow.dag_processing.dagbag import DagBag
+
+    from newsmon.airflow_support import EXECUTION_TIMEOUTS, notify_failure
+
+    bag = DagBag(dag_folder=str(ROOT / "dags"))
+    assert set(bag.dag_ids) == {"news_monitor", "news_alert_digest", "news_maintenance"}
+    for dag in bag.dags.values():
+        for task in dag.tasks:
+            where = f"{dag.dag_id}.{task.task_id}"
+            assert task.execution_timeout == EXECUTION_TIMEOUTS[task.task_id], where
+            callbacks = task.on_failure_callback
+            assert callbacks is notify_failure or notify_failure in (callbacks or []), where

@@ -54,6 +54,21 @@ def _descendants(root: int) -> list[int]:
     return found
 
 
+LISTEN = "0A"  # the state column of /proc/net/tcp for a listening socket
+
+
+def _listening_on(port: int) -> set[str]:
+    """The local addresses (hex, as /proc/net/tcp and tcp6 show them) of sockets listening on `port`."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            address, hex_port = fields[1].rsplit(":", 1)
+            if int(hex_port, 16) == port and fields[3] == LISTEN:
+                found.add(address)
+    return found
+
+
 def test_one_ctrl_c_stops_make_run_within_20_s_leaving_no_process(es_url, prefix, tmp_path):
     port = free_port()
     env = {
@@ -86,6 +101,8 @@ def test_one_ctrl_c_stops_make_run_within_20_s_leaving_no_process(es_url, prefix
             time.sleep(0.5)
         else:
             pytest.fail(f"Airflow did not come up:\n{(tmp_path / 'run.log').read_text()[-3000:]}")
+        # The API server, which serves the search page too, is reachable from this machine only.
+        assert _listening_on(port) == {"0100007F"}  # 127.0.0.1
         airflow = _descendants(proc.pid)
         assert len(airflow) >= 4, "standalone and its components"
         groups = {pgid, *airflow}
