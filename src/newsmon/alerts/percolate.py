@@ -5,6 +5,11 @@ Elasticsearch rejects is reported with the rule's id and left out. `percolate` f
 of stories, the rules whose required terms (newsmon.alerts.terms) occur in each story, then runs
 only those rules' queries, each restricted to its candidate stories, in one multi-search. The cost
 per story follows the number of candidate rules, not the number of rules stored.
+
+A rule's terms come from the articles' analysis (synonyms, stemmers) as well as from its query: each
+stored rule keeps a fingerprint of the write index's analysis it was computed with, and a sync
+computes the terms of every rule again when that fingerprint changed (new synonyms or analyzers),
+even if the rule did not.
 """
 
 from __future__ import annotations
@@ -123,8 +128,20 @@ def sync_rules(storage: Storage, loaded: LoadedAlerts, source: str = "alerts.yam
     result = SyncResult(errors=list(loaded.errors))
     stored = {
         h["_id"]: h["_source"]
-        for h in rules.scan({"match_all": {}}, source=["definition_hash", "last_error"])
+        for h in rules.scan(
+            {"match_all": {}}, source=["definition_hash", "analysis_fingerprint", "last_error"]
+        )
     }
+    # Terms depend on the articles' analysis as much as on the rule: after a change of synonyms or
+    # analyzers every rule computed with the old analysis is computed again.
+    fingerprint = articles.analysis_fingerprint([*TEXT_FIELDS, *LANGUAGE_FIELDS])
+    stale = {
+        r.id
+        for r in loaded.rules
+        if r.id in stored and stored[r.id].get("analysis_fingerprint") != fingerprint
+    }
+    if stale:
+        log.info("analysis changed: recomputing the terms of %d rules", len(stale))
     keep: set[str] = set()
     now = datetime.now(UTC).isoformat()
 
@@ -148,7 +165,7 @@ def sync_rules(storage: Storage, loaded: LoadedAlerts, source: str = "alerts.yam
         keep.add(rule.id)
         definition = rule.definition()
         digest = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()[:16]
-        if stored.get(rule.id, {}).get("definition_hash") == digest:
+        if stored.get(rule.id, {}).get("definition_hash") == digest and rule.id not in stale:
             result.unchanged.append(rule.id)
             if stored[rule.id].get("last_error"):  # fixed back to the stored version
                 rules.update(rule.id, {"last_error": None, "error_at": None})
@@ -156,7 +173,7 @@ def sync_rules(storage: Storage, loaded: LoadedAlerts, source: str = "alerts.yam
         doc = {
             "rule_id": rule.id, "name": rule.name, "query": rule.query, "mode": rule.mode, "schedule": rule.schedule,
             "channels": rule.channels, "enabled": rule.enabled, "terms": rule_terms(articles, rule, picker),
-            "definition_hash": digest, "updated_at": now, "definition": definition,
+            "definition_hash": digest, "analysis_fingerprint": fingerprint, "updated_at": now, "definition": definition,
             "last_error": None, "error_at": None,
         }  # fmt: skip
         # A partial update keeps last_digest_at of a rule that changed.

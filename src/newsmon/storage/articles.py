@@ -11,6 +11,8 @@ names the index its hit or its bulk answer came from.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -269,6 +271,28 @@ class Articles:
             self._write_index = None  # deleted by a reindex since it was looked up
             resp = self.backend.es.indices.analyze(index=self.write_index(), **request)
         return [t["token"] for t in resp["tokens"]]
+
+    def analysis_fingerprint(self, fields: Iterable[str]) -> str:
+        """A hash of the analysis the write index applies: its `index.analysis` settings (filters,
+        synonym lists, analyzers) and the analyzers its mapping assigns to `fields`. A change of
+        either (a new template after a rollover or reindex, settings put on the closed index)
+        changes it. Looked up afresh on each call: two requests, no analysis."""
+        try:
+            return self._fingerprint(fields)
+        except NotFoundError:
+            self._write_index = None  # deleted by a reindex since it was looked up
+            return self._fingerprint(fields)
+
+    def _fingerprint(self, fields: Iterable[str]) -> str:
+        index = self.write_index()
+        es = self.backend.es
+        settings = es.indices.get_settings(index=index, name="index.analysis.*")
+        analysis = settings.get(index, {}).get("settings", {}).get("index", {}).get("analysis", {})
+        props = es.indices.get_mapping(index=index)[index]["mappings"].get("properties", {})
+        keys = ("analyzer", "search_analyzer", "search_quote_analyzer")
+        assigned = {f: {k: props.get(f, {}).get(k) for k in keys} for f in sorted(set(fields))}
+        text = json.dumps({"analysis": analysis, "fields": assigned}, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def analyze(self, text: str, field: str = "body") -> list[str]:
         """The tokens of `text` as `field` of the articles indices analyses it (the write index's
