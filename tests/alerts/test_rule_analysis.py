@@ -85,3 +85,14 @@ def test_rules_stored_without_a_fingerprint_are_recomputed_once(storage, tmp_pat
     assert sorted(once.updated) == ["riabkov", "stockpile"] and once.unchanged == []
     twice = sync_rules(storage, load_alerts(path))
     assert sorted(twice.unchanged) == ["riabkov", "stockpile"] and twice.updated == []
+
+
+def test_a_kept_rule_gets_the_terms_of_the_new_analysis_too(storage, tmp_path):
+    storage.articles.write([story(1, "Inventory", "The country keeps a large arsenal of missiles.")], {})
+    path = rules_file(tmp_path, RULES)
+    sync_rules(storage, load_alerts(path))
+    path.write_text(RULES.replace("query: stockpile", "query: 'stockpile AND ('"), encoding="utf-8")
+    add_synonyms(storage, "stockpile, arsenal")
+    result = sync_rules(storage, load_alerts(path))
+    assert result.kept == ["stockpile"] and result.updated == ["riabkov"]
+    assert matched(storage) == [("stockpile", "s1")]  # its last good version, with the new synonym

@@ -96,10 +96,11 @@ class _TermPicker:
         return total + len(alternatives) * 1e-3
 
 
-def rule_terms(articles: Articles, rule: AlertRule, picker: _TermPicker | None = None) -> list[str]:
-    """Index terms of which a matching story must contain one; [ANY] when none can be named."""
+def rule_terms(articles: Articles, query: str, picker: _TermPicker | None = None) -> list[str]:
+    """Index terms of which a story matching a rule's `query` must contain one; [ANY] when none
+    can be named."""
     picker = picker or _TermPicker(articles)
-    req = required_terms(rule.query, cost=picker.cost)
+    req = required_terms(query, cost=picker.cost)
     if req is None:
         return [ANY]
     terms: set[str] = set()
@@ -129,33 +130,39 @@ def sync_rules(storage: Storage, loaded: LoadedAlerts, source: str = "alerts.yam
     stored = {
         h["_id"]: h["_source"]
         for h in rules.scan(
-            {"match_all": {}}, source=["definition_hash", "analysis_fingerprint", "last_error"]
+            {"match_all": {}}, source=["query", "definition_hash", "analysis_fingerprint", "last_error"]
         )
     }
     # Terms depend on the articles' analysis as much as on the rule: after a change of synonyms or
     # analyzers every rule computed with the old analysis is computed again.
     fingerprint = articles.analysis_fingerprint([*TEXT_FIELDS, *LANGUAGE_FIELDS])
     stale = {
-        r.id
-        for r in loaded.rules
-        if r.id in stored and stored[r.id].get("analysis_fingerprint") != fingerprint
+        rule_id
+        for rule_id in [*(r.id for r in loaded.rules), *loaded.failed]
+        if rule_id in stored and stored[rule_id].get("analysis_fingerprint") != fingerprint
     }
     if stale:
         log.info("analysis changed: recomputing the terms of %d rules", len(stale))
     keep: set[str] = set()
     now = datetime.now(UTC).isoformat()
+    picker = _TermPicker(articles)
 
     def keep_last_good(rule_id: str, problem: str) -> None:
         # A rule broken by an edit keeps matching with its last good version, and says so.
         if rule_id in stored:
             keep.add(rule_id)
             result.kept.append(rule_id)
-            rules.update(rule_id, {"last_error": problem, "error_at": now})
+            doc: dict[str, Any] = {"last_error": problem, "error_at": now}
+            if rule_id in stale:  # the last good version's terms, with the current analysis
+                doc.update(
+                    terms=rule_terms(articles, stored[rule_id]["query"], picker),
+                    analysis_fingerprint=fingerprint,
+                )
+            rules.update(rule_id, doc)
             log.error("alert rule %s is broken; its last good version stays active: %s", rule_id, problem)
 
     for rule_id, problem in loaded.failed.items():
         keep_last_good(rule_id, problem)
-    picker = _TermPicker(articles)
     for rule in loaded.rules:
         rejected = articles.validate(rule_query(rule))
         if rejected:
@@ -172,7 +179,7 @@ def sync_rules(storage: Storage, loaded: LoadedAlerts, source: str = "alerts.yam
             continue
         doc = {
             "rule_id": rule.id, "name": rule.name, "query": rule.query, "mode": rule.mode, "schedule": rule.schedule,
-            "channels": rule.channels, "enabled": rule.enabled, "terms": rule_terms(articles, rule, picker),
+            "channels": rule.channels, "enabled": rule.enabled, "terms": rule_terms(articles, rule.query, picker),
             "definition_hash": digest, "analysis_fingerprint": fingerprint, "updated_at": now, "definition": definition,
             "last_error": None, "error_at": None,
         }  # fmt: skip
