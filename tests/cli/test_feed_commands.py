@@ -93,6 +93,48 @@ def test_feeds_check_json_shape_and_writes_nothing(tmp_path: Path, config: dict[
     assert not (tmp_path / "feeds.d").exists()
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><title>Story 0</title><link>http',
+        b'<?xml version="1.0"?>\n<rss version="2.0">\x00\x01\xff\xfe<<< &&& \x07garbage',
+    ],
+    ids=["truncated", "garbage"],
+)
+def test_feeds_check_of_a_broken_feed_exits_1_with_one_line(body: bytes, config: dict[str, str]) -> None:
+    server = FeedServer()
+    try:
+        server.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, body)
+        out = cli("feeds", "check", f"{server.base}/feed.xml", env=config)
+    finally:
+        server.close()
+    assert out.returncode == 1, out.stdout
+    assert out.stdout == ""
+    lines = out.stderr.splitlines()
+    assert len(lines) == 1 and "not a readable feed: SAXParseException: " in lines[0], out.stderr
+
+
+def test_feeds_check_reads_an_atom_feed_wrapped_in_xhtml(config: dict[str, str]) -> None:
+    server = FeedServer()
+    try:
+        entries = "".join(
+            f'<entry><title>Story {i}</title><id>urn:story:{i}</id><link href="{server.base}/p{i}.html"/></entry>'
+            for i in range(3)
+        )
+        body = (
+            '<html xmlns="http://www.w3.org/1999/xhtml"><head><title>Our feed</title></head><body>'
+            f'<feed xmlns="http://www.w3.org/2005/Atom"><title>Inner</title>{entries}</feed></body></html>'
+        ).encode()
+        server.routes["/feed.xhtml"] = (200, {"Content-Type": "text/html; charset=utf-8"}, body)
+        out = cli("feeds", "check", f"{server.base}/feed.xhtml", "--json", env=config)
+    finally:
+        server.close()
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["format"] == "atom10"
+    assert [e["link"] for e in data["entries"]] == [f"{server.base}/p{i}.html" for i in range(3)]
+
+
 def test_feeds_discover(config: dict[str, str]) -> None:
     server = FeedServer()
     try:

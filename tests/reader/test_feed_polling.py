@@ -256,3 +256,64 @@ def test_robots_txt_obeyed_for_pages_unless_switched_off(server, settings_for):
     settings = settings_for(f'feeds:\n  - {{id: b, url: "{server.base}/feed.xml", robots: false}}\n')
     process_batch(["b"], settings)
     assert server.hits("/private/p2.html") == 1
+
+
+def test_broken_feeds_fail_with_the_reason_and_a_salvaged_one_warns(server, settings_for):
+    pages = [f"{server.base}/p{i}.html" for i in range(1, 4)]
+    for i, title in enumerate(("Geneva talks resume", "Verification measures", "Data exchanges"), start=1):
+        server.routes[f"/p{i}.html"] = page(title)
+    whole = rss(server.base, pages)
+    # Cut inside the first item: no complete item, nothing usable salvaged.
+    truncated = whole[: whole.index(b"<item>") + len(b"<item><title>Story 0</title><link>http")]
+    garbage = b'<?xml version="1.0"?>\n<rss version="2.0">\x00\x01\xff\xfe<<< &&& \x07garbage'
+    # One item with a bare '&' among good ones: the XML is broken, every entry is still read.
+    one_bad = whole.replace(b"<title>Story 1</title>", b"<title>Story & 1</title>")
+    xml = {"Content-Type": "application/rss+xml"}
+    server.routes["/truncated.xml"] = (200, xml, truncated)
+    server.routes["/garbage.xml"] = (200, xml, garbage)
+    server.routes["/one-bad.xml"] = (200, xml, one_bad)
+    settings = settings_for(
+        "feeds:\n"
+        f'  - {{id: a, url: "{server.base}/truncated.xml"}}\n'
+        f'  - {{id: b, url: "{server.base}/garbage.xml"}}\n'
+        f'  - {{id: c, url: "{server.base}/one-bad.xml"}}\n'
+    )
+    prepare(settings)
+    summary = process_batch(["a", "b", "c"], settings)
+    got = states(settings)
+    for feed_id in "ab":
+        outcome = summary.per_feed[feed_id]
+        assert outcome["outcome"] == "failed" and not outcome["ok"], outcome
+        assert outcome["error"].startswith("not a readable feed: SAXParseException: "), outcome
+        assert "\n" not in outcome["error"]
+        assert {"feed": feed_id, "error": outcome["error"]} in summary.errors
+        assert got[feed_id].health == "failing" and got[feed_id].consecutive_failures == 1
+        assert got[feed_id].last_error == outcome["error"] and got[feed_id].error_class == "not_feed"
+    assert summary.feeds_failed == 2 and summary.feeds_ok == 1
+    assert summary.per_feed["c"]["outcome"] == "new_content" and summary.per_feed["c"]["entries"] == 3
+    assert got["c"].health == "warning" and got["c"].consecutive_failures == 0
+    assert any(w.startswith("malformed XML, 3 entries salvaged") for w in got["c"].warnings)
+    assert summary.articles_new == 3
+
+
+def test_atom_feed_wrapped_in_an_xhtml_page_is_read(server, settings_for):
+    pages = [f"{server.base}/p{i}.html" for i in range(1, 3)]
+    server.routes["/p1.html"] = page("Geneva talks resume")
+    server.routes["/p2.html"] = page("Verification measures")
+    entries = "".join(
+        f'<entry><title>Story {i}</title><id>urn:story:{i}</id><link href="{link}"/>'
+        "<updated>2026-11-30T08:00:00Z</updated></entry>"
+        for i, link in enumerate(pages)
+    )
+    body = (
+        '<html xmlns="http://www.w3.org/1999/xhtml"><head><title>Our feed</title></head><body>'
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>Inner</title><id>urn:feed</id>'
+        f"<updated>2026-11-30T08:00:00Z</updated>{entries}</feed></body></html>"
+    ).encode()
+    server.routes["/feed.xhtml"] = (200, {"Content-Type": "application/xhtml+xml"}, body)
+    settings = one_feed(settings_for, f"{server.base}/feed.xhtml")
+    summary = process_batch(["a"], settings)
+    assert summary.per_feed["a"]["outcome"] == "new_content", summary.per_feed["a"]
+    assert summary.per_feed["a"]["entries"] == 2 and summary.articles_new == 2
+    state = states(settings)["a"]
+    assert state.health == "ok" and state.format == "atom10"

@@ -192,9 +192,55 @@ def test_malformed_xml_salvaged_is_a_warning() -> None:
     assert any(w.startswith("malformed XML, 3 entries salvaged") for w in feed.warnings)
 
 
-def test_truncated_feed_without_entries_is_empty_with_a_warning() -> None:
-    feed = parse_any(b"<rss><channel><title>unclosed", {}, BASE)
-    assert feed.entries == [] and feed.warnings[0].startswith("malformed XML, 0 entries salvaged")
+def test_truncated_feed_without_entries_is_not_a_readable_feed() -> None:
+    # Broken XML with nothing salvaged is a feed that has broken, not an empty feed.
+    with pytest.raises(FeedRejected) as caught:
+        parse_any(b"<rss><channel><title>unclosed", {}, BASE)
+    assert caught.value.kind == "not_feed"
+    assert caught.value.reason.startswith("not a readable feed: SAXParseException: ")
+    assert "\n" not in caught.value.reason
+
+
+def test_broken_feed_whose_entries_have_no_usable_link_is_not_a_readable_feed() -> None:
+    body = b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><title>one</title><link>https://exa'
+    with pytest.raises(FeedRejected) as caught:
+        parse_any(body, {"content-type": "application/rss+xml"}, BASE)
+    assert "not a readable feed" in caught.value.reason and "no element found" in caught.value.reason
+
+
+def test_well_formed_empty_feed_is_still_empty() -> None:
+    feed = parse_any(
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>', {}, BASE
+    )
+    assert feed.format == "rss20" and feed.entries == [] and feed.warnings == []
+
+
+def _xhtml_wrapped_atom(entries: int) -> bytes:
+    items = "".join(
+        f'<entry><title>Story {i}</title><id>urn:story:{i}</id><link href="https://news.example.org/s{i}.html"/>'
+        f"<updated>2026-11-30T08:00:00Z</updated></entry>"
+        for i in range(entries)
+    )
+    return (
+        '<html xmlns="http://www.w3.org/1999/xhtml"><head><title>Feed page</title></head><body>'
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>Inner</title><id>urn:feed</id>'
+        f"<updated>2026-11-30T08:00:00Z</updated>{items}</feed></body></html>"
+    ).encode()
+
+
+@pytest.mark.parametrize("content_type", ["application/xhtml+xml", "text/html", "application/atom+xml", ""])
+def test_atom_feed_wrapped_in_xhtml_is_read(content_type: str) -> None:
+    headers = {"content-type": content_type} if content_type else {}
+    feed = parse_any(_xhtml_wrapped_atom(10), headers, BASE)
+    assert feed.format == "atom10" and len(feed.entries) == 10
+    assert feed.entries[0].link == "https://news.example.org/s0.html"
+
+
+def test_html_page_the_guard_cannot_defuse_is_still_refused_as_html() -> None:
+    page = b'<!DOCTYPE html [<!ENTITY a "x"><html><head><title>Home</title></head></html>'  # unterminated
+    with pytest.raises(FeedRejected) as caught:
+        parse_any(page, {"content-type": "text/html"}, BASE)
+    assert caught.value.kind == "html"
 
 
 def test_gzip_body_without_content_encoding() -> None:

@@ -1,8 +1,10 @@
 """Any feed document into one shape: RSS 0.9x/1.0/2.0 and Atom through feedparser, JSON Feed by us.
 
-`parse_any` decides what the body is before any parser runs: an HTML page (a site's front page, a
-captive portal or a login wall answering 200), an empty body or JSON that is not a JSON Feed are
-rejected with a reason; XML goes through the DOCTYPE guard first (see xmlguard).
+`parse_any` rejects with a reason an empty body, JSON that is not a JSON Feed, an HTML page (a site's
+front page, a captive portal or a login wall answering 200) and a document so broken that no usable
+entry comes out of it. Markup goes through the DOCTYPE guard (see xmlguard) before any XML parser
+sees it; a body that looks like HTML is refused only once feedparser has found no feed in it, so an
+Atom feed wrapped in an XHTML page is still read.
 """
 
 from __future__ import annotations
@@ -121,12 +123,17 @@ def parse_any(
         raise FeedRejected(base_url, "empty", "empty body")
     if start[:1] in (b"{", b"[") or (content_type.endswith("json") and not start.startswith(b"<")):
         return _parse_json_feed(content, base_url, unwrap_links)
-    _reject_html(start, content_type, base_url)
+    html = _html_refusal(start, content_type)
     try:
         safe, removed = defuse(content)
     except UnsafeXml as exc:
+        if html is not None:  # a page whose markup the guard cannot make safe is still a page
+            raise FeedRejected(base_url, "html", html) from None
         raise FeedRejected(base_url, "unsafe", f"unsafe XML: {exc}") from None
-    return _parse_xml(safe, headers, base_url, warnings + removed, unwrap_links)
+    parsed = _feedparse(safe, headers, base_url)
+    if html is not None and not _reads_as_feed(parsed):
+        raise FeedRejected(base_url, "html", html)
+    return _read_xml(parsed, headers, base_url, warnings + removed, unwrap_links)
 
 
 def _gunzip(content: bytes, base_url: str) -> bytes:
@@ -141,17 +148,32 @@ def _gunzip(content: bytes, base_url: str) -> bytes:
     return out
 
 
-def _reject_html(start: bytes, content_type: str, base_url: str) -> None:
+def _html_refusal(start: bytes, content_type: str) -> str | None:
+    """Why the body looks like an HTML page rather than a feed, or None when it does not.
+
+    Only a presumption: parse_any refuses the body with this reason when feedparser finds no feed in
+    it either (see _reads_as_feed).
+    """
     head = _skip_prolog(start[:4096])
     if _FEED_ROOT.match(head):
-        return  # a feed served as text/html is still a feed
+        return None  # a feed served as text/html is still a feed
     if _HTML_START.match(head) or (
         content_type in ("text/html", "application/xhtml+xml") and not head.startswith(b"<?xml")
     ):
         title = _TITLE.search(start[:65536])
         named = f" (title {title.group(1).decode('utf-8', 'replace').strip()!r})" if title else ""
         portal = " — looks like a captive portal or login page" if _PORTAL.search(start[:65536]) else ""
-        raise FeedRejected(base_url, "html", f"HTML page instead of a feed{named}{portal}")
+        return f"HTML page instead of a feed{named}{portal}"
+    return None
+
+
+def _reads_as_feed(parsed: Any) -> bool:
+    """feedparser met an RSS, RDF or Atom element and found entries or a feed title in it.
+
+    A real HTML page gives no version; an XHTML page wrapping an Atom feed gives `atom10` and the
+    feed's entries.
+    """
+    return bool(parsed.version) and (bool(parsed.entries) or bool(parsed.feed.get("title")))
 
 
 def _skip_prolog(data: bytes) -> bytes:
@@ -184,19 +206,23 @@ def _when_struct(item: Any, key: str) -> datetime | None:
         return None
 
 
-def _parse_xml(
-    content: bytes, headers: dict[str, str], base_url: str, warnings: list[str], unwrap_links: bool
-) -> ParsedFeed:
+def _feedparse(content: bytes, headers: dict[str, str], base_url: str) -> Any:
+    """feedparser's result for a defused document (a FeedParserDict)."""
     response_headers = {k: v for k, v in headers.items() if k == "content-type"}
     response_headers["content-location"] = base_url
     # feedparser's HTML sanitizer is most of its time on big feeds (1.5 of 1.7 s on an 800 KB one);
     # summaries become plain text here instead, which is what the pipeline uses anyway.
-    parsed = feedparser.parse(
+    return feedparser.parse(
         io.BytesIO(content),
         response_headers=response_headers,
         sanitize_html=False,
         resolve_relative_uris=False,
     )
+
+
+def _read_xml(
+    parsed: Any, headers: dict[str, str], base_url: str, warnings: list[str], unwrap_links: bool
+) -> ParsedFeed:
     problem = parsed.get("bozo_exception")
     name = type(problem).__name__ if parsed.bozo and problem is not None else None
     minor = name in _MINOR_BOZO
@@ -244,6 +270,11 @@ def _parse_xml(
             authors=authors,
             language=(item.get("title_detail") or {}).get("language"),
         )
+    if name and not minor and not result.entries:
+        # Broken XML out of which no entry with a usable link came: a feed that has broken, not an
+        # empty one. Entries salvaged from a document with recoverable errors stay a warning.
+        one_line = " ".join(str(problem).split())
+        raise FeedRejected(base_url, "not_feed", f"not a readable feed: {name}: {one_line}")
     _note_missing_links(result)
     return result
 

@@ -6,7 +6,8 @@ One poll of one feed ends in one outcome (schedule.OUTCOMES):
 - `new_content`: a changed body, parsed with reader.formats.parse_any into entries
   (reader.entries);
 - `deferred`: a Retry-After is still ahead (no request), or a 429/503 asked for one;
-- `failed`: network error, HTTP error, or a body that is not a feed (the reason is kept).
+- `failed`: network error, HTTP error, a body that is not a feed, or one so broken that no entry
+  with a usable link comes out of it (the reason is kept).
 """
 
 from __future__ import annotations
