@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newsmon.clock import iso, now_iso
+from newsmon.clock import iso
 from newsmon.errors import FetchError
 from newsmon.extraction import LANGUAGE_SURE, Extraction, content_hash, extract_page, warm_up
 from newsmon.fetching import HTML_TYPES, Fetched, Fetcher
@@ -51,7 +51,7 @@ def _tagger(topics_path: Path) -> Tagger:
 def build_article(fetched: Fetched, entry: FeedEntry, topics_path: Path) -> Article | str:
     """Extract, tag and assemble one article; a string is the reason it is not one."""
     html = fetched.content
-    ext = extract_page(html, fetched.final_url, feed_summary=entry.summary)
+    ext = extract_page(html, fetched.final_url, feed_summary=entry.summary, now=fetched.at)
     if not ext.is_article:
         return "; ".join(ext.notes) or "not an article"
     canonical = ext.canonical_url or entry.canonical_url
@@ -59,7 +59,7 @@ def build_article(fetched: Fetched, entry: FeedEntry, topics_path: Path) -> Arti
     published, published_source = ext.published_at, "page"
     if not published and entry.published_at:
         published, published_source = iso(entry.published_at), "feed"
-    fetched_at = now_iso()
+    fetched_at = iso(fetched.at) or ""
     if not published:
         published, published_source = fetched_at, "fetched"
     tags = _tagger(topics_path).tag(ext.title or entry.title, ext.body)

@@ -1,8 +1,39 @@
-"""Time stamps as newsmon stores them: UTC, ISO 8601 to the second, with a `Z`."""
+"""The current time as newsmon sees it, and time stamps as it stores them: UTC, ISO 8601 to the
+second, with a `Z`.
+
+Every part of newsmon asks `now()` rather than the system clock, so that a whole deployment can be
+run through simulated days (the soak) or a test can stand at a chosen instant, without sleeping:
+`use(source)` replaces the clock for the duration of a `with` block. Work handed to another process
+(page extraction) receives the time from here instead of reading its own clock."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+
+
+def _system() -> datetime:
+    return datetime.now(UTC)
+
+
+_source: Callable[[], datetime] = _system
+
+
+def now() -> datetime:
+    """The current time, aware, in UTC."""
+    return _source().astimezone(UTC)
+
+
+@contextmanager
+def use(source: Callable[[], datetime]) -> Iterator[None]:
+    """Let `source` (returning aware datetimes) be the clock inside the block."""
+    global _source
+    before, _source = _source, source
+    try:
+        yield
+    finally:
+        _source = before
 
 
 def iso(when: datetime | None) -> str | None:
@@ -11,7 +42,7 @@ def iso(when: datetime | None) -> str | None:
 
 
 def now_iso() -> str:
-    return iso(datetime.now(UTC)) or ""
+    return iso(now()) or ""
 
 
 def parse_iso(value: str) -> datetime:

@@ -21,12 +21,14 @@ import zlib
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import httpcore
 import httpx
 
+from newsmon import clock
 from newsmon.errors import FetchError
 from newsmon.redaction import redact_url
 from newsmon.settings import Settings
@@ -44,6 +46,8 @@ class Fetched:
     headers: dict[str, str] = field(default_factory=dict)
     # (status, url) of every redirect hop followed, in order: a 301/308 means the feed moved.
     history: tuple[tuple[int, str], ...] = ()
+    # When the answer arrived, by newsmon's clock: the article's `fetched_at`.
+    at: datetime = field(default_factory=clock.now)
 
     @property
     def permanent_target(self) -> str | None:

@@ -15,9 +15,9 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
+from newsmon import clock
 from newsmon.clock import now_iso, parse_iso
 from newsmon.config import load_feeds
 from newsmon.reader.planning import due_feeds, new_states, plan_batches, poll_floor, record_polls
@@ -49,7 +49,7 @@ def prepare(settings: Settings, ignore_schedule: bool = False) -> list[list[str]
             due = None
         else:
             states = states_from(storage.feed_states.get_many(f.id for f in feeds.enabled()))  # one read
-            due = due_feeds(feeds, states, settings, datetime.now(UTC))
+            due = due_feeds(feeds, states, settings, clock.now())
     batches = plan_batches(feeds, settings.max_batches, due)
     log.info(
         "%d feed(s) %s in %d batch(es), %d enabled",
@@ -67,7 +67,7 @@ def process_batch(feed_ids: list[str], settings: Settings) -> RunSummary:
     from newsmon.records import FeedEntry
 
     started = time.monotonic()
-    now = datetime.now(UTC)
+    now = clock.now()
     config = load_feeds(settings.feeds_path)
     by_id = config.by_id()
     summary = RunSummary()
@@ -88,7 +88,7 @@ def process_batch(feed_ids: list[str], settings: Settings) -> RunSummary:
             record_polls(summary, polled, {e.id for e in todo})
             summary.already_indexed += len(unique) - len(todo)
             # Pages that broke their extraction budget wait for their retry time.
-            deferred = storage.failed_pages.deferred([e.id for e in todo], datetime.now(UTC))
+            deferred = storage.failed_pages.deferred([e.id for e in todo], clock.now())
             todo = [e for e in todo if e.id not in deferred]
             log.info(
                 "batch %s: %d entries, %d unique, %d already indexed, %d failed earlier and deferred, "
@@ -106,7 +106,7 @@ def process_batch(feed_ids: list[str], settings: Settings) -> RunSummary:
                 else:
                     indexer.add(item)
             indexer.flush()
-        storage.failed_pages.record([(f.entry_id, f.url, f.reason) for f in failed], datetime.now(UTC))
+        storage.failed_pages.record([(f.entry_id, f.url, f.reason) for f in failed], clock.now())
         # Written after indexing: a batch that dies before keeps the old validators, so its feeds
         # are fetched in full again instead of answering 304 over entries never indexed.
         floor = poll_floor(settings, config.schedule)

@@ -17,7 +17,6 @@ import re
 import smtplib
 import ssl
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any, Literal
@@ -26,6 +25,7 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from newsmon import clock
 from newsmon.alerts.messages import SUBJECT_PREFIX, Message, slack_payload
 from newsmon.errors import NewsmonError
 from newsmon.redaction import for_log, redact_text
@@ -156,7 +156,7 @@ def _email(channel: ChannelConfig, message: Message, smtp: SmtpSettings) -> Emai
     mail["Subject"] = message.subject
     mail["From"] = smtp.from_addr
     mail["To"] = ", ".join(channel.to)
-    mail["Date"] = format_datetime(datetime.now(UTC))
+    mail["Date"] = format_datetime(clock.now())
     # An explicit domain: make_msgid would otherwise ask DNS for this host's FQDN.
     mail["Message-ID"] = make_msgid(domain=smtp.from_addr.rpartition("@")[2] or "localhost")
     mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to the monitor

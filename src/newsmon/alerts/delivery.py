@@ -13,11 +13,12 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from croniter import croniter
 
+from newsmon import clock
 from newsmon.alerts.channels import ChannelConfig, DeliveryError, send
 from newsmon.alerts.messages import Message, digest_message, instant_message
 from newsmon.alerts.rules import LoadedAlerts
@@ -139,7 +140,7 @@ def send_digests(
     storage: Storage, loaded: LoadedAlerts, smtp: SmtpSettings | None = None, *, now: datetime | None = None,
     force: bool = False, sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, int]:  # fmt: skip
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     sent = stories = failed = 0
     for rule in storage.alert_rules.enabled():
         if rule.get("mode") != "digest":

@@ -19,9 +19,9 @@ import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
+from newsmon import clock
 from newsmon.alerts.rules import AlertRule, LoadedAlerts
 from newsmon.alerts.terms import required_terms
 from newsmon.analysis import ANALYSED, LANGUAGES, SEARCH_ANALYZERS, base_field, stemmed_fields
@@ -144,7 +144,7 @@ def sync_rules(storage: Storage, loaded: LoadedAlerts, source: str = "alerts.yam
     if stale:
         log.info("analysis changed: recomputing the terms of %d rules", len(stale))
     keep: set[str] = set()
-    now = datetime.now(UTC).isoformat()
+    now = clock.now().isoformat()
     picker = _TermPicker(articles)
 
     def keep_last_good(rule_id: str, problem: str) -> None:

@@ -9,12 +9,13 @@ page declares about itself (canonical link, publication time with its hour, payw
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 import trafilatura
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
+from newsmon import clock
 from newsmon.extraction.body import (
     MIN_ARTICLE_CHARS,
     article_text,
@@ -69,7 +70,7 @@ def extract_page(
 
     The page is parsed once: trafilatura gets the tree (it works on its own copy), newsmon's own
     reading and the metadata use the same tree."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     tree = load_html(html)
     if tree is None:
         return _not_article("no HTML found")

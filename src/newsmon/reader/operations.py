@@ -7,10 +7,10 @@ status_rows, import_opml and export_opml read the feeds configuration.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from newsmon import clock
 from newsmon.clock import iso
 from newsmon.config import FeedConfig, FeedsConfig, feeds_dir, load_feeds, read_yaml, validate
 from newsmon.errors import FetchError
@@ -105,7 +105,7 @@ def export_opml(settings: Settings) -> str:
     """All configured feeds as one OPML 2.0 document."""
     from newsmon.reader.opml import export_opml as render
 
-    return render(load_feeds(settings.feeds_path).feeds, now=datetime.now(UTC))
+    return render(load_feeds(settings.feeds_path).feeds, now=clock.now())
 
 
 def discover(settings: Settings, url: str) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from xml.etree import ElementTree as ET
 import lxml.etree
 import yaml
 
+from newsmon import clock
 from newsmon.errors import ConfigError
 from newsmon.reader.xmlguard import UnsafeXml, defuse
 from newsmon.urls import canonicalize
@@ -119,7 +120,7 @@ def export_opml(feeds: Iterable[Any], title: str = "newsmon feeds", now: datetim
     opml = ET.Element("opml", version="2.0")
     head = ET.SubElement(opml, "head")
     ET.SubElement(head, "title").text = title
-    ET.SubElement(head, "dateCreated").text = format_datetime(now or datetime.now(UTC), usegmt=True)
+    ET.SubElement(head, "dateCreated").text = format_datetime(now or clock.now(), usegmt=True)
     body = ET.SubElement(opml, "body")
     folders: dict[str, ET.Element] = {}
     for feed in feeds:

@@ -17,9 +17,10 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
+from newsmon import clock
 from newsmon.clock import iso
 from newsmon.storage.articles import Articles
 from newsmon.stories.clustering import (
@@ -173,13 +174,13 @@ def _candidates(
     millisecond of fixed overhead each, more than the matching itself.
     """
     keys = _ChunkKeys.of(chunk, boilerplate)
-    query = _screening_query(keys, window_days)
+    # The window starts at midnight (newsmon's clock), so the filter's text is the same all day
+    # and Elasticsearch can cache it across the round's scans.
+    start = (clock.now() - timedelta(days=window_days)).replace(hour=0, minute=0, second=0, microsecond=0)
+    since = iso(start) or ""
+    query = _screening_query(keys, since)
     if query is None:
         return {d.id: [] for d in chunk}
-    start = (datetime.now(UTC) - timedelta(days=window_days)).replace(
-        hour=0, minute=0, second=0, microsecond=0
-    )
-    since = iso(start) or ""
     ranked: dict[str, list[tuple[int, str]]] = defaultdict(list)  # new id -> heap of (score, candidate)
     screened = articles.scan(query, source=["content_hash", "lsh_bands", "para_hashes", "fetched_at"])
     for hit in screened:
@@ -228,10 +229,9 @@ class _ChunkKeys:
         return score
 
 
-def _screening_query(keys: _ChunkKeys, window_days: int) -> dict[str, Any] | None:
+def _screening_query(keys: _ChunkKeys, since: str) -> dict[str, Any] | None:
     """The stored stories that may be copies of the chunk's articles; None when nothing can be."""
-    # Rounded to the day, so that Elasticsearch can cache the filter across the round's scans.
-    recent = {"range": {"fetched_at": {"gte": f"now-{window_days}d/d"}}}
+    recent = {"range": {"fetched_at": {"gte": since}}}
     near = [
         {"terms": {f: sorted(by)}}
         for f, by in (("lsh_bands", keys.by_band), ("para_hashes", keys.by_para))
