@@ -3,10 +3,11 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PYTHON ?= python3.11
 VENV := .venv
+DAYS ?= 180
 STAMP := $(VENV)/.installed
-LINT_PATHS := src tests dags scripts bench plugins eval devsite
+LINT_PATHS := src tests dags scripts bench plugins eval devsite soak
 
-.PHONY: help venv install demo demo-distributed test test-slow test-unit test-cluster run stop es-start es-stop es-status bench eval lint docs lock clean
+.PHONY: help venv install demo demo-distributed test test-slow test-unit test-cluster run stop es-start es-stop es-status bench soak eval lint docs lock clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -55,6 +56,9 @@ stop: es-stop ## Stop what demo left running
 
 bench: venv ## Throughput benchmarks on loopback (prints measured ratios)
 	scripts/bench
+
+soak: venv ## A whole deployment through DAYS simulated days on loopback (default 180): table and verdict
+	scripts/soak --days $(DAYS)
 
 eval: venv ## Quality on ../shared/eval; fails when a floor in eval/floors/*.json is crossed
 	$(VENV)/bin/python scripts/evaluate.py

@@ -13,7 +13,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from croniter import croniter
@@ -129,8 +129,10 @@ def deliver_instant(
 
 
 def due(schedule: str, last: str | None, now: datetime) -> bool:
-    """Whether a cron tick fell after the last digest (or ever, for a rule never sent)."""
-    prev_tick = croniter(schedule, now).get_prev(datetime)
+    """Whether a cron tick fell after the last digest (or ever, for a rule never sent). A tick at
+    `now` itself counts: the digest DAG can start on the very second of its cron tick, where
+    croniter's `get_prev` alone would answer the tick before."""
+    prev_tick = croniter(schedule, now + timedelta(seconds=1)).get_prev(datetime)
     if last is None:
         return True
     return datetime.fromisoformat(last.replace("Z", "+00:00")) < prev_tick
