@@ -41,8 +41,8 @@ class AlertRules:
         kwargs: dict[str, Any] = {}
         if upsert:
             kwargs["doc_as_upsert"] = True
-        if wait_for_refresh:
-            kwargs["refresh"] = "wait_for"
+        if wait_for_refresh:  # refreshing this small index now is faster than waiting for its refresh
+            kwargs["refresh"] = True
         self.backend.es.update(index=self.index, id=rule_id, doc=doc, **kwargs)
 
     def delete(self, rule_id: str) -> None:
