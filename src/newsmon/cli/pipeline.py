@@ -44,7 +44,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
     from newsmon.storage import open_storage
 
     settings = settings_of(args)
-    with open_storage(settings) as storage:
+    with open_storage(settings) as storage, storage.answering():
         done = storage.setup()
         if args.reindex:
             moved = storage.reindex_articles()
