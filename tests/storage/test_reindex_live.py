@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from newsmon import run
+from newsmon.errors import StoreReadOnly
 from newsmon.settings import Settings
 from newsmon.storage import Storage, migration
 from newsmon.storage.articles import Articles
@@ -209,3 +210,19 @@ def test_a_failed_copy_is_undone_and_keeps_what_was_written_meanwhile(settings, 
         assert all(not s.get("settings") for s in blocks.values()), blocks
     summary = run.run_pass(settings, ignore_schedule=True)  # passes go on as before
     assert summary.errors == [] and summary.articles_new == 4, summary.to_dict()
+
+
+def test_an_operators_block_on_one_older_index_is_not_taken_for_a_reindex(settings):
+    with Storage.from_settings(settings) as storage:
+        storage.rollover("0s", "100gb")
+        storage.rollover("0s", "100gb")
+        first = storage.names.first_articles_index
+        hit = storage.articles.get_many([h[0]["_id"] for h in stored(settings).values()][:1], ["url"])[0]
+        assert hit["_index"] == first
+        storage.es.indices.add_block(index=first, block="write")
+        try:
+            with pytest.raises(StoreReadOnly, match=r"index\.blocks\.write"):
+                storage.articles.update_many([(first, hit["_id"], {"cluster_size": 5})])
+        finally:
+            storage.es.indices.put_settings(index=first, settings={"index.blocks.write": None})
+    assert all(len(hits) == 1 for hits in stored(settings).values())  # not written a second time

@@ -62,6 +62,16 @@ class AliasState:
     def writable(self) -> list[str]:
         return [i for i in self.members if i not in self.blocked]
 
+    @property
+    def migrating(self) -> bool:
+        """Whether the blocks are a reindex's: every index but the write index blocked (the copy),
+        or only the newest, which is not the write index (its undo). An operator's block on one
+        older index of several is neither."""
+        if self.write_index is None or self.write_index in self.blocked or not self.blocked:
+            return False
+        others = {i for i in self.members if i != self.write_index}
+        return self.blocked == others or self.blocked == {self.members[-1]}
+
 
 class Relocator:
     """Where the writes of the articles repository go while a reindex runs (see the module doc)."""
@@ -131,16 +141,19 @@ class Relocator:
             if found is None or found[1] != WRITE_BLOCK:
                 return None
         state = self.state()
-        if state.write_index is None or state.write_index in state.blocked:
-            return None
-        if any(a.get("_index") not in state.blocked for a, _ in blocked):
-            return None  # a block on something else than an old articles index: an operator's
+        write_index = state.write_index
+        if (
+            write_index is None
+            or not state.migrating
+            or any(a.get("_index") not in state.blocked for a, _ in blocked)
+        ):
+            return None  # not a reindex's block: an operator's
         copies = self.holders([a["_id"] for a, _ in blocked], state.members)
         out = []
         for action, _info in blocked:
             doc_copies = copies.get(action["_id"], {})
             held = [i for i in state.writable if i in doc_copies]
-            target = held[0] if held else state.write_index
+            target = held[0] if held else write_index
             op = action.get("_op_type", "index")
             if op == "index":
                 source = dict(action["_source"])
