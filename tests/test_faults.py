@@ -91,8 +91,8 @@ def test_elasticsearch_stopped_mid_pass_then_the_retried_pass_indexes_once_and_a
     real_chunk = Backend._bulk_chunk
     chunks: list[int] = []
 
-    def stop_after_the_first_chunk(self, chunk):
-        yield from real_chunk(self, chunk)
+    def stop_after_the_first_chunk(self, chunk, redirect=None):
+        yield from real_chunk(self, chunk, redirect)
         chunks.append(len(chunk))
         if len(chunks) == 1:
             own_node.stop()  # Elasticsearch goes away in the middle of the batch's bulk

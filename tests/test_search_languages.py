@@ -216,6 +216,7 @@ def test_setup_reports_an_old_index_and_reindex_upgrades_it(es_url, prefix):
             "from": [storage.names.first_articles_index],
             "to": f"{prefix}articles-000002",
             "documents": 1,
+            "kept_newer": 0,
         }
         assert storage.outdated_indices() == [] and "schema" not in storage.setup()
         assert [h["id"] for h in search(storage, "weapon")["hits"]] == ["old"]

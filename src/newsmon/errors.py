@@ -27,6 +27,18 @@ class StoreUnavailable(NewsmonError):
     """Elasticsearch did not answer; the message names the URL tried."""
 
 
+class StoreReadOnly(StoreUnavailable):
+    """Elasticsearch refuses writes: an index block (the flood-stage disk watermark's
+    `index.blocks.read_only_allow_delete`, or a `write`/`read_only` block an operator set). Not a
+    passing back-pressure: retrying at once cannot help, so the step stops; what was written stays.
+    `index` is the index refused, `setting` the block's index setting."""
+
+    def __init__(self, message: str, index: str, setting: str):
+        self.index = index
+        self.setting = setting
+        super().__init__(message)
+
+
 class StoreError(NewsmonError):
     """Elasticsearch refused a request: its HTTP status and error type, for a person to read."""
 

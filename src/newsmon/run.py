@@ -6,6 +6,11 @@
 
 Under Airflow each function is the body of the task of the same name (dags/); `newsmon run` calls
 them in order with all feeds as one batch (`run_pass`). Only ids and counts pass between them.
+
+Each task talks to Elasticsearch inside `storage.answering()`: a write refused by a block (a full
+disk, newsmon.errors.StoreReadOnly) stops it at once with what to do. Every step writes its
+progress only after its work (feed state after the batch's articles, pending markers cleared after
+their clusters and alert events), so the first pass after the block is lifted catches up.
 The parts of a batch live in their own modules: reader (polling, planning), articles (pages,
 extraction pool), indexing (create, update or skip).
 """
@@ -42,7 +47,7 @@ def prepare(settings: Settings, ignore_schedule: bool = False) -> list[list[str]
 
     feeds = load_feeds(settings.feeds_path)
     load_taxonomy(settings.topics_path)
-    with open_storage(settings) as storage:
+    with open_storage(settings) as storage, storage.answering():
         storage.setup()
         sync_alerts(storage, settings)
         if ignore_schedule:
@@ -132,7 +137,7 @@ def cluster(settings: Settings, batches: list[dict[str, Any]]) -> dict[str, Any]
     summary = RunSummary()
     for batch in batches:
         summary.merge(batch)
-    with open_storage(settings) as storage:
+    with open_storage(settings) as storage, storage.answering():
         waiting = storage.pending.waiting(PENDING_CLUSTER)
         ids = sorted(set(summary.new_ids + summary.updated_ids) | set(waiting))
         if len(waiting) > len(summary.new_ids) + len(summary.updated_ids):
@@ -160,7 +165,7 @@ def alert(settings: Settings, smtp: SmtpSettings | None = None) -> dict[str, Any
     rules, and deliver instant alerts."""
     from newsmon.alerts.service import run_alerts
 
-    with open_storage(settings) as storage:
+    with open_storage(settings) as storage, storage.answering():
         waiting = storage.pending.waiting(PENDING_ALERT, unless=PENDING_CLUSTER)
         result = run_alerts(storage, settings, waiting, smtp=smtp)
         storage.pending.clear(waiting, PENDING_ALERT)
@@ -188,7 +193,7 @@ def summarize(
     summary.errors.extend(alerts.get("rule_errors") or [])
     finished = now_iso()
     summary.duration_s = (parse_iso(finished) - parse_iso(started_at)).total_seconds()
-    with open_storage(settings) as storage:
+    with open_storage(settings) as storage, storage.answering():
         storage.runs.record(
             summary.to_contract()
             | {"@timestamp": started_at, "finished_at": finished, "run_id": run_id, "mode": mode}
@@ -201,13 +206,13 @@ def send_digests(settings: Settings, smtp: SmtpSettings | None = None) -> dict[s
     """news_alert_digest: the digests of `mode: digest` rules whose own schedule has ticked."""
     from newsmon.alerts.service import run_digests
 
-    with open_storage(settings) as storage:
+    with open_storage(settings) as storage, storage.answering():
         return run_digests(storage, settings, smtp=smtp)
 
 
 def rollover(settings: Settings) -> dict[str, Any]:
     """news_maintenance: roll the articles alias over by age and size (see Storage.rollover)."""
-    with open_storage(settings) as storage:
+    with open_storage(settings) as storage, storage.answering():
         if not storage.is_set_up():
             storage.setup()
         result = storage.rollover(settings.rollover_max_age, settings.rollover_max_size)

@@ -14,7 +14,7 @@ def add_setup_parser(sub: Subcommands) -> None:
     p = sub.add_parser("setup", help="install index templates and aliases (idempotent)")
     p.add_argument(
         "--reindex", action="store_true",
-        help="also copy every article into a new index made from the current template (stop the scheduler first)",
+        help="also copy every article into a new index made from the current template (passes may go on running)",
     )  # fmt: skip
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     p.set_defaults(func=cmd_setup)
@@ -44,12 +44,15 @@ def cmd_setup(args: argparse.Namespace) -> int:
     from newsmon.storage import open_storage
 
     settings = settings_of(args)
-    with open_storage(settings) as storage:
+    with open_storage(settings) as storage, storage.answering():
         done = storage.setup()
         if args.reindex:
             moved = storage.reindex_articles()
             done.pop("schema", None)
-            done["reindexed"] = f"{moved['documents']} article(s) {', '.join(moved['from'])} -> {moved['to']}"
+            done["reindexed"] = (
+                f"{moved['documents']} article(s) {', '.join(moved['from'])} -> {moved['to']}"
+                + (f" ({moved['kept_newer']} written meanwhile kept)" if moved["kept_newer"] else "")
+            )
         synced = sync(storage, settings)
     if args.json:
         print_json({"es_url": settings.es_url_shown, "prefix": settings.index_prefix, **done,

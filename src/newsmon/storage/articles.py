@@ -7,6 +7,10 @@ bulk `create` work on the alias as such (a write through it goes to its write in
 Elasticsearch runs on ONE index is never sent to the alias: analysis goes to the write index (it
 has the current template's analyzers), and a get, update, delete or term vector of a stored article
 names the index its hit or its bulk answer came from.
+
+While `newsmon setup --reindex` runs, a write or update addressed at an old index meets its write
+block and is sent to the new index instead, as a whole document (newsmon.storage.migration); a
+write addressed at an index a reindex has deleted since goes to the index that holds the article.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from elasticsearch.helpers import bulk
 
 from newsmon.records import Article
 from newsmon.storage.backend import Backend
+from newsmon.storage.migration import Relocator
 from newsmon.storage.pending import PENDING_ALERT, PENDING_CLUSTER
 
 log = logging.getLogger(__name__)
@@ -102,7 +107,9 @@ class Articles:
                 else:
                     yield {"_op_type": "create", "_index": self.alias, "_id": art.id, "_source": doc}
 
-        for out in self.backend.bulk(actions(), chunk_size=2 * chunk_size):
+        relocator = Relocator(self.backend)
+        planned = relocator.retarget(list(actions()))
+        for out in self.backend.bulk(planned, chunk_size=2 * chunk_size, redirect=relocator):
             info = out.info
             if info.get("_index") == pending_index:
                 if not out.ok:
@@ -124,9 +131,12 @@ class Articles:
 
     def update_many(self, updates: list[tuple[str, str, dict[str, Any]]]) -> int:
         """(index, id, partial doc) updates; returns how many succeeded."""
-        actions = ({"_op_type": "update", "_index": i, "_id": d, "doc": doc} for i, d, doc in updates)
+        relocator = Relocator(self.backend)
+        actions = relocator.retarget(
+            [{"_op_type": "update", "_index": i, "_id": d, "doc": doc} for i, d, doc in updates]
+        )
         done = 0
-        for out in self.backend.bulk(actions):
+        for out in self.backend.bulk(actions, redirect=relocator):
             if out.ok:
                 done += 1
             else:

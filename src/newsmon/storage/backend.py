@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -27,7 +28,7 @@ from elasticsearch import (
 from elasticsearch import ConnectionError as ESConnectionError
 from elasticsearch.helpers import expand_action
 
-from newsmon.errors import IndexMissing, QueryRejected, StoreError, StoreUnavailable
+from newsmon.errors import IndexMissing, QueryRejected, StoreError, StoreReadOnly, StoreUnavailable
 from newsmon.redaction import strip_credentials
 from newsmon.storage.names import IndexNames
 
@@ -39,6 +40,23 @@ log = logging.getLogger(__name__)
 BULK_ATTEMPTS = 6
 BULK_BACKOFF_S = 0.5
 BULK_MAX_BACKOFF_S = 15.0
+
+# The write blocks Elasticsearch names in a cluster_block_exception, by the words of its reason, and
+# the setting that holds each (the first that matches wins: the longer words come first). The
+# flood-stage disk watermark sets the first one on every index with a shard on the node.
+WRITE_BLOCKS = (
+    ("read-only-allow-delete", "index.blocks.read_only_allow_delete"),
+    ("index write", "index.blocks.write"),
+    ("index read-only", "index.blocks.read_only"),
+    ("cluster read-only / allow delete", "cluster.blocks.read_only_allow_delete"),
+    ("cluster read-only", "cluster.blocks.read_only"),
+)
+DISK_BLOCK = WRITE_BLOCKS[0][1]
+WRITE_BLOCK = WRITE_BLOCKS[1][1]
+
+# Bulk actions refused by a write block -> the actions to send instead, or None (then the step
+# stops with StoreReadOnly). Each refused action comes with Elasticsearch's answer for it.
+Redirect = Callable[[list[tuple[dict[str, Any], dict[str, Any]]]], list[dict[str, Any]] | None]
 
 
 def resource_json(name: str, prefix: str) -> dict[str, Any]:
@@ -54,6 +72,22 @@ def rejection_reason(exc: BadRequestError) -> str:
         return str(exc.body["error"]["root_cause"][0]["reason"])
     except (KeyError, IndexError, TypeError):
         return str(exc)
+
+
+def write_block(error: object) -> tuple[str, str, str] | None:
+    """(index, setting, reason) when `error` (a bulk item's `error`, or an error answer's body) is a
+    write refused by an index or cluster block; None for anything else."""
+    if isinstance(error, dict) and isinstance(error.get("error"), dict):
+        error = error["error"]  # a whole answer's body
+    if not isinstance(error, dict) or error.get("type") != "cluster_block_exception":
+        return None
+    reason = str(error.get("reason", ""))
+    for words, setting in WRITE_BLOCKS:
+        if words in reason:
+            found = re.search(r"index \[([^\]]+)\]", reason)
+            index = str(error.get("index") or (found.group(1) if found else "") or "the cluster")
+            return index, setting, reason
+    return None
 
 
 @dataclass
@@ -78,12 +112,48 @@ class Backend:
 
     # -- errors -----------------------------------------------------------------------------
 
+    def read_only(self, index: str, setting: str, reason: str) -> StoreReadOnly:
+        """The error for a write refused by a block: what the block is, and how it goes away."""
+        where = f"{self.prefix}*" if index.startswith(self.prefix) else index
+        if setting == DISK_BLOCK:
+            message = (
+                f"Elasticsearch refuses writes to {index}: the disk of its data node passed the "
+                f"flood-stage watermark, so every index there has {setting} ({reason.strip()}). Free disk "
+                "space on that node: Elasticsearch lifts the block by itself once disk usage falls below "
+                "the high watermark (cluster.routing.allocation.disk.watermark.high, 90% by default), or "
+                f"an operator removes it once there is room: PUT {where}/_settings "
+                f'{{"{setting}": null}}. Nothing written is lost: run the pass again afterwards'
+            )
+        elif setting.startswith("cluster."):
+            message = (
+                f"Elasticsearch refuses writes: the cluster has {setting} ({reason.strip()}). An "
+                f'operator removes it with PUT _cluster/settings {{"persistent": {{"{setting}": null}}}}. '
+                "Nothing written is lost: run the pass again afterwards"
+            )
+        else:
+            message = (
+                f"Elasticsearch refuses writes to {index}: the index has {setting} ({reason.strip()}). "
+                f'An operator removes it with PUT {where}/_settings {{"{setting}": null}}. Nothing '
+                "written is lost: run the pass again afterwards"
+            )
+        return StoreReadOnly(message, index, setting)
+
+    def raise_if_blocked(self, exc: ApiError) -> None:
+        """StoreReadOnly when `exc` is a write refused by a block; nothing otherwise."""
+        found = write_block(exc.body)
+        if found is not None:
+            raise self.read_only(*found) from exc
+
     @contextmanager
     def answering(self) -> Iterator[None]:
         """Elasticsearch going away in the middle of a step is StoreUnavailable, like not answering
-        at its start: the task fails, Airflow retries it, and the retry resumes from what is stored."""
+        at its start: the task fails, Airflow retries it, and the retry resumes from what is stored.
+        A write refused by a block (a full disk) is StoreReadOnly, with what to do about it."""
         try:
             yield
+        except ApiError as exc:
+            self.raise_if_blocked(exc)
+            raise
         except (ESConnectionError, ConnectionTimeout) as exc:
             raise StoreUnavailable(
                 f"Elasticsearch at {self.url} stopped answering ({type(exc).__name__}); "
@@ -177,33 +247,55 @@ class Backend:
 
     # -- writing ----------------------------------------------------------------------------
 
-    def bulk(self, actions: Iterable[dict[str, Any]], chunk_size: int = 500) -> Iterator[BulkOutcome]:
+    def bulk(
+        self, actions: Iterable[dict[str, Any]], chunk_size: int = 500, redirect: Redirect | None = None
+    ) -> Iterator[BulkOutcome]:
         """Bulk actions in chunks, each chunk retried on a dropped connection or a 429 with
         backoff; the batch goes on from the chunk where it was, nothing is sent twice that was
-        acknowledged."""
+        acknowledged. A write refused by a block is not back-pressure: it stops at once with
+        StoreReadOnly (what was acknowledged stays written), unless `redirect` gives actions to
+        send instead (a reindex's write block on old articles indices)."""
         chunk: list[dict[str, Any]] = []
         for action in actions:
             chunk.append(action)
             if len(chunk) >= chunk_size:
-                yield from self._bulk_chunk(chunk)
+                yield from self._bulk_chunk(chunk, redirect)
                 chunk = []
         if chunk:
-            yield from self._bulk_chunk(chunk)
+            yield from self._bulk_chunk(chunk, redirect)
 
-    def _bulk_chunk(self, chunk: list[dict[str, Any]]) -> Iterator[BulkOutcome]:
-        todo, resent, delay = chunk, False, BULK_BACKOFF_S
+    def _send(self, todo: list[dict[str, Any]]) -> Any:
+        operations: list[Any] = []
+        for action in todo:
+            head, data = expand_action(dict(action))
+            operations.append(head)
+            if data is not None:
+                operations.append(data)
+        try:
+            return self.es.bulk(operations=operations)
+        except ApiError as exc:
+            self.raise_if_blocked(exc)
+            raise
+
+    def _redirected(
+        self, blocked: list[tuple[dict[str, Any], dict[str, Any]]], redirect: Redirect | None
+    ) -> list[dict[str, Any]]:
+        """The actions to send instead of those a block refused, or StoreReadOnly."""
+        instead = redirect(blocked) if redirect is not None else None
+        if instead is None:
+            raise self.read_only(*(write_block(blocked[0][1]["error"]) or ("?", "?", "?")))
+        log.info("%d write(s) met a reindex's write block: sent to the new index", len(instead))
+        return instead
+
+    def _bulk_chunk(self, chunk: list[dict[str, Any]], redirect: Redirect | None) -> Iterator[BulkOutcome]:
+        todo, resent, delay, wait = chunk, False, BULK_BACKOFF_S, False
         for attempt in range(1, BULK_ATTEMPTS + 1):
-            if attempt > 1:
+            if wait:
                 time.sleep(delay)
                 delay = min(delay * 2, BULK_MAX_BACKOFF_S)
-            operations: list[Any] = []
-            for action in todo:
-                head, data = expand_action(dict(action))
-                operations.append(head)
-                if data is not None:
-                    operations.append(data)
+            wait = True
             try:
-                resp = self.es.bulk(operations=operations)
+                resp = self._send(todo)
             except (ESConnectionError, ConnectionTimeout) as exc:
                 log.warning("bulk of %d action(s): %s (try %d/%d)", len(todo), exc, attempt, BULK_ATTEMPTS)
                 resent = True
@@ -213,21 +305,27 @@ class Backend:
                     raise
                 log.warning("bulk rejected (429), backing off (try %d/%d)", attempt, BULK_ATTEMPTS)
                 continue
-            again = []
+            again, blocked = [], []
             for action, item in zip(todo, resp["items"], strict=True):
                 op, info = next(iter(item.items()))
-                if info.get("status") == 429:
+                if write_block(info.get("error")) is not None:
+                    blocked.append((action, info))
+                elif info.get("status") == 429:
                     again.append(action)
                 else:
                     yield BulkOutcome(200 <= info.get("status", 500) < 300, op, info, resent)
+            if blocked:
+                wait = bool(again)  # redirected writes go at once
+                again += self._redirected(blocked, redirect)
             if not again:
                 return
-            log.warning(
-                "%d bulk action(s) rejected (429), backing off (try %d/%d)",
-                len(again),
-                attempt,
-                BULK_ATTEMPTS,
-            )
+            if wait:
+                log.warning(
+                    "%d bulk action(s) rejected (429), backing off (try %d/%d)",
+                    len(again),
+                    attempt,
+                    BULK_ATTEMPTS,
+                )
             todo = again
         raise StoreUnavailable(
             f"Elasticsearch at {self.url or 'the configured URL'} did not take a bulk of {len(todo)} "

@@ -8,8 +8,6 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from elasticsearch.helpers import streaming_bulk
-
 from newsmon.clock import iso
 from newsmon.storage.backend import Backend
 
@@ -40,11 +38,10 @@ class FailedPages:
             doc = {"url": url, "error": reason, "failures": failures, "failed_at": iso(now),
                    "retry_at": iso(now + wait)}  # fmt: skip
             actions.append({"_index": self.index, "_id": entry_id, "_source": doc})
-        es = self.backend.es
-        for ok, item in streaming_bulk(es, actions, raise_on_error=False, max_retries=3):
-            if not ok:
-                log.error("could not record a failed page: %s", item)
-        es.indices.refresh(index=self.index)
+        for out in self.backend.bulk(actions):  # a write block stops here (StoreReadOnly)
+            if not out.ok:
+                log.error("could not record a failed page: %s", out.info)
+        self.backend.es.indices.refresh(index=self.index)
 
     def deferred(self, ids: Iterable[str], now: datetime) -> set[str]:
         """Entry ids among `ids` of failed pages whose retry time has not come."""

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from elasticsearch import NotFoundError
+from elasticsearch import ApiError, NotFoundError
 
 from newsmon.errors import IndexMissing
-from newsmon.storage.backend import Backend
+from newsmon.storage.backend import Backend, write_block
 
 CHUNK = 5000
 
@@ -63,11 +63,23 @@ class FeedStates:
             for doc in batch[start : start + CHUNK]:
                 operations.append({"index": {"_index": self.index, "_id": doc["id"]}})
                 operations.append(doc)
-            # Only the statuses come back: at 10,000 feeds the full answer costs more than the write.
-            resp = self.backend.es.bulk(
-                operations=operations, refresh=refresh, filter_path="errors,items.*.status"
-            )
-            written += sum(1 for item in resp.get("items", []) if item["index"].get("status", 500) < 300)
+            # Only the statuses (and errors) come back: at 10,000 feeds the full answer costs more
+            # than the write.
+            try:
+                resp = self.backend.es.bulk(
+                    operations=operations,
+                    refresh=refresh,
+                    filter_path="errors,items.*.status,items.*.error.type,items.*.error.reason",
+                )
+            except ApiError as exc:
+                self.backend.raise_if_blocked(exc)
+                raise
+            items = [item["index"] for item in resp.get("items", [])]
+            for item in items:  # a full disk: no state is half written without anyone knowing
+                found = write_block(item.get("error"))
+                if found is not None:
+                    raise self.backend.read_only(self.index, found[1], found[2])
+            written += sum(1 for item in items if item.get("status", 500) < 300)
         return written
 
     def documents(self, size: int = 500) -> list[dict[str, Any]] | None:

@@ -21,10 +21,14 @@ class Runs:
         return self.backend.names.runs
 
     def record(self, summary: dict[str, Any]) -> None:
-        """Store a run's summary (searchable at once); a failure is logged, never raised."""
+        """Store a run's summary (searchable at once); a failure is logged, never raised, except a
+        write block (StoreReadOnly: a full disk stops the pass where it is seen)."""
         try:
             self.backend.es.index(index=self.index, document=summary, refresh=True)
-        except (ApiError, TransportError) as exc:
+        except ApiError as exc:
+            self.backend.raise_if_blocked(exc)
+            log.warning("could not record the run summary in %s: %s", self.index, exc)
+        except TransportError as exc:
             log.warning("could not record the run summary in %s: %s", self.index, exc)
 
     def last(self, size: int = 1) -> list[dict[str, Any]]:

@@ -3,13 +3,10 @@ nodes' CPU, which benchmarks read."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from elasticsearch import ApiError, TransportError
-from elasticsearch.helpers import scan, streaming_bulk
 
-from newsmon.analysis import base_field, language_fields
 from newsmon.errors import StoreUnavailable
 from newsmon.redaction import strip_credentials
 from newsmon.storage.backend import Backend, resource_json
@@ -95,33 +92,11 @@ class Schema(Backend):
 
     def reindex_articles(self) -> dict[str, Any]:
         """Copy every article into a new index made from the current template (language copies
-        added), then point the alias at it alone and delete the old indices. Writes made meanwhile
-        would be lost: stop the scheduler first."""
-        alias = self.names.articles
-        old = sorted(self.es.indices.get_alias(name=alias))
-        numbers = [int(n.rsplit("-", 1)[1]) for n in old if n.rsplit("-", 1)[1].isdigit()]
-        new = self.names.articles_index(max(numbers, default=0) + 1)
-        self.es.indices.create(index=new)  # the template gives settings and mappings
+        made anew), then leave the alias on it alone, while passes go on writing: nothing written
+        meanwhile is lost or stored twice. How: newsmon.storage.migration."""
+        from newsmon.storage.migration import reindex_articles
 
-        def actions() -> Iterator[dict[str, Any]]:
-            for hit in scan(self.es, index=alias, query={"query": {"match_all": {}}, "size": 500}):
-                doc = {k: v for k, v in hit["_source"].items() if base_field(k) == k}
-                doc.update(language_fields(doc))
-                yield {"_op_type": "index", "_index": new, "_id": hit["_id"], "_source": doc}
-
-        copied = failed = 0
-        for ok, _item in streaming_bulk(self.es, actions(), chunk_size=200, raise_on_error=False):
-            copied, failed = copied + ok, failed + (not ok)
-        if failed:  # leave everything as it was: the new index is dropped, the alias untouched
-            self.es.indices.delete(index=new)
-            raise StoreUnavailable(f"reindex into {new}: {failed} document(s) failed; nothing changed")
-        self.es.indices.refresh(index=new)
-        self.es.indices.update_aliases(
-            actions=[{"remove": {"index": i, "alias": alias}} for i in old]
-            + [{"add": {"index": new, "alias": alias, "is_write_index": True}}]
-        )
-        self.es.indices.delete(index=",".join(old))
-        return {"from": old, "to": new, "documents": copied}
+        return reindex_articles(self)
 
     def rollover(self, max_age: str, max_size: str, dry_run: bool = False) -> dict[str, Any]:
         """Roll the articles alias over to a new write index when the current one is older than
