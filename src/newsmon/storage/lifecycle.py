@@ -104,7 +104,9 @@ class Lifecycle:
         """Every index of the prefix with its number of documents (what a backup holds)."""
         es = self.backend.es
         pattern = self.backend.names.everything
-        names = sorted(es.options(ignore_status=404).indices.get(index=pattern, features="settings").body or {})
+        names = sorted(
+            es.options(ignore_status=404).indices.get(index=pattern, features="settings").body or {}
+        )
         if not names:
             return {}
         resp = es.search(

@@ -17,7 +17,6 @@ from newsmon.errors import StoreUnavailable
 from newsmon.redaction import strip_credentials
 from newsmon.storage.backend import Backend, resource_json
 
-
 _ES_TIME_UNITS = {"d": 86_400_000, "h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
 
 
