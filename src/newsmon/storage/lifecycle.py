@@ -82,9 +82,27 @@ class Lifecycle:
             )
         return out
 
+    def stored_ids(self, ids: list[str], indices: list[str]) -> set[str]:
+        """Those of `ids` held by any of `indices` (concrete articles indices). Real-time gets, not
+        a search: an article written a moment ago, not yet refreshed, counts as stored."""
+        found: set[str] = set()
+        es = self.backend.es
+        for index in indices:
+            todo = [i for i in ids if i not in found]
+            for start in range(0, len(todo), 1000):
+                resp = es.mget(index=index, ids=todo[start : start + 1000], source=False)
+                found.update(d["_id"] for d in resp["docs"] if d.get("found"))
+        return found
+
     def delete_index(self, name: str) -> None:
         """Delete one concrete index (its alias membership goes with it)."""
         self.backend.es.indices.delete(index=name)
+
+    def delete_every_index(self) -> None:
+        """Delete every index of the prefix (a restore with replace); templates stay."""
+        self.backend.es.options(ignore_status=404).indices.delete(
+            index=self.backend.names.everything, expand_wildcards="all"
+        )
 
     def count_before(self, index: str, field: str, before: datetime) -> int:
         """Documents of `index` whose `field` is earlier than `before`; 0 when the index is missing."""
