@@ -27,7 +27,9 @@ def at(days: float) -> str:
 
 
 def stored(n: int, days: float):
-    return article(n, url=f"https://a.example/{n}", canonical_url=f"https://a.example/{n}", fetched_at=at(days))
+    return article(
+        n, url=f"https://a.example/{n}", canonical_url=f"https://a.example/{n}", fetched_at=at(days)
+    )
 
 
 def fill(storage: Storage) -> dict[str, str]:
@@ -55,7 +57,11 @@ def fill(storage: Storage) -> dict[str, str]:
     storage.runs.record({"@timestamp": at(101), "run_id": "r-new"})
     storage.feed_states.put_many([{"id": "kept-feed"}, {"id": "gone-feed"}], refresh=True)
     storage.refresh_articles()
-    return {"old": names.articles_index(1), "young": names.articles_index(2), "write": names.articles_index(3)}
+    return {
+        "old": names.articles_index(1),
+        "young": names.articles_index(2),
+        "write": names.articles_index(3),
+    }
 
 
 def counts(storage: Storage) -> dict[str, int]:

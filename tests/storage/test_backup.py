@@ -57,7 +57,9 @@ def dump(storage: Storage) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for index in storage.lifecycle.document_counts():
         storage.es.indices.refresh(index=index)
-        out[index] = {h["_id"]: h["_source"] for h in storage.scan({"match_all": {}}, source=True, index=index)}
+        out[index] = {
+            h["_id"]: h["_source"] for h in storage.scan({"match_all": {}}, source=True, index=index)
+        }
     return out
 
 
