@@ -153,7 +153,7 @@ def restore(settings: Settings, name: str, replace: bool = False) -> dict[str, A
             known = ", ".join(snaps) or "none"
             raise NewsmonError(f"no snapshot {name!r} in {storage.snapshots.repository} (there are: {known})")
         wanted = snaps[name]["indices"]
-        live = [i for i in wanted if storage.es.indices.exists(index=i)]
+        live = storage.lifecycle.existing(wanted)
         replaced: list[str] = []
         if live:
             if not replace:

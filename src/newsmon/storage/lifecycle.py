@@ -98,6 +98,10 @@ class Lifecycle:
         """Delete one concrete index (its alias membership goes with it)."""
         self.backend.es.indices.delete(index=name)
 
+    def existing(self, names: list[str]) -> list[str]:
+        """Those of the concrete index `names` that exist now."""
+        return [n for n in names if self.backend.es.indices.exists(index=n)]
+
     def delete_every_index(self) -> None:
         """Delete every index of the prefix (a restore with replace); templates stay."""
         self.backend.es.options(ignore_status=404).indices.delete(
