@@ -16,7 +16,8 @@ maintenance` runs the same outside Airflow, `--dry-run` to see what they would d
   nodes' `path.repo`), then the oldest snapshots newsmon made beyond `NEWSMON_BACKUP_KEEP`
   (default 14) are deleted.
 
-Searches go through the alias, so they see every index. Elasticsearch comes from the connection
+Searches go through the alias, so they see every index. On a cluster with index lifecycle
+management (ILM: the full distribution, `docker compose`) a policy can roll over instead. Elasticsearch comes from the connection
 `newsmon_es` if defined, else `NEWSMON_ES_URL`. See doc/operations.md, "Maintenance".
 """
 
