@@ -1,16 +1,24 @@
 """
-### news_maintenance: keeps the articles indices a manageable size
+### news_maintenance: rollover, retention and backups
 
-Daily. `rollover` asks Elasticsearch to roll the `${NEWSMON_INDEX_PREFIX}articles` alias over to a
-new write index (`...-000002`, `...-000003`, ...) once the current one is older than
-`NEWSMON_ROLLOVER_MAX_AGE` (default `30d`) or its primary shard holds more than
-`NEWSMON_ROLLOVER_MAX_SIZE` (default `25gb`). Nothing happens when neither is reached. Searches
-and duplicate checks go through the alias, so they see every index; new indices take the index
-template, replicas included (`auto_expand_replicas: 0-1`).
+Daily, three tasks in a row (each a function of the same name in `newsmon.run`; `newsmon
+maintenance` runs the same outside Airflow, `--dry-run` to see what they would do):
 
-On a cluster with index lifecycle management (the full Elasticsearch distribution, `docker
-compose`), an ILM policy with a `rollover` action can do the same instead: see doc/operations.md,
-"Maintenance: rollover". Elasticsearch comes from the connection `newsmon_es` if defined, else `NEWSMON_ES_URL`.
+- `rollover`: a new write index behind the `${NEWSMON_INDEX_PREFIX}articles` alias (`...-000002`,
+  `...-000003`, ...) once the oldest article of the current one was fetched more than
+  `NEWSMON_ROLLOVER_MAX_AGE` (default `30d`) ago by newsmon's clock, or its primary shard holds
+  more than `NEWSMON_ROLLOVER_MAX_SIZE` (default `25gb`). An empty index never rolls over by age.
+- `prune`: retention, when `NEWSMON_RETENTION` is set (e.g. `180d`; unset keeps everything):
+  whole articles indices (never the write index) whose newest article is older than that, the
+  pending markers of articles no longer stored, failed-page records, alert events and run summaries
+  older than that, and the state of feeds no longer configured.
+- `backup`: a snapshot of every index of the prefix in the repository `${prefix}backups` (under the
+  nodes' `path.repo`), then the oldest snapshots newsmon made beyond `NEWSMON_BACKUP_KEEP`
+  (default 14) are deleted.
+
+Searches go through the alias, so they see every index. On a cluster with index lifecycle
+management (ILM: the full distribution, `docker compose`) a policy can roll over instead. Elasticsearch comes from the connection
+`newsmon_es` if defined, else `NEWSMON_ES_URL`. See doc/operations.md, "Maintenance".
 """
 
 from __future__ import annotations
@@ -39,7 +47,22 @@ def news_maintenance():
 
         return run.rollover(task_settings())
 
-    rollover()
+    @task(execution_timeout=EXECUTION_TIMEOUTS["prune"])
+    def prune() -> dict:
+        from newsmon import run
+        from newsmon.airflow_support import task_settings
+
+        return run.prune(task_settings())
+
+    # A backup is worth taking even when rollover or retention failed today.
+    @task(execution_timeout=EXECUTION_TIMEOUTS["backup"], trigger_rule="all_done")
+    def backup() -> dict:
+        from newsmon import run
+        from newsmon.airflow_support import task_settings
+
+        return run.backup(task_settings())
+
+    rollover() >> prune() >> backup()
 
 
 news_maintenance()

@@ -579,3 +579,13 @@ def test_flower_is_optional(tmp_path):
     assert result.returncode == 0, result.stderr
     services = set(result.stdout.split())
     assert "airflow-worker" in services and "redis" in services and "flower" not in services
+
+
+def test_elasticsearch_keeps_snapshots_on_a_volume_and_newsmon_may_take_them(compose, services):
+    """`newsmon backup` registers an `fs` repository under path.repo: the node needs the setting, a
+    volume there (snapshots outlive the container), and the pipeline's role the snapshot actions."""
+    es = services["elasticsearch"]
+    repo = es["environment"]["path.repo"]
+    assert any(v.split(":")[1] == repo and v.split(":")[0] in compose["volumes"] for v in es["volumes"])
+    role = services["es-setup"]["command"][1]
+    assert '"cluster:admin/repository/*","cluster:admin/snapshot/*"' in role

@@ -162,6 +162,8 @@ def test_each_dag_task_has_a_package_function_of_its_name():
         "summarize",
         "send_digests",
         "rollover",
+        "prune",
+        "backup",
     }
     missing = [t for t in task_ids if not callable(getattr(run, t, None))]
     assert missing == []

@@ -82,7 +82,9 @@ def test_news_maintenance_shape():
 
     dag = DagBag(dag_folder=str(ROOT / "dags")).get_dag("news_maintenance")
     assert dag.doc_md and "rollover" in dag.doc_md and "ILM" in dag.doc_md
-    assert [t.task_id for t in dag.tasks] == ["rollover"]
+    assert [t.task_id for t in dag.tasks] == ["rollover", "prune", "backup"]
+    assert dag.get_task("prune").upstream_task_ids == {"rollover"}
+    assert dag.get_task("backup").upstream_task_ids == {"prune"}
     assert not dag.catchup and dag.max_active_runs == 1
 
 

@@ -35,6 +35,10 @@ EXECUTION_TIMEOUTS: dict[str, timedelta] = {
     # A rollover is one request; minutes only when the cluster is struggling, and then the next
     # day's run tries again.
     "rollover": timedelta(minutes=15),
+    # Retention deletes whole indices and a few delete-by-query requests.
+    "prune": timedelta(minutes=30),
+    # A snapshot copies only the segments the previous ones lack; the first one copies everything.
+    "backup": timedelta(hours=2),
 }
 
 # The tasks that fetch from the web share this pool (config/airflow-pools.json; scripts/run, the tests

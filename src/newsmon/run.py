@@ -2,7 +2,7 @@
 
     prepare -> process_batch (one per batch) -> cluster -> alert -> summarize      (news_monitor)
     send_digests                                                                    (news_alert_digest)
-    rollover                                                                        (news_maintenance)
+    rollover -> prune -> backup                                                     (news_maintenance)
 
 Under Airflow each function is the body of the task of the same name (dags/); `newsmon run` calls
 them in order with all feeds as one batch (`run_pass`). Only ids and counts pass between them.
@@ -211,17 +211,24 @@ def send_digests(settings: Settings, smtp: SmtpSettings | None = None) -> dict[s
 
 
 def rollover(settings: Settings) -> dict[str, Any]:
-    """news_maintenance: roll the articles alias over by age and size (see Storage.rollover)."""
-    with open_storage(settings) as storage, storage.answering():
-        if not storage.is_set_up():
-            storage.setup()
-        result = storage.rollover(settings.rollover_max_age, settings.rollover_max_size)
-    alias = storage.names.articles
-    if result["rolled_over"]:
-        log.info("rolled %s over: %s -> %s", alias, result["old_index"], result["new_index"])
-    else:
-        log.info("%s: %s stays the write index (%s)", alias, result["old_index"], result["conditions"])
-    return result
+    """news_maintenance: roll the articles alias over by age (newsmon's clock) and size."""
+    from newsmon import maintenance
+
+    return maintenance.rollover(settings)
+
+
+def prune(settings: Settings, dry_run: bool = False) -> dict[str, Any]:
+    """news_maintenance: retention by NEWSMON_RETENTION (newsmon.maintenance.prune)."""
+    from newsmon import maintenance
+
+    return maintenance.prune(settings, dry_run=dry_run)
+
+
+def backup(settings: Settings) -> dict[str, Any]:
+    """news_maintenance: the daily snapshot, then the oldest beyond NEWSMON_BACKUP_KEEP deleted."""
+    from newsmon import maintenance
+
+    return maintenance.backup(settings)
 
 
 def run_pass(settings: Settings, mode: str = "cli", ignore_schedule: bool = False) -> RunSummary:

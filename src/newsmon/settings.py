@@ -11,10 +11,12 @@ configuration names (`${VAR}` in feeds.yaml, `url_env` of an alert channel) are 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -85,6 +87,11 @@ class Settings(BaseSettings):
     # this old or its primary shards hold this much. Elasticsearch time and byte units.
     rollover_max_age: str = Field("30d", pattern=r"^\d+(d|h|m|s|ms)$")
     rollover_max_size: str = Field("25gb", pattern=r"^\d+(b|kb|mb|gb|tb)$")
+    # Retention (news_maintenance's `prune`): whole articles indices whose newest article is older
+    # than this, and what refers only to them, are removed. Unset keeps everything.
+    retention: str | None = None
+    # Snapshots the daily backup keeps (the oldest beyond this many are deleted).
+    backup_keep: int = Field(14, ge=1)
 
     # Configuration files.
     config_dir: Path = Path("config")
@@ -165,6 +172,13 @@ class Settings(BaseSettings):
                 raise ValueError(f"expected seconds separated by commas, e.g. 1,2,4; got {value!r}") from None
         return value
 
+    @field_validator("retention")
+    @classmethod
+    def _retention(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_duration(value)  # a ValueError is reported naming the variable
+        return value.strip() if value is not None else None
+
     @field_validator("es_url")
     @classmethod
     def _es_url(cls, value: SecretStr) -> SecretStr:
@@ -195,6 +209,11 @@ class Settings(BaseSettings):
         # user and password, so no repr, log line or summary ever prints them.
         for name, value in super().__repr_args__():
             yield name, redact_url(value) if isinstance(value, str) and "://" in value else value
+
+    @property
+    def retention_period(self) -> timedelta | None:
+        """NEWSMON_RETENTION as a time span; None keeps everything."""
+        return parse_duration(self.retention) if self.retention else None
 
     @property
     def feeds_path(self) -> Path:
@@ -231,6 +250,18 @@ class Settings(BaseSettings):
             ssl=self.smtp_ssl,
             allow_plaintext_login=self.smtp_allow_plaintext_login,
         )
+
+
+_DURATION_UNITS = {"w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=1),
+                   "m": timedelta(minutes=1), "s": timedelta(seconds=1)}  # fmt: skip
+
+
+def parse_duration(value: str) -> timedelta:
+    """`180d`, `26w`, `12h`, `30m`, `45s` as a time span; a ValueError saying what is expected."""
+    match = re.fullmatch(r"\s*(\d+)\s*([wdhms])\s*", value)
+    if not match or int(match.group(1)) == 0:
+        raise ValueError(f"expected a duration such as 180d, 26w or 12h (w, d, h, m, s), got {value!r}")
+    return int(match.group(1)) * _DURATION_UNITS[match.group(2)]
 
 
 @contextmanager

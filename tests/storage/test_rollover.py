@@ -234,3 +234,32 @@ def test_every_single_index_request_names_a_concrete_index_after_rollovers(stora
     storage.reindex_articles()
     assert articles.analyze("Weapons talks") == ["weapons", "talks"]
     assert articles.write_index() == storage.names.articles_index(3)
+
+
+def test_rollover_by_age_follows_newsmons_clock_and_the_oldest_article(storage):
+    """The age is the write index's oldest `fetched_at` against newsmon's clock, not the index's
+    creation time against Elasticsearch's: a simulated month later the alias rolls over."""
+    from datetime import UTC, datetime, timedelta
+
+    from newsmon import clock
+
+    t0 = datetime(2030, 3, 1, 12, 0, tzinfo=UTC)
+    fetched = t0.isoformat().replace("+00:00", "Z")
+    storage.articles.write([article(1, url="https://a.example/1", fetched_at=fetched)], {})
+    first, second = storage.names.first_articles_index, storage.names.articles_index(2)
+    with clock.use(lambda: t0 + timedelta(days=29)):
+        young = storage.rollover("30d", "100gb")
+    assert young["rolled_over"] is False and young["old_index"] == first
+    assert young["conditions"]["[max_age: 30d]"] is False and young["due"] is False
+    with clock.use(lambda: t0 + timedelta(days=31)):
+        dry = storage.rollover("30d", "100gb", dry_run=True)
+        assert dry["dry_run"] is True and dry["due"] is True and dry["new_index"] == second
+        assert storage.articles.write_index() == first  # a dry run changes nothing
+        done = storage.rollover("30d", "100gb")
+    assert done["rolled_over"] is True and done["old_index"] == first and done["new_index"] == second
+    assert done["conditions"]["[max_age: 30d]"] is True
+    assert done["oldest_fetched_at"] == fetched
+    # The new write index is empty: however late it is, an empty index never rolls over by age.
+    with clock.use(lambda: t0 + timedelta(days=400)):
+        empty = storage.rollover("30d", "100gb")
+    assert empty["rolled_over"] is False and empty["old_index"] == second

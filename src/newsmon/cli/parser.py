@@ -8,9 +8,11 @@ import argparse
 
 from newsmon import __version__
 from newsmon.cli.alerts import add_alerts_parser
+from newsmon.cli.backup import add_backup_parser
 from newsmon.cli.common import EXIT_CODES
 from newsmon.cli.feeds import add_feeds_parser
 from newsmon.cli.kibana import add_kibana_parser
+from newsmon.cli.maintenance import add_maintenance_parser
 from newsmon.cli.pipeline import add_run_parser, add_runs_parser, add_setup_parser
 from newsmon.cli.search import add_search_parser
 from newsmon.cli.text import add_extract_parser, add_similar_parser, add_tag_parser
@@ -37,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_alerts_parser(sub)
     add_similar_parser(sub)
     add_runs_parser(sub)
+    add_maintenance_parser(sub)
+    add_backup_parser(sub)
     add_kibana_parser(sub)
     add_web_parser(sub)
     return parser

@@ -7,7 +7,8 @@
 
 `Storage` holds the client and the index names of one prefix (newsmon.storage.names), the schema
 operations (newsmon.storage.schema) and one repository per index: `articles`, `pending`,
-`failed_pages`, `runs`, `feed_states`, `alert_rules`, `alert_events`. Query bodies may be built
+`failed_pages`, `runs`, `feed_states`, `alert_rules`, `alert_events`; `lifecycle` (whole indices, for
+rollover and retention) and `snapshots` (backups). Query bodies may be built
 elsewhere as plain dicts; they are executed here. Where callers handle a failure, it is one of
 newsmon.errors (StoreUnavailable, StoreError, IndexMissing, QueryRejected), never an Elasticsearch
 exception.
@@ -30,13 +31,16 @@ from newsmon.storage.backend import BulkOutcome
 from newsmon.storage.client import make_client
 from newsmon.storage.failed_pages import FailedPages
 from newsmon.storage.feed_states import FeedStates
+from newsmon.storage.lifecycle import ArticlesIndex, Lifecycle
 from newsmon.storage.pending import PENDING_ALERT, PENDING_CLUSTER, PendingMarkers
 from newsmon.storage.runs import Runs
 from newsmon.storage.schema import Schema
+from newsmon.storage.snapshots import Snapshots
 
 __all__ = [
     "PENDING_ALERT",
     "PENDING_CLUSTER",
+    "ArticlesIndex",
     "BulkOutcome",
     "IndexResult",
     "Known",
@@ -59,6 +63,8 @@ class Storage(Schema):
         self.feed_states = FeedStates(self)
         self.alert_rules = AlertRules(self)
         self.alert_events = AlertEvents(self)
+        self.lifecycle = Lifecycle(self)  # index-level reads and deletes of maintenance
+        self.snapshots = Snapshots(self)  # backups
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Storage:

@@ -91,3 +91,16 @@ class FeedStates:
         except IndexMissing:
             return None
         return list(resp["hits"]["hits"])
+
+    def ids(self) -> list[str]:
+        """The feed id of every stored state; none when the index does not exist yet."""
+        if not self.backend.es.indices.exists(index=self.index):
+            return []
+        return sorted(h["_id"] for h in self.backend.scan({"match_all": {}}, index=self.index))
+
+    def delete(self, ids: list[str]) -> int:
+        """Delete the states of `ids` (feeds no longer configured); how many went."""
+        actions = ({"_op_type": "delete", "_index": self.index, "_id": i} for i in ids)
+        deleted = sum(1 for out in self.backend.bulk(actions) if out.ok)
+        self.refresh()
+        return deleted

@@ -79,6 +79,12 @@ class IndexNames:
         return f"{self.prefix}{ALERT_EVENTS}"
 
     @property
+    def backups(self) -> str:
+        """The snapshot repository of this prefix (an `fs` repository of that name, in a folder of
+        the same name under the nodes' `path.repo`)."""
+        return f"{self.prefix}backups"
+
+    @property
     def everything(self) -> str:
         """A pattern matching every index and template under the prefix."""
         return f"{self.prefix}*"

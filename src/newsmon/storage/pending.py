@@ -5,8 +5,10 @@ are found and cleared too."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
+from newsmon.clock import iso
 from newsmon.storage.backend import Backend
 
 log = logging.getLogger(__name__)
@@ -71,3 +73,22 @@ class PendingMarkers:
             if not out.ok and out.info.get("status") != 404:
                 log.error("could not clear %s of %s: %s", flag, out.info.get("_id"), out.info.get("error"))
         backend.refresh_articles()
+
+    def marked_before(self, before: datetime) -> list[str]:
+        """Ids of the articles whose marker was written for a fetch before `before` (or says no
+        fetch time); none before setup. Younger markers may belong to a batch writing right now
+        (a marker goes before its article), so retention leaves them alone."""
+        if not self.backend.es.indices.exists(index=self.index):
+            return []
+        query = {"bool": {"should": [
+            {"range": {"fetched_at": {"lt": iso(before)}}},
+            {"bool": {"must_not": [{"exists": {"field": "fetched_at"}}]}},
+        ]}}  # fmt: skip
+        return sorted(h["_id"] for h in self.backend.scan(query, index=self.index))
+
+    def delete(self, ids: list[str]) -> int:
+        """Delete the markers of `ids` (retention: their articles are gone); how many went."""
+        actions = ({"_op_type": "delete", "_index": self.index, "_id": i} for i in ids)
+        deleted = sum(1 for out in self.backend.bulk(actions) if out.ok)
+        self.backend.es.indices.refresh(index=self.index)
+        return deleted

@@ -3,13 +3,26 @@ nodes' CPU, which benchmarks read."""
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from typing import Any
 
 from elasticsearch import ApiError, TransportError
 
+from newsmon.clock import iso
 from newsmon.errors import StoreUnavailable
 from newsmon.redaction import strip_credentials
 from newsmon.storage.backend import Backend, resource_json
+
+_ES_TIME_UNITS = {"d": 86_400_000, "h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
+
+
+def es_time(value: str) -> timedelta:
+    """An Elasticsearch time value (`30d`, `12h`, `0s`, `500ms`) as a time span."""
+    match = re.fullmatch(r"(\d+)(d|h|m|s|ms)", value.strip())
+    if not match:
+        raise ValueError(f"expected an Elasticsearch time value such as 30d, 12h or 0s, got {value!r}")
+    return timedelta(milliseconds=int(match.group(1)) * _ES_TIME_UNITS[match.group(2)])
 
 
 class Schema(Backend):
@@ -100,15 +113,34 @@ class Schema(Backend):
 
     def rollover(self, max_age: str, max_size: str, dry_run: bool = False) -> dict[str, Any]:
         """Roll the articles alias over to a new write index when the current one is older than
-        `max_age` or its primary shards are larger than `max_size` (the rollover API; the new
-        index gets the template, so `auto_expand_replicas` as well). Returns what Elasticsearch
-        answered: `rolled_over`, `old_index`, `new_index`, `conditions`."""
-        resp = self.es.indices.rollover(
-            alias=self.names.articles,
-            conditions={"max_age": max_age, "max_primary_shard_size": max_size},
-            dry_run=dry_run,
-        )
-        return {k: resp.get(k) for k in ("rolled_over", "dry_run", "old_index", "new_index", "conditions")}
+        `max_age` or its primary shards are larger than `max_size`; the new index gets the
+        template, so `auto_expand_replicas` as well. Returns `rolled_over`, `dry_run`,
+        `old_index`, `new_index`, `conditions` (each condition and whether it was met).
+
+        The age is newsmon's to judge, by its clock: the write index is old when its oldest
+        article was fetched before now - `max_age` (an empty index is never old), and then the
+        alias rolls over unconditionally. A `max_age` of zero (`0s`, `0d`) is a forced rollover,
+        empty index or not. Otherwise Elasticsearch judges the size alone (the rollover API's
+        `max_age` would compare the index's creation time with its own clock)."""
+        from newsmon import clock
+        from newsmon.storage.lifecycle import Lifecycle
+
+        age_label = f"[max_age: {max_age}]"
+        write = next((i for i in Lifecycle(self).articles_indices() if i.is_write_index), None)
+        oldest = write.oldest_fetched_at if write else None
+        age = es_time(max_age)
+        too_old = not age or (oldest is not None and oldest < clock.now() - age)
+        if too_old:
+            resp = self.es.indices.rollover(alias=self.names.articles, dry_run=dry_run)
+            conditions = {age_label: True, f"[max_primary_shard_size: {max_size}]": False}
+        else:
+            resp = self.es.indices.rollover(
+                alias=self.names.articles, conditions={"max_primary_shard_size": max_size}, dry_run=dry_run
+            )
+            conditions = {age_label: False, **(resp.get("conditions") or {})}
+        out = {k: resp.get(k) for k in ("rolled_over", "dry_run", "old_index", "new_index")}
+        due = too_old or any(conditions.values())
+        return out | {"conditions": conditions, "due": due, "oldest_fetched_at": iso(oldest)}
 
     def drop_all(self) -> None:
         """Delete every index and template under this prefix (tests, benchmarks)."""

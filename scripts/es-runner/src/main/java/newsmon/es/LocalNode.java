@@ -30,6 +30,8 @@ import java.util.concurrent.CountDownLatch;
  *   --data DIR, --logs DIR   path.data and path.logs
  *   --seed-hosts H:P,H:P     discovery.seed_hosts: join a multi-node cluster instead of single-node
  *   --initial-masters A,B    cluster.initial_master_nodes (first formation of a new cluster only)
+ *   --repo DIR               path.repo: where filesystem snapshot repositories may live (every node
+ *                            of a cluster must name the same shared folder)
  * </pre>
  */
 public final class LocalNode {
@@ -39,7 +41,7 @@ public final class LocalNode {
         System.err.println(problem);
         System.err.println(
             "usage: LocalNode HOME HTTP_PORT [--name NAME] [--transport-port PORT] [--data DIR] [--logs DIR]"
-                + " [--seed-hosts HOST:PORT,...] [--initial-masters NAME,...]"
+                + " [--seed-hosts HOST:PORT,...] [--initial-masters NAME,...] [--repo DIR]"
         );
         System.exit(2);
     }
@@ -63,7 +65,7 @@ public final class LocalNode {
         Map<String, String> options = new HashMap<>();
         for (int i = 2; i < args.length; i += 2) {
             String key = args[i];
-            if (List.of("--name", "--transport-port", "--data", "--logs", "--seed-hosts", "--initial-masters").contains(key) == false) {
+            if (List.of("--name", "--transport-port", "--data", "--logs", "--seed-hosts", "--initial-masters", "--repo").contains(key) == false) {
                 usage("unknown option " + key);
             }
             if (i + 1 >= args.length) {
@@ -90,6 +92,11 @@ public final class LocalNode {
             // A laptop disk that is 90% full must not turn the indices read-only under a developer.
             .put("cluster.routing.allocation.disk.threshold_enabled", false)
             .put("action.destructive_requires_name", false);
+        if (options.containsKey("--repo")) {
+            Path repo = Path.of(options.get("--repo")).toAbsolutePath().normalize();
+            Files.createDirectories(repo);
+            builder.putList("path.repo", List.of(repo.toString()));
+        }
         if (options.containsKey("--seed-hosts")) {
             builder.putList("discovery.seed_hosts", csv(options.get("--seed-hosts")));
             if (options.containsKey("--initial-masters")) {
