@@ -206,9 +206,9 @@ class Soak:
         pruned = self.step(day, "prune", lambda: run.prune(self.settings)) or {}
         day.pruned += len(pruned.get("indices") or [])
         backup = self.step(day, "backup", lambda: run.backup(self.settings)) or {}
-        if backup.get("snapshot"):
+        if backup.get("name"):
             day.snapshots += 1
-            self.last_snapshot = str(backup["snapshot"])
+            self.last_snapshot = str(backup["name"])
 
     def restore(self, day: Day) -> None:
         """Lose everything, then restore the snapshot maintenance took minutes ago."""

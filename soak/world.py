@@ -255,12 +255,17 @@ def _control_handler(state: _State) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up early (a fetch past its deadline) is no error of the world's."""
+
+
 def serve(start: datetime, days: int) -> None:
     state = _State(World(start, days))
-    servers = [
-        ThreadingHTTPServer((f"127.0.0.{20 + i}", 0), _outlet_handler(state, i)) for i in range(len(OUTLETS))
-    ]
-    control = ThreadingHTTPServer(("127.0.0.1", 0), _control_handler(state))
+    servers = [_Server((f"127.0.0.{20 + i}", 0), _outlet_handler(state, i)) for i in range(len(OUTLETS))]
+    control = _Server(("127.0.0.1", 0), _control_handler(state))
     for server in (*servers, control):
         threading.Thread(target=server.serve_forever, daemon=True).start()
     addresses = {

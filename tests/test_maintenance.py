@@ -160,3 +160,47 @@ def test_a_bad_retention_names_the_variable(settings_for, capsys, monkeypatch):
     monkeypatch.setenv("NEWSMON_RETENTION", "six months")
     assert main(["-q", "maintenance", "--dry-run"]) == 78
     assert "NEWSMON_RETENTION" in capsys.readouterr().err
+
+
+def test_copies_whose_first_seen_copy_retention_removed_form_their_story_again(settings_for):
+    """Story 1's first copy lives in the old index, two later copies in the young one: after the
+    old index goes, the earlier of the two leads the story, so search (which leaves copies out)
+    still finds it."""
+    settings = settings_for(FEEDS, retention="60d")
+    with Storage.from_settings(settings) as storage:
+        storage.setup()
+
+        def write(*articles) -> None:
+            Storage(storage.es, storage.prefix, storage.url).articles.write(list(articles), {})
+
+        write(_member(1, 0, None))
+        storage.rollover("0s", "100gb")
+        write(_member(2, 100, "id1"), _member(3, 101, "id1"))
+        storage.rollover("0s", "100gb")
+        storage.refresh_articles()
+        with clock.use(lambda: T0 + timedelta(days=120)):
+            done = run.prune(settings)
+        assert done["stories_regrouped"] == 1
+        storage.refresh_articles()
+        members = {
+            h["_id"]: h["_source"]
+            for h in storage.articles.get_many(["id1", "id2", "id3"], ["duplicate_of", "cluster_size"])
+        }
+        assert members == {
+            "id2": {"duplicate_of": None, "cluster_size": 2},
+            "id3": {"duplicate_of": "id2", "cluster_size": 2},
+        }
+
+
+def _member(n: int, days: float, leader: str | None):
+    """Article `n` of one story told by three outlets, fetched on day `days`."""
+    return article(
+        n,
+        url=f"https://o{n}.example/story",
+        canonical_url=f"https://o{n}.example/story",
+        source_domain=f"o{n}.example",
+        fetched_at=at(days),
+        published_at=at(days),
+        duplicate_of=leader,
+        cluster_size=3,
+    )

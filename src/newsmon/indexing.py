@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any, Protocol
 
 from newsmon.clock import iso
@@ -33,6 +34,20 @@ class ArticleStore(Protocol):
     ) -> IndexResult: ...
 
     def update_many(self, updates: list[tuple[str, str, dict[str, Any]]]) -> Any: ...
+
+
+def past_retention(entry: FeedEntry | Article, known: Mapping[str, Known], cutoff: datetime | None) -> bool:
+    """A story not stored yet whose own date (a feed entry's newest date; an article's date from
+    its page or feed) is older than the retention's cutoff. Retention removes such stories, so
+    storing one again would only bring it back, and alert on it a second time, each time its feed
+    still lists it; undated ones are kept."""
+    if cutoff is None or entry.id in known:
+        return False
+    if isinstance(entry, FeedEntry):
+        when = entry.updated_at or entry.published_at
+        return when is not None and when < cutoff
+    dated = entry.published_at if entry.published_at_source in ("page", "feed") else None
+    return dated is not None and dated < (iso(cutoff) or "")
 
 
 def is_newer(entry: FeedEntry, known: Known) -> bool:

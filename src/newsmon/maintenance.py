@@ -73,10 +73,7 @@ def prune(settings: Settings, dry_run: bool = False) -> dict[str, Any]:
         old, kept = _articles_indices(storage, cutoff)
         out["indices"] = [i.to_dict() for i in old]
         if not dry_run:
-            for index in old:
-                storage.lifecycle.delete_index(index.name)
-                log.info("retention: deleted %s (%d article(s), newest %s)",
-                         index.name, index.articles, iso(index.newest_fetched_at))  # fmt: skip
+            out["stories_regrouped"] = _delete_indices(storage, old)
         docs: dict[str, int] = {storage.pending.index: _prune_pending(storage, kept, cutoff, dry_run)}
         for repo_name, field in AGING:
             index = getattr(storage, repo_name).index
@@ -94,6 +91,24 @@ def prune(settings: Settings, dry_run: bool = False) -> dict[str, Any]:
     log.info("retention %s (before %s)%s: %d index(es), %s", settings.retention, out["cutoff"],
              " (dry run)" if dry_run else "", len(out["indices"]), docs)  # fmt: skip
     return out
+
+
+def _delete_indices(storage: Storage, old: list[ArticlesIndex]) -> int:
+    """Delete the articles indices `old`; the copies of a story whose first-seen copy went with
+    them then form their story again around the earliest copy left. Returns how many did."""
+    from newsmon.stories.stored import lead_orphans
+
+    removed: list[str] = []
+    for index in old:
+        removed += storage.lifecycle.leaders_with_copies(index.name)
+        storage.lifecycle.delete_index(index.name)
+        log.info("retention: deleted %s (%d article(s), newest %s)",
+                 index.name, index.articles, iso(index.newest_fetched_at))  # fmt: skip
+    storage.refresh_articles()
+    regrouped = lead_orphans(storage.articles, removed)
+    if regrouped:
+        log.info("retention: %d story(ies) lost their first-seen copy and got a new one", regrouped)
+    return regrouped
 
 
 def _articles_indices(storage: Storage, cutoff: datetime) -> tuple[list[ArticlesIndex], list[str]]:

@@ -67,7 +67,7 @@ def process_batch(feed_ids: list[str], settings: Settings) -> RunSummary:
     """Fetch the feeds of one batch and index what is new in them. Returns counts and ids only."""
     from newsmon.articles import FailedPage, iter_articles
     from newsmon.fetching import Fetcher
-    from newsmon.indexing import StreamingIndexer, is_newer
+    from newsmon.indexing import StreamingIndexer, is_newer, past_retention
     from newsmon.reader.poll import poll_feeds
     from newsmon.records import FeedEntry
 
@@ -92,6 +92,10 @@ def process_batch(feed_ids: list[str], settings: Settings) -> RunSummary:
             todo = [e for e in unique.values() if e.id not in known or is_newer(e, known[e.id])]
             record_polls(summary, polled, {e.id for e in todo})
             summary.already_indexed += len(unique) - len(todo)
+            cutoff = now - settings.retention_period if settings.retention_period else None
+            old = {e.id for e in todo if past_retention(e, known, cutoff)}
+            summary.past_retention += len(old)
+            todo = [e for e in todo if e.id not in old]
             # Pages that broke their extraction budget wait for their retry time.
             deferred = storage.failed_pages.deferred([e.id for e in todo], clock.now())
             todo = [e for e in todo if e.id not in deferred]
@@ -108,6 +112,8 @@ def process_batch(feed_ids: list[str], settings: Settings) -> RunSummary:
             for item in iter_articles(fetcher, todo, settings, summary, robots_off):
                 if isinstance(item, FailedPage):
                     failed.append(item)
+                elif past_retention(item, known, cutoff):
+                    summary.past_retention += 1
                 else:
                     indexer.add(item)
             indexer.flush()

@@ -24,6 +24,7 @@ class RunSummary:
     articles_new: int = 0
     articles_updated: int = 0
     already_indexed: int = 0
+    past_retention: int = 0  # new stories older than NEWSMON_RETENTION: not stored
     not_articles: int = 0
     duplicates: int = 0
     tagged: int = 0
@@ -97,7 +98,8 @@ class RunSummary:
             f"{title} finished in {self.duration_s:.1f} s",
             f"  feeds      {self.feeds_ok} ok, {self.feeds_failed} failed, {self.feeds_deferred} deferred, "
             f"of {self.feeds_total} polled; {self.feeds_not_due} not due",
-            f"  entries    {self.entries_seen} seen, {self.already_indexed} already indexed",
+            f"  entries    {self.entries_seen} seen, {self.already_indexed} already indexed"
+            + (f", {self.past_retention} older than the retention" if self.past_retention else ""),
             f"  articles   {self.articles_new} new, {self.articles_updated} updated, "
             f"{self.not_articles} not articles, {self.indexed} indexed",
             f"  stories    {self.tagged} tagged with a topic, {self.duplicates} "

@@ -94,6 +94,17 @@ class Lifecycle:
                 found.update(d["_id"] for d in resp["docs"] if d.get("found"))
         return found
 
+    def leaders_with_copies(self, index: str) -> list[str]:
+        """Ids of the first-seen copies in `index` (a concrete articles index) that other copies
+        point at: removing the index leaves those copies without their story's leader."""
+        query = {
+            "bool": {
+                "filter": [{"range": {"cluster_size": {"gt": 1}}}],
+                "must_not": [{"exists": {"field": "duplicate_of"}}],
+            }
+        }
+        return [h["_id"] for h in self.backend.scan(query, source=False, index=index)]
+
     def delete_index(self, name: str) -> None:
         """Delete one concrete index (its alias membership goes with it)."""
         self.backend.es.indices.delete(index=name)

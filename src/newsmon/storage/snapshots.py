@@ -25,7 +25,7 @@ from newsmon.storage.backend import Backend
 log = logging.getLogger(__name__)
 
 MADE_BY = "newsmon"
-POLL_S = 1.0  # how often a running snapshot's progress is asked
+POLL_S = 0.2  # how often a running snapshot is asked whether it is done
 
 
 class Snapshots:
@@ -90,14 +90,14 @@ class Snapshots:
             metadata={"made_by": MADE_BY, "prefix": self.backend.prefix, **metadata},
             wait_for_completion=False,
         )
-        while True:
-            status = es.snapshot.status(repository=self.repository, snapshot=name)["snapshots"][0]
+        # The snapshot's own state, not the status API's: that one says SUCCESS once the shards
+        # are copied, while the snapshot is still being finalised (and `get` says IN_PROGRESS).
+        while (snap := self.get(name))["state"] == "IN_PROGRESS":
             if progress:
+                status = es.snapshot.status(repository=self.repository, snapshot=name)["snapshots"][0]
                 progress({"state": status["state"], **status.get("shards_stats", {})})
-            if status["state"] not in ("STARTED", "IN_PROGRESS", "INIT"):
-                break
             time.sleep(POLL_S)
-        return self.get(name)
+        return snap
 
     def get(self, name: str) -> dict[str, Any]:
         """One snapshot: `name`, `state`, `start_time`, `indices`, `size_in_bytes`, `metadata`, ..."""

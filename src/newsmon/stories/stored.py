@@ -279,6 +279,24 @@ def _read_unsketched(articles: Articles, docs: Iterable[Doc]) -> None:
         unsketched[h["_id"]].body = h["_source"].get("body") or ""
 
 
+def lead_orphans(articles: Articles, removed: list[str]) -> int:
+    """After the articles `removed` are gone (retention deleted their index), the copies that
+    pointed at one of them form their story again: the earliest becomes its first-seen copy and
+    the others point at it, with the cluster's size and outlets recounted. Without this, a story
+    whose leader was removed would vanish from every search that leaves copies out. Returns how
+    many stories got a new leader."""
+    regrouped = 0
+    for start in range(0, len(removed), 1000):
+        part = removed[start : start + 1000]
+        orphans: dict[str, list[str]] = defaultdict(list)
+        for hit in articles.by_field("duplicate_of", part, ["duplicate_of"]):
+            orphans[hit["_source"]["duplicate_of"]].append(hit["_id"])
+        if orphans:
+            _write_clusters(articles, list(orphans.values()), set(), {})
+            regrouped += len(orphans)
+    return regrouped
+
+
 def _write_clusters(
     articles: Articles, groups: list[list[str]], new: set[str], matches: dict[str, str]
 ) -> dict[str, int]:
