@@ -277,7 +277,9 @@ class Soak:
     def cluster_checks(self) -> dict[str, tuple[int, int]]:
         """Each story stored is one cluster: one first-seen copy, every other copy pointing into it."""
         with Storage.from_settings(self.settings) as storage:
-            hits = list(storage.articles.scan({"match_all": {}}, source=["url", "duplicate_of"]))
+            hits = list(
+                storage.articles.scan({"match_all": {}}, source=["url", "duplicate_of", "fetched_at"])
+            )
         story_of = {h["_id"]: self.ledger.url_to_page[h["_source"]["url"]].story for h in hits}
         leaders: Counter[int] = Counter()
         joined = 0
@@ -288,6 +290,16 @@ class Soak:
             elif story_of.get(leader, story) != story:
                 joined += 1
         stories = set(story_of.values())
+        for story in sorted(s for s in stories if leaders[s] != 1)[:5]:
+            pages = [
+                f"{h['_id'][:8]} ({h['_index'].rsplit('-', 1)[-1]}, fetched {h['_source'].get('fetched_at')}, "
+                f"copy of {(h['_source'].get('duplicate_of') or '-')[:8]})"
+                for h in hits
+                if story_of[h["_id"]] == story
+            ]
+            self.ledger.notes.append(
+                f"story {story} has {leaders[story]} first-seen copies: {'; '.join(pages)}"
+            )
         return {
             "stories stored as one cluster each": (len(stories), sum(1 for s in stories if leaders[s] == 1)),
             "copies joined to another story": (0, joined),

@@ -173,14 +173,15 @@ def test_copies_whose_first_seen_copy_retention_removed_form_their_story_again(s
         def write(*articles) -> None:
             Storage(storage.es, storage.prefix, storage.url).articles.write(list(articles), {})
 
-        write(_member(1, 0, None))
+        write(_member(1, 0, None), _member(4, 0, None))  # id4: a second story's first copy,
         storage.rollover("0s", "100gb")
         write(_member(2, 100, "id1"), _member(3, 101, "id1"))
         storage.rollover("0s", "100gb")
+        write(_member(5, 102, "id4"))  # and its only other copy, in the write index
         storage.refresh_articles()
         with clock.use(lambda: T0 + timedelta(days=120)):
             done = run.prune(settings)
-        assert done["stories_regrouped"] == 1
+        assert done["stories_regrouped"] == 2
         storage.refresh_articles()
         members = {
             h["_id"]: h["_source"]

@@ -288,12 +288,23 @@ def lead_orphans(articles: Articles, removed: list[str]) -> int:
     regrouped = 0
     for start in range(0, len(removed), 1000):
         part = removed[start : start + 1000]
-        orphans: dict[str, list[str]] = defaultdict(list)
-        for hit in articles.by_field("duplicate_of", part, ["duplicate_of"]):
-            orphans[hit["_source"]["duplicate_of"]].append(hit["_id"])
-        if orphans:
-            _write_clusters(articles, list(orphans.values()), set(), {})
-            regrouped += len(orphans)
+        orphans: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for hit in articles.by_field("duplicate_of", part, ["duplicate_of", "source_domain"]):
+            orphans[hit["_source"]["duplicate_of"]].append(hit)
+        # A copy left alone is a story of one; `_write_clusters` regroups the others (it leaves
+        # lone members as they are).
+        alone = [
+            (h["_index"], h["_id"], {"duplicate_of": None, "cluster_size": 1, "match": None,
+                                     "outlets": [o for o in [_outlet(h["_source"].get("source_domain"))] if o]})
+            for h in (hits[0] for hits in orphans.values() if len(hits) == 1)
+        ]  # fmt: skip
+        if alone:
+            articles.update_many(alone)
+            articles.refresh()
+        groups = [[h["_id"] for h in hits] for hits in orphans.values() if len(hits) > 1]
+        if groups:
+            _write_clusters(articles, groups, set(), {})
+        regrouped += len(orphans)
     return regrouped
 
 
