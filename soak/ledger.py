@@ -25,6 +25,9 @@ class Day:
 
     day: int
     passes: int = 0
+    polls: int = 0
+    failed_polls: int = 0
+    deferred: int = 0
     stored: int = 0
     copies: int = 0
     instant: int = 0
@@ -155,12 +158,17 @@ def periods(days: list[Day], size: int) -> list[list[Day]]:
 def render(ledger: Ledger, checks: dict[str, tuple[int, int]], wall_s: float) -> tuple[str, bool]:
     """The period table, the checks table and the verdict line; and whether every check held."""
     size = 30 if len(ledger.days) > 60 else 7
-    head = "| days | passes | stored | copies | instant alerts | digests | rollovers | indices pruned | snapshots | s per day (mean / max) | RSS MB (max) |"
-    lines = [head, "|" + " --- |" * 11]
+    head = (
+        "| days | passes | feed polls (failed, deferred) | stored | copies | instant alerts | digests | "
+        "rollovers | indices pruned | snapshots | s per day (mean / max) | RSS MB (max) |"
+    )
+    lines = [head, "|" + " --- |" * 12]
     for group in periods(ledger.days, size):
         secs = [d.seconds for d in group]
         lines.append(
             f"| {group[0].day + 1}-{group[-1].day + 1} | {sum(d.passes for d in group)} | "
+            f"{sum(d.polls for d in group)} ({sum(d.failed_polls for d in group)}, "
+            f"{sum(d.deferred for d in group)}) | "
             f"{sum(d.stored for d in group)} | {sum(d.copies for d in group)} | {sum(d.instant for d in group)} | "
             f"{sum(d.digests for d in group)} | {sum(d.rolled for d in group)} | {sum(d.pruned for d in group)} | "
             f"{sum(d.snapshots for d in group)} | {sum(secs) / len(secs):.1f} / {max(secs):.1f} | "

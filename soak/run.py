@@ -188,10 +188,14 @@ class Soak:
         (self.workdir / "alerts.yaml").write_text(alerts_yaml(self.rules), encoding="utf-8")
 
     def one_pass(self, day: Day, ignore_schedule: bool = False) -> None:
-        self.step(
+        summary = self.step(
             day, "pass", lambda: run.run_pass(self.settings, mode="soak", ignore_schedule=ignore_schedule)
         )
         day.passes += 1
+        if summary is not None:
+            day.polls += summary.feeds_total
+            day.failed_polls += summary.feeds_failed
+            day.deferred += summary.feeds_deferred
         # What the pass stored carries its instant (even when a later step of the pass crashed).
         with Storage.from_settings(self.settings) as storage:
             storage.articles.refresh()
