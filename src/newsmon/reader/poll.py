@@ -73,21 +73,23 @@ def poll_feed(fetcher: Fetcher, feed: FeedConfig, state: FeedState | None, now: 
         )
     except FetchError as exc:
         return Polled(feed, Poll("failed", error_class=error_class(exc.reason), error=exc.reason))
-    http = from_headers(fetched.headers, now)
+    http = from_headers(fetched.headers, now)  # bounded values; what was not is in http.warnings
+    noted = "".join(f"; {w}" for w in http.warnings)
     base = Poll(
         "failed",
         status=fetched.status,
         final_url=fetched.final_url,
         moved_to=fetched.permanent_target,
         http_hints=http,
+        warnings=list(http.warnings),
     )
     if fetched.status in (429, 503) and http.retry_after is not None:
         base.outcome, base.retry_after = "deferred", http.retry_after
         base.error_class = f"http_{fetched.status}"
-        base.error = f"HTTP {fetched.status}, Retry-After {http.retry_after} s"
+        base.error = f"HTTP {fetched.status}, Retry-After {http.retry_after} s{noted}"
         return Polled(feed, base)
     if fetched.status >= 400:
-        base.error_class, base.error = f"http_{fetched.status}", f"HTTP {fetched.status}"
+        base.error_class, base.error = f"http_{fetched.status}", f"HTTP {fetched.status}{noted}"
         return Polled(feed, base)
     base.etag = fetched.headers.get("etag") if feed.conditional else None
     base.last_modified = fetched.headers.get("last-modified") if feed.conditional else None
@@ -109,7 +111,7 @@ def poll_feed(fetcher: Fetcher, feed: FeedConfig, state: FeedState | None, now: 
     base.outcome = "new_content"
     base.format = parsed.format
     base.entries = len(entries)
-    base.warnings = parsed.warnings
+    base.warnings = list(http.warnings) + parsed.warnings
     base.feed_hints = parsed.hints
     return Polled(feed, base, entries)
 
