@@ -107,7 +107,7 @@ def poll_feed(fetcher: Fetcher, feed: FeedConfig, state: FeedState | None, now: 
         base.body_hash = None  # so that a fixed feed is parsed the moment it is fixed
         base.error_class, base.error = exc.kind, exc.reason
         return Polled(feed, base)
-    entries = entries_of(parsed, feed)
+    entries = entries_of(parsed, feed, now)
     base.outcome = "new_content"
     base.format = parsed.format
     base.entries = len(entries)
