@@ -59,12 +59,19 @@ def status_rows(settings: Settings) -> list[dict[str, Any]]:
 def check(settings: Settings, url: str) -> dict[str, Any]:
     """Fetch and parse one feed now; writes nothing."""
     from newsmon.fetching import Fetcher
-    from newsmon.reader.formats import parse_any
+    from newsmon.reader.budget import Rejected, parse_job, run_once
+    from newsmon.reader.formats import MAX_ENTRIES, FeedRejected
     from newsmon.reader.poll import FEED_ACCEPT
 
     with Fetcher(settings) as fetcher:
         fetched = fetcher.get(url, max_bytes=settings.max_feed_bytes, accept=FEED_ACCEPT)
-    parsed = parse_any(fetched.content, fetched.headers, fetched.final_url)
+    job = (fetched.content, fetched.headers, fetched.final_url, MAX_ENTRIES)
+    try:
+        parsed = run_once(parse_job, job, settings.parse_timeout, "feed")
+    except TimeoutError as exc:
+        raise FeedRejected(url, "parse_timeout", str(exc)) from None
+    if isinstance(parsed, Rejected):
+        raise FeedRejected(fetched.final_url, parsed.kind, parsed.reason)
     warnings = list(parsed.warnings)
     if fetched.permanent_target:
         warnings.append(f"moved permanently to {fetched.permanent_target}")
