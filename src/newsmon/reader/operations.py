@@ -90,15 +90,17 @@ def check(settings: Settings, url: str) -> dict[str, Any]:
 
 def import_opml(settings: Settings, opml_file: Path) -> tuple[Path, MergeReport]:
     """Add the OPML file's feeds to config/feeds.d/imported.yaml; feeds already present are skipped."""
-    from newsmon.reader.opml import import_opml as read_opml
-    from newsmon.reader.opml import merge_into_yaml
+    from newsmon.reader.opml import merge_into_yaml, read_opml
 
     target = feeds_dir(settings.feeds_path) / IMPORT_FILE
     present = load_feeds(settings.feeds_path).feeds
     mine = {f.id for f in _feeds_of(target)}
     others = [{"id": f.id, "url": f.url} for f in present if f.id not in mine]
-    found = read_opml(opml_file, taken_ids=[f.id for f in present])
-    return target, merge_into_yaml(target, found, known=others)
+    found, notes = read_opml(opml_file, [f.id for f in present], settings.parse_timeout)
+    report = merge_into_yaml(target, found, known=others)
+    # Outlines the OPML reader skipped (not http(s), or naming a variable) are reported as well.
+    report.skipped += [({"url": note.split(": ", 1)[0]}, note.split(": ", 1)[-1]) for note in notes]
+    return target, report
 
 
 def _feeds_of(path: Path) -> list[FeedConfig]:
