@@ -307,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(site.base_url, flush=True)  # first line: the URL, so scripts can read it
     print(
-        f"Serving {site.root} (Ctrl-C to stop). For the demo feeds: export NEWSMON_DEMO_SITE={site.base_url}",
+        f"Serving {site.root} (Ctrl-C to stop). For the demo feeds: export NEWSMON_FEED_DEMO_SITE={site.base_url}",
         file=sys.stderr,
         flush=True,
     )

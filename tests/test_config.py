@@ -51,12 +51,12 @@ def test_unknown_key_is_rejected(tmp_path):
 
 
 def test_env_expansion(tmp_path, monkeypatch):
-    monkeypatch.setenv("SITE_BASE", "http://127.0.0.1:9")
-    cfg = load_feeds(write(tmp_path, "feeds:\n  - {id: a, url: '${SITE_BASE}/rss.xml'}\n"))
+    monkeypatch.setenv("NEWSMON_FEED_SITE_BASE", "http://127.0.0.1:9")
+    cfg = load_feeds(write(tmp_path, "feeds:\n  - {id: a, url: '${NEWSMON_FEED_SITE_BASE}/rss.xml'}\n"))
     assert cfg.feeds[0].url == "http://127.0.0.1:9/rss.xml"
-    monkeypatch.delenv("SITE_BASE")
-    with pytest.raises(ConfigError, match="SITE_BASE is not set"):
-        load_feeds(write(tmp_path, "feeds:\n  - {id: a, url: '${SITE_BASE}/rss.xml'}\n"))
+    monkeypatch.delenv("NEWSMON_FEED_SITE_BASE")
+    with pytest.raises(ConfigError, match="NEWSMON_FEED_SITE_BASE is not set"):
+        load_feeds(write(tmp_path, "feeds:\n  - {id: a, url: '${NEWSMON_FEED_SITE_BASE}/rss.xml'}\n"))
 
 
 def test_not_yaml_and_missing_file(tmp_path):

@@ -372,7 +372,7 @@ def test_demo_feeds_config_matches_the_site(site: DevSite) -> None:
     assert config["schedule"] == "*/15 * * * *"
     assert [feed["id"] for feed in config["feeds"]] == ["meridian-wire", "scraper-blog"]
     for feed in config["feeds"]:
-        url = feed["url"].replace("${NEWSMON_DEMO_SITE}", site.base_url)
+        url = feed["url"].replace("${NEWSMON_FEED_DEMO_SITE}", site.base_url)
         parsed = feedparser.parse(httpx.get(url, timeout=10).content)
         assert not parsed.bozo and parsed.entries
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 
 def _system() -> datetime:
@@ -48,3 +48,25 @@ def now_iso() -> str:
 def parse_iso(value: str) -> datetime:
     """The inverse of `iso` (also takes an explicit offset)."""
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+# A publication date before this, or more than PUBLICATION_AHEAD after now, is a wrong date (a
+# template's "0001-01-01", a typo'd year), not a publication date: it would fill the search page's
+# chart with empty days and make the page the first copy of its story.
+EARLIEST_PUBLICATION = datetime(1990, 1, 1, tzinfo=UTC)
+PUBLICATION_AHEAD = timedelta(days=1)
+
+
+def publication_bounds(at: datetime | None = None) -> tuple[datetime, datetime]:
+    """The range a publication date must fall in: 1990-01-01 to one day after `at` (now)."""
+    return EARLIEST_PUBLICATION, (at or now()) + PUBLICATION_AHEAD
+
+
+def publication_problem(when: datetime, at: datetime | None = None) -> str | None:
+    """Why `when` (aware) is not a publication date, or None when it can be one."""
+    earliest, latest = publication_bounds(at)
+    if when < earliest:
+        return f"date {iso(when)} is before {earliest.year}"
+    if when > latest:
+        return f"date {iso(when)} is in the future"
+    return None

@@ -22,11 +22,22 @@ _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _FEED_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 
+# The only variables a configuration file may name: anything else (NEWSMON_ES_PASSWORD, a cloud
+# key) would be sent to whatever host the URL names.
+EXPANDABLE_PREFIX = "NEWSMON_FEED_"
+
+
 def expand_env(value: str, where: str) -> str:
-    """Expand ${VAR} and ${VAR:-default}; an unset variable without default is an error."""
+    """Expand ${VAR} and ${VAR:-default} for variables named NEWSMON_FEED_*; another name, or an
+    unset variable without default, is an error naming it and `where`."""
 
     def repl(match: re.Match[str]) -> str:
         name, default = match.group(1), match.group(2)
+        if not name.startswith(EXPANDABLE_PREFIX):
+            raise ConfigError(
+                f"{where}: ${{{name}}} is not allowed: only variables named {EXPANDABLE_PREFIX}* are "
+                "expanded in configuration files"
+            )
         found = environment().get(name)
         if found:
             return found
@@ -188,6 +199,6 @@ def _expand(feeds: list[FeedConfig], path: Path) -> None:
     for i, feed in enumerate(feeds):
         if "${" not in feed.url:
             continue
-        feed.url = expand_env(feed.url, f"{path}: feeds[{i}].url")
+        feed.url = expand_env(feed.url, f"{path}: feeds[{i}].url (feed {feed.id})")
         if not feed.url.startswith(("http://", "https://")):
             raise ConfigError(f"{path}: feeds[{i}].url: must be an http:// or https:// URL, got {feed.url!r}")

@@ -396,10 +396,19 @@ class Fetcher:
                     declared = response.headers.get("content-length")
                     decoder = _decoder(url, response.headers.get("content-encoding"))
                     # The declared length counts encoded bytes: past the cap, refused before reading.
-                    if declared and declared.isdigit() and int(declared) > max_bytes:
-                        raise FetchError(
-                            url, f"too large: {int(declared)} bytes declared, cap is {max_bytes}"
+                    # ASCII digits only ("²".isdigit() is true), and no int() of thousands of digits.
+                    if (
+                        declared
+                        and declared.isascii()
+                        and declared.isdigit()
+                        and (len(declared) > 15 or int(declared) > max_bytes)
+                    ):
+                        shown = (
+                            declared
+                            if len(declared) <= 15
+                            else f"{declared[:15]}... ({len(declared)} digits)"
                         )
+                        raise FetchError(url, f"too large: {shown} bytes declared, cap is {max_bytes}")
                     chunks = []
                     for chunk in _decoded(url, response.iter_raw(), decoder, max_bytes):
                         chunks.append(chunk)

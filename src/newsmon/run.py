@@ -121,8 +121,16 @@ def process_batch(feed_ids: list[str], settings: Settings) -> RunSummary:
         # Written after indexing: a batch that dies before keeps the old validators, so its feeds
         # are fetched in full again instead of answering 304 over entries never indexed.
         floor = poll_floor(settings, config.schedule)
-        # mget is real-time: no refresh
-        feed_states.put_many(s.to_doc() for s in new_states(polled, states, now, floor, settings))
+        # mget is real-time: no refresh. A state refused by Elasticsearch is reported, not ignored:
+        # that feed would otherwise be polled every pass and shown as it was.
+        state_errors: list[dict[str, str]] = []
+        refused: dict[str, str] = {}
+        updated = new_states(polled, states, now, floor, settings, state_errors)
+        feed_states.put_many((s.to_doc() for s in updated), failed=refused)
+        for feed_id, reason in refused.items():
+            log.error("feed %s: state not written: %s", feed_id, reason)
+            state_errors.append({"feed": feed_id, "error": f"feed state not written: {reason}"})
+        summary.errors.extend(state_errors)
     summary.duration_s = time.monotonic() - started
     log.info(
         "batch %s done in %.1f s: %d new, %d updated, %d errors",

@@ -108,6 +108,9 @@ class Settings(BaseSettings):
     # One page's extraction (wall clock); past it the worker process is killed and replaced, the
     # page recorded as failed and not fetched again before a later retry time.
     extract_timeout: float = Field(30.0, gt=0)
+    # One outside document's parse (a feed body, an OPML file): past it the parsing process is
+    # killed and the document fails with "... took longer than N s to parse".
+    parse_timeout: float = Field(20.0, gt=0)
     # Fetches ignore HTTP(S)_PROXY from the environment; this names the one proxy to use, if any.
     # A secret because a proxy URL may carry credentials.
     http_proxy: SecretStr | None = None

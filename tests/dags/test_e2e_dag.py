@@ -29,7 +29,7 @@ def test_news_monitor_dag_indexes_the_site_and_search_finds_the_seed_story(
     alerts.write_text(ALERTS, encoding="utf-8")
     monkeypatch.setenv("NEWSMON_ALERTS_FILE", str(alerts))
     monkeypatch.setenv("NEWSMON_TEST_HOOK", webhook.url)
-    monkeypatch.setenv("NEWSMON_DEMO_SITE", site.base_url)
+    monkeypatch.setenv("NEWSMON_FEED_DEMO_SITE", site.base_url)
     monkeypatch.setenv("NEWSMON_FEEDS_FILE", str(ROOT / "examples" / "demo-feeds.yaml"))
     monkeypatch.setenv("NEWSMON_ES_URL", es_url)
     monkeypatch.setenv("NEWSMON_INDEX_PREFIX", prefix)

@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin
@@ -22,10 +22,9 @@ from lxml.html import HtmlElement
 from trafilatura import metadata as tmeta
 from trafilatura.settings import Document
 
+from newsmon.clock import publication_problem
 from newsmon.extraction.cleanup import link_keys
 from newsmon.urls import canonicalize, domain, same_site
-
-MAX_FUTURE = timedelta(days=1)  # a page date further ahead than this is a wrong date, not news
 
 _DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 _SPACES = re.compile(r"\s+")
@@ -140,31 +139,37 @@ def _json_ld(tree: HtmlElement) -> Iterator[dict[str, Any]]:
 
 
 def _parse_when(value: str) -> datetime | None:
-    value = value.strip()
+    """An aware UTC time of a page's date string, or None when it cannot be read."""
+    value = value.strip()[:100]
+    when: datetime | None = None
     try:
-        return datetime.fromisoformat(value)
+        when = datetime.fromisoformat(value)
     except ValueError:
-        pass
+        try:
+            when = parsedate_to_datetime(value)  # RFC 2822, as some CMSs print it
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
     try:
-        return parsedate_to_datetime(value)  # RFC 2822, as some CMSs print it
-    except (TypeError, ValueError, IndexError):
+        return when.astimezone(UTC)
+    except OverflowError:  # year 1 with a positive offset, year 9999 with a negative one
         return None
 
 
 def _published(facts: PageFacts, found: str | None, now: datetime) -> tuple[str | None, list[str]]:
     """The page-declared publication time when the page gives one (it keeps the hour), else the
-    date trafilatura found; anything more than MAX_FUTURE ahead is ignored."""
+    date trafilatura found; a date before 1990 or more than a day ahead
+    (clock.publication_problem) is not a publication date and is ignored with a note."""
     notes, unparseable = [], []
     for value in [*facts.published, *([found] if found else [])]:
         when = _parse_when(value)
         if when is None:
-            unparseable.append(value)
+            unparseable.append(value[:100])
             continue
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        when = when.astimezone(UTC)
-        if when > now + MAX_FUTURE:
-            notes.append(f"page date {when.isoformat()} is in the future; ignored")
+        problem = publication_problem(when, now)
+        if problem is not None:
+            notes.append(f"page {problem}; ignored")
             continue
         return when.isoformat().replace("+00:00", "Z"), notes
     return None, notes + [f"unparseable page date {v!r}" for v in unparseable]

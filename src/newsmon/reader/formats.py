@@ -31,6 +31,8 @@ from newsmon.records import FeedEntry
 from newsmon.urls import canonicalize, doc_id
 
 MAX_INFLATED = 20_000_000
+# Entries read from one feed document at most (a feed's own `max_entries` is at most this too).
+MAX_ENTRIES = 10_000
 
 # feedparser's version names, grouped as the state and the CLI report them.
 _VERSIONS = {
@@ -109,9 +111,15 @@ class ParsedFeed:
 
 
 def parse_any(
-    content: bytes, headers: dict[str, str], base_url: str, *, unwrap_links: bool = True
+    content: bytes,
+    headers: dict[str, str],
+    base_url: str,
+    *,
+    unwrap_links: bool = True,
+    max_entries: int = MAX_ENTRIES,
 ) -> ParsedFeed:
-    """Parse a feed body of any supported format. Raises FeedRejected with a reason otherwise."""
+    """Parse a feed body of any supported format. Raises FeedRejected with a reason otherwise.
+    Only the first `max_entries` entries are read (with a warning when there are more)."""
     headers = {k.lower(): v for k, v in headers.items()}
     content_type = headers.get("content-type", "").split(";")[0].strip().lower()
     warnings: list[str] = []
@@ -122,7 +130,7 @@ def parse_any(
     if not start:
         raise FeedRejected(base_url, "empty", "empty body")
     if start[:1] in (b"{", b"[") or (content_type.endswith("json") and not start.startswith(b"<")):
-        return _parse_json_feed(content, base_url, unwrap_links)
+        return _parse_json_feed(content, base_url, unwrap_links, max_entries)
     html = _html_refusal(start, content_type)
     try:
         safe, removed = defuse(content)
@@ -133,7 +141,7 @@ def parse_any(
     parsed = _feedparse(safe, headers, base_url)
     if html is not None and not _reads_as_feed(parsed):
         raise FeedRejected(base_url, "html", html)
-    return _read_xml(parsed, headers, base_url, warnings + removed, unwrap_links)
+    return _read_xml(parsed, headers, base_url, warnings + removed, unwrap_links, max_entries)
 
 
 def _gunzip(content: bytes, base_url: str) -> bytes:
@@ -221,7 +229,12 @@ def _feedparse(content: bytes, headers: dict[str, str], base_url: str) -> Any:
 
 
 def _read_xml(
-    parsed: Any, headers: dict[str, str], base_url: str, warnings: list[str], unwrap_links: bool
+    parsed: Any,
+    headers: dict[str, str],
+    base_url: str,
+    warnings: list[str],
+    unwrap_links: bool,
+    max_entries: int,
 ) -> ParsedFeed:
     problem = parsed.get("bozo_exception")
     name = type(problem).__name__ if parsed.bozo and problem is not None else None
@@ -251,7 +264,8 @@ def _read_xml(
         language=meta.get("language"),
         home_url=meta.get("link"),
     )
-    for item in parsed.entries:
+    _note_cut(warnings, len(parsed.entries), max_entries)
+    for item in parsed.entries[:max_entries]:
         raw = item.get("link") or ""
         guid = item.get("id")
         if not raw and isinstance(guid, str) and guid.startswith(("http://", "https://")):
@@ -328,6 +342,11 @@ def _absolute(base_url: str, raw: object) -> str | None:
     return link
 
 
+def _note_cut(warnings: list[str], total: int, max_entries: int) -> None:
+    if total > max_entries:
+        warnings.append(f"the feed lists {total} entries; only the first {max_entries} are read")
+
+
 def _note_missing_links(result: ParsedFeed) -> None:
     missing = result.entries_without_link
     if missing:
@@ -335,7 +354,7 @@ def _note_missing_links(result: ParsedFeed) -> None:
         result.warnings.append(f"{missing} of {total} entries have no usable http(s) link (skipped)")
 
 
-def _parse_json_feed(content: bytes, base_url: str, unwrap_links: bool) -> ParsedFeed:
+def _parse_json_feed(content: bytes, base_url: str, unwrap_links: bool, max_entries: int) -> ParsedFeed:
     try:
         data = json.loads(content)
     except (ValueError, RecursionError) as exc:
@@ -364,7 +383,8 @@ def _parse_json_feed(content: bytes, base_url: str, unwrap_links: bool) -> Parse
         home_url=_absolute(base_url, data.get("home_page_url")),
     )
     bad_dates = 0
-    for item in items:
+    _note_cut(result.warnings, len(items), max_entries)
+    for item in items[:max_entries]:
         if not isinstance(item, dict):
             result.entries_without_link += 1
             continue

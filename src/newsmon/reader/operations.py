@@ -59,12 +59,19 @@ def status_rows(settings: Settings) -> list[dict[str, Any]]:
 def check(settings: Settings, url: str) -> dict[str, Any]:
     """Fetch and parse one feed now; writes nothing."""
     from newsmon.fetching import Fetcher
-    from newsmon.reader.formats import parse_any
+    from newsmon.reader.budget import Rejected, parse_job, run_once
+    from newsmon.reader.formats import MAX_ENTRIES, FeedRejected
     from newsmon.reader.poll import FEED_ACCEPT
 
     with Fetcher(settings) as fetcher:
         fetched = fetcher.get(url, max_bytes=settings.max_feed_bytes, accept=FEED_ACCEPT)
-    parsed = parse_any(fetched.content, fetched.headers, fetched.final_url)
+    job = (fetched.content, fetched.headers, fetched.final_url, MAX_ENTRIES)
+    try:
+        parsed = run_once(parse_job, job, settings.parse_timeout, "feed")
+    except TimeoutError as exc:
+        raise FeedRejected(url, "parse_timeout", str(exc)) from None
+    if isinstance(parsed, Rejected):
+        raise FeedRejected(fetched.final_url, parsed.kind, parsed.reason)
     warnings = list(parsed.warnings)
     if fetched.permanent_target:
         warnings.append(f"moved permanently to {fetched.permanent_target}")
@@ -83,15 +90,17 @@ def check(settings: Settings, url: str) -> dict[str, Any]:
 
 def import_opml(settings: Settings, opml_file: Path) -> tuple[Path, MergeReport]:
     """Add the OPML file's feeds to config/feeds.d/imported.yaml; feeds already present are skipped."""
-    from newsmon.reader.opml import import_opml as read_opml
-    from newsmon.reader.opml import merge_into_yaml
+    from newsmon.reader.opml import merge_into_yaml, read_opml
 
     target = feeds_dir(settings.feeds_path) / IMPORT_FILE
     present = load_feeds(settings.feeds_path).feeds
     mine = {f.id for f in _feeds_of(target)}
     others = [{"id": f.id, "url": f.url} for f in present if f.id not in mine]
-    found = read_opml(opml_file, taken_ids=[f.id for f in present])
-    return target, merge_into_yaml(target, found, known=others)
+    found, notes = read_opml(opml_file, [f.id for f in present], settings.parse_timeout)
+    report = merge_into_yaml(target, found, known=others)
+    # Outlines the OPML reader skipped (not http(s), or naming a variable) are reported as well.
+    report.skipped += [({"url": note.split(": ", 1)[0]}, note.split(": ", 1)[-1]) for note in notes]
+    return target, report
 
 
 def _feeds_of(path: Path) -> list[FeedConfig]:

@@ -28,6 +28,9 @@ from newsmon.urls import canonicalize
 # The keys a feeds.yaml entry accepts (newsmon.config.FeedConfig); OPML-only facts stay out.
 YAML_KEYS = ("id", "url", "name", "language", "enabled", "max_entries")
 _MAX_ID = 64
+# An OPML file is refused past these: a reader's export of 10,000 feeds is about 2 MB.
+MAX_OPML_BYTES = 10_000_000
+MAX_OUTLINES = 50_000
 
 
 def slug(text: str, max_length: int = _MAX_ID) -> str:
@@ -37,25 +40,44 @@ def slug(text: str, max_length: int = _MAX_ID) -> str:
     return words[:max_length].rstrip("-")
 
 
-def _unique(base: str, taken: set[str]) -> str:
-    candidate, n = base, 1
+def _unique(base: str, taken: set[str], counters: dict[str, int] | None = None) -> str:
+    """`base`, else `base-2`, `base-3`, ...: the first not in `taken`. `counters` remembers the
+    last number tried per base, so that 20,000 same-titled feeds cost 20,000 steps, not 200
+    million."""
+    n = counters.get(base, 1) if counters is not None else 1
+    candidate = base if n == 1 else base[: _MAX_ID - len(f"-{n}")].rstrip("-") + f"-{n}"
     while candidate in taken:
         n += 1
         suffix = f"-{n}"
         candidate = base[: _MAX_ID - len(suffix)].rstrip("-") + suffix
+    if counters is not None:
+        counters[base] = n
     taken.add(candidate)
     return candidate
 
 
-def feed_id(title: str | None, url: str, taken: set[str]) -> str:
+def feed_id(title: str | None, url: str, taken: set[str], counters: dict[str, int] | None = None) -> str:
     """A unique id from the title, else from the feed's host (titles in other scripts fold to nothing)."""
     base = slug(title or "") or slug(urlsplit(url).hostname or "") or "feed"
-    return _unique(base, taken)
+    return _unique(base, taken, counters)
 
 
-def parse_opml(text: str | bytes, taken_ids: Iterable[str] = ()) -> tuple[list[dict[str, Any]], list[str]]:
-    """Feeds of an OPML document, in document order, and notes on outlines that were skipped."""
-    data = text.encode("utf-8") if isinstance(text, str) else text
+def _refusal(url: str) -> str | None:
+    """Why an imported feed URL is refused, or None. A `${` would make the config loader expand an
+    environment variable into a URL someone else wrote."""
+    if urlsplit(url).scheme not in ("http", "https"):
+        return f"not an http(s) feed URL ({url[:100]})"
+    if "${" in url:
+        return (
+            f"refused: the URL contains '${{' ({url[:100]}); imported files never name environment variables"
+        )
+    return None
+
+
+def _body(data: bytes) -> Any:
+    """The <body> of an OPML document (None when it has none), its size and outlines checked."""
+    if len(data) > MAX_OPML_BYTES:
+        raise ConfigError(f"OPML file too large: {len(data)} bytes, the cap is {MAX_OPML_BYTES}")
     try:
         data, _ = defuse(data)
         parser = lxml.etree.XMLParser(
@@ -67,7 +89,19 @@ def parse_opml(text: str | bytes, taken_ids: Iterable[str] = ()) -> tuple[list[d
     if root.tag != "opml":
         raise ConfigError(f"not an OPML document: root element is <{root.tag!s}>")
     body = root.find("body")
+    outlines = sum(1 for _ in body.iter("outline")) if body is not None else 0
+    if outlines > MAX_OUTLINES:
+        raise ConfigError(f"OPML file has {outlines} outlines, the cap is {MAX_OUTLINES}")
+    return body
+
+
+def parse_opml(text: str | bytes, taken_ids: Iterable[str] = ()) -> tuple[list[dict[str, Any]], list[str]]:
+    """Feeds of an OPML document, in document order, and notes on outlines that were skipped.
+    Linear in the outlines; past MAX_OPML_BYTES or MAX_OUTLINES a ConfigError says so."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    body = _body(data)
     taken = set(taken_ids)
+    counters: dict[str, int] = {}
     feeds: list[dict[str, Any]] = []
     skipped: list[str] = []
 
@@ -78,10 +112,11 @@ def parse_opml(text: str | bytes, taken_ids: Iterable[str] = ()) -> tuple[list[d
             if not url:
                 walk(outline, [*folders, label] if label else folders)
                 continue
-            if urlsplit(url).scheme not in ("http", "https"):
-                skipped.append(f"{label or url}: not an http(s) feed URL ({url})")
+            refused = _refusal(url)
+            if refused is not None:
+                skipped.append(f"{label[:100] or url[:100]}: {refused}")
                 continue
-            feed: dict[str, Any] = {"id": feed_id(label, url, taken), "url": url}
+            feed: dict[str, Any] = {"id": feed_id(label, url, taken, counters), "url": url}
             if label:
                 feed["name"] = label
             if outline.get("language"):
@@ -98,17 +133,42 @@ def parse_opml(text: str | bytes, taken_ids: Iterable[str] = ()) -> tuple[list[d
     return feeds, skipped
 
 
-def import_opml(path: str | Path, taken_ids: Iterable[str] = ()) -> list[dict[str, Any]]:
-    """Feed dicts (id, url, name, and language, html_url, category when known) of an OPML file."""
+def _parse_job(data: bytes, taken_ids: list[str]) -> tuple[list[dict[str, Any]], list[str]] | str:
+    """parse_opml in a parsing process: a ConfigError comes back as its message."""
+    try:
+        return parse_opml(data, taken_ids)
+    except ConfigError as exc:
+        return str(exc)
+
+
+def read_opml(
+    path: str | Path, taken_ids: Iterable[str] = (), timeout: float = 20.0
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Feed dicts (id, url, name, and language, html_url, category when known) of an OPML file and
+    notes on the outlines skipped; parsed within `timeout` seconds (NEWSMON_PARSE_TIMEOUT)."""
+    from newsmon.reader.budget import run_once
+
     path = Path(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as f:
+            data = f.read(MAX_OPML_BYTES + 1)  # never more than the cap in memory
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    if len(data) > MAX_OPML_BYTES:
+        raise ConfigError(f"{path}: OPML file too large: more than {MAX_OPML_BYTES} bytes")
     try:
-        return parse_opml(data, taken_ids)[0]
-    except ConfigError as exc:
+        got = run_once(_parse_job, (data, list(taken_ids)), timeout, "OPML file")
+    except (TimeoutError, RuntimeError) as exc:
         raise ConfigError(f"{path}: {exc}") from None
+    if isinstance(got, str):
+        raise ConfigError(f"{path}: {got}")
+    feeds, skipped = got
+    return feeds, skipped
+
+
+def import_opml(path: str | Path, taken_ids: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """The feed dicts of `read_opml`."""
+    return read_opml(path, taken_ids)[0]
 
 
 def _get(feed: Any, key: str) -> Any:
@@ -183,15 +243,20 @@ def merge_into_yaml(
         if isinstance(f, Mapping) and f.get("url")
     }
     taken = {str(f["id"]) for f in present if isinstance(f, Mapping) and f.get("id")}
+    counters: dict[str, int] = {}
     report = MergeReport()
     for feed in feeds:
+        refused = _refusal(str(feed["url"]))
+        if refused is not None:
+            report.skipped.append((dict(feed), refused))
+            continue
         canonical = _canonical(str(feed["url"]))
         if canonical in seen_urls:
             report.skipped.append((dict(feed), f"already present as {seen_urls[canonical]!r}"))
             continue
         entry = {k: feed[k] for k in YAML_KEYS if feed.get(k) is not None}
         if entry.get("id") in taken or not entry.get("id"):
-            entry["id"] = feed_id(entry.get("name"), entry["url"], taken)
+            entry["id"] = feed_id(entry.get("name"), entry["url"], taken, counters)
         else:
             taken.add(entry["id"])
         seen_urls[canonical] = entry["id"]

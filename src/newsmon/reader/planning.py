@@ -11,10 +11,11 @@ import logging
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from newsmon.config import FeedsConfig
-from newsmon.reader.state import FeedState, apply_poll
+from newsmon.reader.state import FeedState, Poll, apply_poll
 from newsmon.redaction import for_log
 from newsmon.settings import Settings
 from newsmon.summary import RunSummary
@@ -87,21 +88,38 @@ def record_polls(summary: RunSummary, polled: list[Polled], todo_ids: set[str]) 
 
 
 def new_states(
-    polled: list[Polled], states: Mapping[str, FeedState], now: datetime, floor: int, settings: Settings
+    polled: list[Polled],
+    states: Mapping[str, FeedState],
+    now: datetime,
+    floor: int,
+    settings: Settings,
+    errors: list[dict[str, str]] | None = None,
 ) -> list[FeedState]:
-    """Each polled feed's state after its poll (a first state for a feed never polled)."""
+    """Each polled feed's state after its poll (a first state for a feed never polled).
+
+    One feed's poll that cannot be applied costs that feed only: it gets the state of a failed
+    poll naming the problem (and an entry in `errors`), and every other feed its own new state.
+    """
     out = []
     for p in polled:
         old = states.get(p.feed.id) or FeedState(id=p.feed.id, url=p.feed.url)
         old.enabled, old.conditional = p.feed.enabled, p.feed.conditional
-        new = apply_poll(
+        applied = partial(
+            apply_poll,
             old,
-            p.poll,
-            now,
+            now=now,
             floor=floor,
             ceiling=max(floor, settings.feed_max_interval),
             gone_after=timedelta(days=settings.feed_gone_after_days),
             configured_url=p.feed.url,
         )
+        try:
+            new = applied(p.poll)
+        except Exception as exc:  # a value no bound foresaw: this feed fails, the batch goes on
+            reason = f"state not updated: {type(exc).__name__}: {str(exc)[:200]}"
+            log.exception("feed %s: %s", p.feed.id, for_log(reason))
+            if errors is not None:
+                errors.append({"feed": p.feed.id, "error": reason})
+            new = applied(Poll("failed", status=p.poll.status, error_class="error", error=reason))
         out.append(new)
     return out

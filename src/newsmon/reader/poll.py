@@ -12,21 +12,26 @@ One poll of one feed ends in one outcome (schedule.OUTCOMES):
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import queue
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from newsmon.clock import iso
 from newsmon.config import FeedConfig
 from newsmon.errors import FetchError
 from newsmon.fetching import Fetcher
+from newsmon.reader.budget import Rejected, parse_job, start_pool, too_slow
 from newsmon.reader.entries import entries_of
-from newsmon.reader.formats import FeedRejected, parse_any
+from newsmon.reader.formats import ParsedFeed
 from newsmon.reader.hints import from_headers
 from newsmon.reader.state import FeedState, Poll, error_class
 from newsmon.records import FeedEntry
+from newsmon.workers import Failed
 
 # The name feed lines have always been logged under: log filters select on it.
 log = logging.getLogger("newsmon.feeds")
@@ -56,8 +61,21 @@ def validators(feed: FeedConfig, state: FeedState | None) -> dict[str, str]:
     return headers
 
 
-def poll_feed(fetcher: Fetcher, feed: FeedConfig, state: FeedState | None, now: datetime) -> Polled:
-    """One poll of one feed; never raises for a feed's own problems (they become `failed`)."""
+@dataclass
+class _Unparsed:
+    """A fetched feed body still to be parsed, and the poll so far."""
+
+    feed: FeedConfig
+    poll: Poll
+    content: bytes
+    headers: dict[str, str]
+    final_url: str
+
+
+def fetch_feed(
+    fetcher: Fetcher, feed: FeedConfig, state: FeedState | None, now: datetime
+) -> Polled | _Unparsed:
+    """The request half of a poll: a finished Polled, or a body to parse (`finish_poll`)."""
     waiting = state.deferred_until(now) if state else None
     if waiting is not None:
         reason = f"Retry-After: not before {iso(waiting)}"
@@ -73,21 +91,23 @@ def poll_feed(fetcher: Fetcher, feed: FeedConfig, state: FeedState | None, now: 
         )
     except FetchError as exc:
         return Polled(feed, Poll("failed", error_class=error_class(exc.reason), error=exc.reason))
-    http = from_headers(fetched.headers, now)
+    http = from_headers(fetched.headers, now)  # bounded values; what was not is in http.warnings
+    noted = "".join(f"; {w}" for w in http.warnings)
     base = Poll(
         "failed",
         status=fetched.status,
         final_url=fetched.final_url,
         moved_to=fetched.permanent_target,
         http_hints=http,
+        warnings=list(http.warnings),
     )
     if fetched.status in (429, 503) and http.retry_after is not None:
         base.outcome, base.retry_after = "deferred", http.retry_after
         base.error_class = f"http_{fetched.status}"
-        base.error = f"HTTP {fetched.status}, Retry-After {http.retry_after} s"
+        base.error = f"HTTP {fetched.status}, Retry-After {http.retry_after} s{noted}"
         return Polled(feed, base)
     if fetched.status >= 400:
-        base.error_class, base.error = f"http_{fetched.status}", f"HTTP {fetched.status}"
+        base.error_class, base.error = f"http_{fetched.status}", f"HTTP {fetched.status}{noted}"
         return Polled(feed, base)
     base.etag = fetched.headers.get("etag") if feed.conditional else None
     base.last_modified = fetched.headers.get("last-modified") if feed.conditional else None
@@ -99,36 +119,102 @@ def poll_feed(fetcher: Fetcher, feed: FeedConfig, state: FeedState | None, now: 
     if state is not None and state.body_hash == digest and state.url == feed.url:
         base.outcome = "unchanged"
         return Polled(feed, base)
-    try:
-        parsed = parse_any(fetched.content, fetched.headers, fetched.final_url)
-    except FeedRejected as exc:
+    return _Unparsed(feed, base, fetched.content, fetched.headers, fetched.final_url)
+
+
+def finish_poll(
+    got: _Unparsed, parsed: ParsedFeed | Rejected | Failed, now: datetime, budget: float
+) -> Polled:
+    """The poll of a fetched body once parsed: its entries, or why it failed."""
+    feed, base = got.feed, got.poll
+    if isinstance(parsed, (Rejected, Failed)):
         base.body_hash = None  # so that a fixed feed is parsed the moment it is fixed
-        base.error_class, base.error = exc.kind, exc.reason
+        if isinstance(parsed, Rejected):
+            base.error_class, base.error = parsed.kind, parsed.reason
+        elif parsed.timed_out:
+            base.error_class, base.error = "parse_timeout", too_slow("feed", budget)
+        else:
+            base.error_class, base.error = "error", f"feed parser failed: {parsed.reason}"
         return Polled(feed, base)
-    entries = entries_of(parsed, feed)
+    entries = entries_of(parsed, feed, now)
     base.outcome = "new_content"
     base.format = parsed.format
     base.entries = len(entries)
-    base.warnings = parsed.warnings
+    base.warnings = base.warnings + parsed.warnings
     base.feed_hints = parsed.hints
     return Polled(feed, base, entries)
+
+
+def poll_feed(fetcher: Fetcher, feed: FeedConfig, state: FeedState | None, now: datetime) -> Polled:
+    """One poll of one feed, parsed in this process; never raises for a feed's own problems
+    (they become `failed`). `poll_feeds` parses under the time budget instead."""
+    got = fetch_feed(fetcher, feed, state, now)
+    if isinstance(got, Polled):
+        return got
+    parsed = parse_job(got.content, got.headers, got.final_url, feed.max_entries)
+    return finish_poll(got, parsed, now, fetcher.settings.parse_timeout)
+
+
+def _fetched(fut: Future[Polled | _Unparsed], feed: FeedConfig) -> Polled | _Unparsed:
+    try:
+        return fut.result()
+    except Exception as exc:  # a bug for one feed must not cost the batch
+        log.exception("feed %s: FAILED", feed.id)  # the traceback names our code, not the feed
+        return Polled(feed, Poll("failed", error_class="error", error=f"{type(exc).__name__}: {exc}"))
 
 
 def poll_feeds(
     fetcher: Fetcher, feeds: list[FeedConfig], states: dict[str, FeedState], now: datetime
 ) -> list[Polled]:
-    """Poll feeds side by side; the result is in the order of `feeds`."""
+    """Poll feeds side by side: fetched by threads, parsed by worker processes within
+    NEWSMON_PARSE_TIMEOUT each (newsmon.reader.budget). The result is in the order of `feeds`."""
     if not feeds:
         return []
-    with ThreadPoolExecutor(max_workers=min(fetcher.settings.fetch_concurrency * 2, len(feeds))) as pool:
-        futures = [pool.submit(poll_feed, fetcher, f, states.get(f.id), now) for f in feeds]
-        results: list[Polled] = []
-        for feed, fut in zip(feeds, futures, strict=True):
-            try:
-                results.append(fut.result())
-            except Exception as exc:  # a bug for one feed must not cost the batch
-                log.exception("feed %s: FAILED", feed.id)  # the traceback names our code, not the feed
-                results.append(
-                    Polled(feed, Poll("failed", error_class="error", error=f"{type(exc).__name__}: {exc}"))
-                )
-        return results
+    settings = fetcher.settings
+    budget = settings.parse_timeout
+    # Workers first: they are forked before the fetch threads exist (see newsmon.workers).
+    pool = start_pool(parse_job, min(settings.workers, len(feeds)), budget)
+    results: dict[str, Polled] = {}
+    waiting: dict[str, _Unparsed] = {}
+    try:
+        with ThreadPoolExecutor(max_workers=min(settings.fetch_concurrency * 2, len(feeds))) as threads:
+            futures = {threads.submit(fetch_feed, fetcher, f, states.get(f.id), now): f for f in feeds}
+            done: queue.SimpleQueue[Future[Polled | _Unparsed]] = queue.SimpleQueue()
+            for fut in futures:
+                fut.add_done_callback(done.put)
+            left = len(futures)
+
+            def next_job(wait_s: float) -> tuple[str, tuple[Any, ...]] | None:
+                nonlocal left
+                while left:
+                    try:
+                        fut = done.get(timeout=wait_s) if wait_s > 0 else done.get_nowait()
+                    except queue.Empty:
+                        return None
+                    left -= 1
+                    got = _fetched(fut, futures[fut])
+                    if isinstance(got, Polled):
+                        results[got.feed.id] = got
+                    elif pool is None:
+                        results[got.feed.id] = finish_poll(
+                            got,
+                            parse_job(got.content, got.headers, got.final_url, got.feed.max_entries),
+                            now,
+                            budget,
+                        )
+                    else:
+                        waiting[got.feed.id] = got
+                        return got.feed.id, (got.content, got.headers, got.final_url, got.feed.max_entries)
+                raise StopIteration
+
+            if pool is None:
+                with contextlib.suppress(StopIteration):
+                    while True:
+                        next_job(1.0)
+            else:
+                for key, parsed in pool.run(next_job):
+                    results[key] = finish_poll(waiting.pop(key), parsed, now, budget)
+    finally:
+        if pool is not None:
+            pool.close()
+    return [results[f.id] for f in feeds]

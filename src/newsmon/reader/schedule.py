@@ -4,7 +4,7 @@ Policy:
 - yield, as Media Cloud: more than 67% of the entries already seen -> slower x1.5; under 33% -> faster;
 - publisher hints (ttl, sy:updatePeriod, Cache-Control max-age, Expires) are a lower bound, clamped
   to the ceiling: never poll faster than the publisher asks;
-- Retry-After (429, 503) is always honoured, capped at a day;
+- Retry-After (429, 503) is always honoured, capped at a day (hints.MAX_WAIT_S);
 - failures back off exponentially from the floor with jitter, never faster than the regular
   interval, up to the ceiling; the regular interval is kept, so a success returns to it.
 """
@@ -16,11 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from newsmon.reader.hints import FeedHints, HttpHints, feed_hint_seconds
+from newsmon.reader.hints import MAX_WAIT_S, FeedHints, HttpHints, feed_hint_seconds
 
 FLOOR = 15 * 60  # the DAG's schedule
 CEILING = 24 * 3600
-RETRY_AFTER_CAP = 24 * 3600
+RETRY_AFTER_CAP = MAX_WAIT_S  # one constant: the longest wait any header can ask for
 SLOWER, FASTER = 1.5, 1 / 1.5
 MOSTLY_SEEN, MOSTLY_NEW = 0.67, 0.33  # Media Cloud's thresholds on the share of already-seen items
 JITTER = 0.1  # +-10% on backoff delays, so feeds that failed together do not retry together

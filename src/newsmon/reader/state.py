@@ -18,6 +18,7 @@ from newsmon.reader.schedule import (
     CEILING,
     FLOOR,
     GONE_AFTER,
+    RETRY_AFTER_CAP,
     PollOutcome,
     ScheduleState,
     health,
@@ -78,8 +79,14 @@ class FeedState:
         return self.next_due is None or self.next_due <= now + slack
 
     def deferred_until(self, now: datetime) -> datetime | None:
-        """The Retry-After time still ahead, if any: honoured even by --ignore-schedule."""
-        return self.retry_until if self.retry_until and self.retry_until > now else None
+        """The Retry-After time still ahead, if any: honoured even by --ignore-schedule.
+
+        Never more than RETRY_AFTER_CAP after the poll that asked for it, even for a state
+        stored before Retry-After was clamped (a feed silenced for years comes back)."""
+        if not self.retry_until:
+            return None
+        until = min(self.retry_until, (self.last_poll_at or now) + timedelta(seconds=RETRY_AFTER_CAP))
+        return until if until > now else None
 
     def schedule_state(self) -> ScheduleState:
         return ScheduleState(
@@ -174,7 +181,8 @@ def apply_poll(
     s.consecutive_failures = decided.state.consecutive_failures
     s.failing_since = decided.state.failing_since
     s.recent_yield = list(decided.state.recent_yield)
-    s.retry_until = now + timedelta(seconds=poll.retry_after) if poll.retry_after else None
+    wait = min(poll.retry_after, RETRY_AFTER_CAP) if poll.retry_after else 0
+    s.retry_until = now + timedelta(seconds=wait) if wait > 0 else None
     if poll.feed_hints is not None or poll.http_hints is not None:
         s.hints = _hints(poll.feed_hints, poll.http_hints)
     if poll.outcome in ("failed", "deferred"):

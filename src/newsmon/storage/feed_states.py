@@ -53,18 +53,25 @@ class FeedStates:
                     found[doc["_id"]] = doc["_source"]
         return found
 
-    def put_many(self, docs: Iterable[dict[str, Any]], refresh: bool = False) -> int:
+    def put_many(
+        self,
+        docs: Iterable[dict[str, Any]],
+        refresh: bool = False,
+        failed: dict[str, str] | None = None,
+    ) -> int:
         """Write state documents (each names its feed in `id`), one bulk request per CHUNK; returns
-        how many were written."""
+        how many were written. Each document Elasticsearch refused (e.g. a value its mapping
+        rejects) goes into `failed` as feed id -> reason, so the caller can report it."""
         batch = list(docs)
         written = 0
         for start in range(0, len(batch), CHUNK):
+            chunk = batch[start : start + CHUNK]
             operations: list[dict[str, Any]] = []
-            for doc in batch[start : start + CHUNK]:
+            for doc in chunk:
                 operations.append({"index": {"_index": self.index, "_id": doc["id"]}})
                 operations.append(doc)
-            # Only the statuses (and errors) come back: at 10,000 feeds the full answer costs more
-            # than the write.
+            # Only the statuses (and the reasons of refusals) come back: at 10,000 feeds the full
+            # answer costs more than the write. Items come back in the order they were sent.
             try:
                 resp = self.backend.es.bulk(
                     operations=operations,
@@ -74,12 +81,17 @@ class FeedStates:
             except ApiError as exc:
                 self.backend.raise_if_blocked(exc)
                 raise
-            items = [item["index"] for item in resp.get("items", [])]
-            for item in items:  # a full disk: no state is half written without anyone knowing
-                found = write_block(item.get("error"))
-                if found is not None:
+            for doc, item in zip(chunk, resp.get("items", []), strict=False):
+                result = item.get("index", {})
+                found = write_block(result.get("error"))
+                if found is not None:  # a full disk: no state is half written without anyone knowing
                     raise self.backend.read_only(self.index, found[1], found[2])
-            written += sum(1 for item in items if item.get("status", 500) < 300)
+                if result.get("status", 500) < 300:
+                    written += 1
+                elif failed is not None:
+                    error = result.get("error") or {}
+                    reason = f"{error.get('type', 'error')}: {error.get('reason', '')}"[:300]
+                    failed[str(doc["id"])] = f"HTTP {result.get('status', 500)} {reason}"
         return written
 
     def documents(self, size: int = 500) -> list[dict[str, Any]] | None:

@@ -21,7 +21,7 @@ from datetime import timedelta
 from typing import Any
 
 from newsmon import clock
-from newsmon.clock import iso
+from newsmon.clock import iso, publication_bounds
 from newsmon.storage.articles import Articles
 from newsmon.stories.clustering import (
     EMPTY_HASH,
@@ -379,5 +379,11 @@ def _write_clusters(
 
 
 def _order(hit: dict[str, Any]) -> tuple[str, str, str]:
+    """First published first. A stored date outside clock.publication_bounds (written before dates
+    were bounded at extraction) counts as no date: such a copy cannot lead its story."""
     src = hit["_source"]
-    return (src.get("published_at") or "9999", src.get("fetched_at") or "9999", hit["_id"])
+    earliest, latest = (iso(t) or "" for t in publication_bounds())
+    published = src.get("published_at") or ""
+    if not earliest <= published <= latest:
+        published = "9999"
+    return (published, src.get("fetched_at") or "9999", hit["_id"])

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
+from newsmon.clock import publication_bounds
 from newsmon.search import hit_record, merged_highlights, search_request, since_to_es
 from newsmon.storage import Storage
 
@@ -175,18 +176,22 @@ def build_request(f: Filters) -> dict[str, Any]:
     request["source_excludes"] = _SHOWN_FIELDS_EXCLUDED
     if not f.q:  # no query: the newest stories first
         request["sort"] = [{"published_at": {"order": "desc", "missing": "_last"}}, "_score"]
+    earliest, latest = publication_bounds()
     request["aggs"] = {
         "topics": {"terms": {"field": "topics", "size": 50}},
         "entities": {"terms": {"field": "entities.name", "size": 15}},
         "outlets": {"terms": {"field": "source_domain", "size": 15}},
         "languages": {"terms": {"field": "language", "size": 15}},
         # Days with stories only (a corpus can span years); chart.regroup fills gaps and widens bars.
+        # Bounded to the publication range (clock.publication_bounds): one stored outlier such as
+        # 0001-01-01 would otherwise stretch the chart over two thousand years of empty periods.
         "per_day": {
             "date_histogram": {
                 "field": "published_at",
                 "calendar_interval": "day",
                 "format": "yyyy-MM-dd",
                 "min_doc_count": 1,
+                "hard_bounds": {"min": earliest.date().isoformat(), "max": latest.date().isoformat()},
             },
             "aggs": {"subtopics": {"terms": {"field": "topics", "include": SUBTOPIC, "size": 12}}},
         },
