@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -102,9 +102,13 @@ class _AppStorage:
             self._storage.close()
 
 
-def create_app(settings_factory: Callable[[], Settings] = load_settings) -> FastAPI:
-    """The search application. `settings_factory` is called once, at the first request."""
+def create_app(
+    settings_factory: Callable[[], Settings] = load_settings, dependencies: Sequence[Any] = ()
+) -> FastAPI:
+    """The search application. `settings_factory` is called once, at the first request;
+    `dependencies` run before every route (the Airflow plugin's login check)."""
     app = FastAPI(
+        dependencies=list(dependencies),
         title="newsmon search",
         description="Search stored articles with Lucene query-string syntax.",
         docs_url=None,
