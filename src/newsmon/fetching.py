@@ -14,6 +14,7 @@ Three limits hold whatever the server does:
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 import ssl
 import time
@@ -32,6 +33,11 @@ from newsmon import clock
 from newsmon.errors import FetchError
 from newsmon.redaction import redact_url
 from newsmon.settings import Settings
+
+# httpx logs every request's full URL at INFO and httpcore every header at DEBUG: a feed's key, a
+# password in its URL, a webhook's token. newsmon logs its own fetches, redacted; theirs stay quiet.
+for _name in ("httpx", "httpcore"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 ACCEPT_ENCODING = "gzip, deflate"  # what _decoder can undo; brotli is not installed

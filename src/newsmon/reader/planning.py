@@ -92,7 +92,7 @@ def new_states(
     """Each polled feed's state after its poll (a first state for a feed never polled)."""
     out = []
     for p in polled:
-        old = states.get(p.feed.id) or FeedState(id=p.feed.id, url=p.feed.url)
+        old = states.get(p.feed.id) or FeedState(id=p.feed.id, url=p.feed.shown_url)
         old.enabled, old.conditional = p.feed.enabled, p.feed.conditional
         new = apply_poll(
             old,
@@ -101,7 +101,7 @@ def new_states(
             floor=floor,
             ceiling=max(floor, settings.feed_max_interval),
             gone_after=timedelta(days=settings.feed_gone_after_days),
-            configured_url=p.feed.url,
+            configured_url=p.feed.shown_url,
         )
         out.append(new)
     return out

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
+from newsmon.redaction import redact_text, redact_url
 from newsmon.search import hit_record, merged_highlights, search_request, since_to_es
 from newsmon.storage import Storage
 
@@ -298,9 +299,20 @@ def feed_health(storage: Storage, size: int = 500) -> list[dict[str, Any]] | Non
     hits = storage.feed_states.documents(size)
     if hits is None:
         return None
-    rows = [{"id": h["_source"].get("id") or h["_id"], **h["_source"]} for h in hits]
+    rows = [_shown_state(h["_source"] | {"id": h["_source"].get("id") or h["_id"]}) for h in hits]
     rows.sort(key=lambda r: (_HEALTH_ORDER.get(str(r.get("health")), 5), str(r["id"])))
     return rows
+
+
+def _shown_state(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored feed state fit to show: states written before feed URLs were stored redacted may
+    still carry a user, password or key in a URL or an error."""
+    for name in ("url", "final_url", "moved_to"):
+        if isinstance(row.get(name), str):
+            row[name] = redact_url(row[name])
+    if isinstance(row.get("last_error"), str):
+        row["last_error"] = redact_text(row["last_error"])
+    return row
 
 
 _ENCOUNTERED = re.compile(r"Encountered .*? at line \d+, column (\d+)")
