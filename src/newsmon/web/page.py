@@ -13,8 +13,9 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
+from newsmon.query_budget import QueryBudget, for_visitors
 from newsmon.redaction import redact_text, redact_url
-from newsmon.search import hit_record, merged_highlights, search_request, since_to_es
+from newsmon.search import finished, hit_record, merged_highlights, search_request, since_to_es
 from newsmon.storage import Storage
 
 PAGE_SIZES = (10, 20, 50)
@@ -155,9 +156,16 @@ class Result:
     copies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
-def build_request(f: Filters) -> dict[str, Any]:
-    """`newsmon search`'s request with the page's filters, paging, aggregations and shown fields."""
-    request = search_request(f.q or "*", since=f.since, size=f.size, include_duplicates=f.include_duplicates)
+def build_request(f: Filters, budget: QueryBudget | None = None) -> dict[str, Any]:
+    """`newsmon search`'s request with the page's filters, paging, aggregations and shown fields,
+    within the visitors' query budget (QueryTooCostly for a query it refuses)."""
+    request = search_request(
+        f.q or "*",
+        since=f.since,
+        size=f.size,
+        include_duplicates=f.include_duplicates,
+        budget=budget or for_visitors(),
+    )
     filters = request["query"]["bool"]["filter"]
     filters += [{"term": {"topics": t}} for t in f.topics]
     filters += [{"term": {"entities.name": e}} for e in f.entities]
@@ -195,11 +203,17 @@ def build_request(f: Filters) -> dict[str, Any]:
     return request
 
 
-def search_page(storage: Storage, f: Filters, topic_names: dict[str, str] | None = None) -> Result:
-    """Run the page's search. QueryRejected (a query Elasticsearch cannot parse), IndexMissing,
-    StoreError and StoreUnavailable are the caller's to show."""
+def search_page(
+    storage: Storage,
+    f: Filters,
+    topic_names: dict[str, str] | None = None,
+    budget: QueryBudget | None = None,
+) -> Result:
+    """Run the page's search. QueryRejected (a query Elasticsearch cannot parse), QueryTooCostly,
+    IndexMissing, StoreError and StoreUnavailable are the caller's to show."""
     names = topic_names or {}
-    resp = storage.articles.search(**build_request(f))
+    budget = budget or for_visitors()
+    resp = finished(storage.articles.search(**build_request(f, budget)), budget)
     aggs = resp.get("aggregations", {})
     hits = []
     for raw in resp["hits"]["hits"]:
