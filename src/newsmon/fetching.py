@@ -20,6 +20,7 @@ import ssl
 import time
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -204,6 +205,47 @@ class _PinnedBackend(httpcore.NetworkBackend):
 
     def sleep(self, seconds: float) -> None:
         self._inner.sleep(seconds)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """Plain connections (no pinning) whose every operation ends by the request's deadline."""
+
+    def __init__(self) -> None:
+        self._inner = httpcore.SyncBackend()
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Any = None) -> httpcore.NetworkStream:  # fmt: skip
+        stream = self._inner.connect_tcp(
+            host, port, _time_left(timeout, httpcore.ConnectTimeout), local_address, socket_options
+        )
+        return _DeadlineStream(stream)
+
+    def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
+        raise httpcore.ConnectError("unix sockets are not used")
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def deadline_transport() -> httpx.HTTPTransport:
+    """A transport for requests to operator-configured endpoints (alert webhooks): no address guard,
+    but every request made inside `total_deadline(...)` ends by its deadline, however slowly the
+    peer trickles its answer."""
+    transport = httpx.HTTPTransport()
+    pool = transport._pool
+    assert hasattr(pool, "_network_backend"), "httpcore changed: cannot bound requests"
+    pool._network_backend = _DeadlineBackend()
+    return transport
+
+
+@contextmanager
+def total_deadline(seconds: float) -> Iterator[None]:
+    """Requests through a deadline transport inside this block end within `seconds` of its start."""
+    token = _DEADLINE.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
 
 
 def _transport(settings: Settings) -> httpx.HTTPTransport:
