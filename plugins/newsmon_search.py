@@ -3,8 +3,13 @@
 
 Elasticsearch is found as the DAG tasks find it: the Airflow connection `newsmon_es` when it is
 defined (docker compose sets it), otherwise NEWSMON_ES_URL; it is looked up at the first request,
-not when the plugin is loaded. Airflow does not protect plugin apps: the page is as public as the
-API server's address.
+not when the plugin is loaded.
+
+Airflow does not protect plugin apps (it mounts them beside its own API, whose login check is a
+router dependency), so the app carries its own: every route asks Airflow's auth manager for the
+user (the UI's JWT cookie or `Authorization: Bearer <jwt>` from `POST /auth/token`) and whether
+that user may read the custom view "newsmon search" (viewers may). Without login an API client
+gets 401 and a browser is sent to Airflow's login page; a user without the permission gets 403.
 """
 
 from __future__ import annotations
@@ -12,11 +17,13 @@ from __future__ import annotations
 import logging
 
 from airflow.plugins_manager import AirflowPlugin
+from fastapi import Depends, HTTPException, Request
 
 from newsmon.web.app import create_app
 
 log = logging.getLogger(__name__)
 URL_PREFIX = "/newsmon"
+RESOURCE = "newsmon search"  # the custom view the auth manager is asked about
 
 
 def _settings():
@@ -33,9 +40,43 @@ def _settings():
     return load_settings(**es_overrides_from_connection(conn))
 
 
+async def require_reader(request: Request) -> None:
+    """The Airflow user of the request, who must be allowed to read the search page.
+
+    Airflow's modules are imported here, at the first request: the plugin is also loaded by the
+    scheduler and the DAG processor, which never serve it."""
+    from airflow.api_fastapi.app import get_auth_manager
+    from airflow.api_fastapi.core_api.security import get_user
+    from fastapi.security import HTTPBearer
+
+    credentials = await HTTPBearer(auto_error=False)(request)
+    try:
+        user = await get_user(request, None, credentials)
+    except HTTPException as exc:
+        if exc.status_code == 401 and request.method == "GET" and _wants_html(request):
+            login = get_auth_manager().get_url_login(next_url=str(request.url))
+            raise HTTPException(status_code=303, headers={"Location": login}) from None
+        raise
+    if not get_auth_manager().is_authorized_custom_view(method="GET", resource_name=RESOURCE, user=user):
+        raise HTTPException(status_code=403, detail=f"{user.get_name()} may not read {RESOURCE}")
+    request.state.newsmon_user = user.get_name()  # the identity rules and saved searches will use
+
+
+def _wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "") and not request.url.path.startswith(
+        f"{URL_PREFIX}/api/"
+    )
+
+
 class NewsmonSearch(AirflowPlugin):
     name = "newsmon_search"
-    fastapi_apps = [{"app": create_app(_settings), "url_prefix": URL_PREFIX, "name": "newsmon search"}]
+    fastapi_apps = [
+        {
+            "app": create_app(_settings, [Depends(require_reader)]),
+            "url_prefix": URL_PREFIX,
+            "name": "newsmon search",
+        }
+    ]
     external_views = [
         {
             "name": "Search articles",

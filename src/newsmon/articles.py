@@ -136,10 +136,17 @@ class _Fetching:
     def __init__(
         self, fetcher: Fetcher, entries: list[FeedEntry], window: int, robots_off: Collection[str] = ()
     ) -> None:
-        from newsmon.politeness import HostGate, Robots
+        from newsmon.politeness import HostQueues, Robots, host_of
 
         self.fetcher = fetcher
-        self.gate = HostGate(fetcher.settings.host_concurrency, fetcher.settings.host_min_gap)
+        # Per-host queues: each thread takes a page it can start now, so one slow host holds at
+        # most its own slots, never the threads that other hosts' pages wait for.
+        self.hosts = HostQueues(
+            entries,
+            lambda e: host_of(e.link),
+            fetcher.settings.host_concurrency,
+            fetcher.settings.host_min_gap,
+        )
         self.robots = Robots(fetcher)
         self.robots_off = frozenset(robots_off)
         self.queue: queue.Queue[tuple[FeedEntry, Fetched | FetchError]] = queue.Queue(maxsize=window)
@@ -147,16 +154,19 @@ class _Fetching:
         self.pool = ThreadPoolExecutor(
             max_workers=fetcher.settings.fetch_concurrency, thread_name_prefix="fetch"
         )
-        for entry in entries:
-            self.pool.submit(self._fetch, entry)
+        for _ in range(min(fetcher.settings.fetch_concurrency, len(entries))):
+            self.pool.submit(self._work)
+
+    def _work(self) -> None:
+        while (entry := self.hosts.take(self.stopping)) is not None:
+            self._fetch(entry)
 
     def _get(self, entry: FeedEntry) -> Fetched:
         if entry.feed_id not in self.robots_off and not self.robots.allowed(entry.link):
             raise FetchError(entry.link, "disallowed by robots.txt")
-        with self.gate.slot(entry.link):
-            fetched = self.fetcher.get(
-                entry.link, max_bytes=self.fetcher.settings.max_page_bytes, accept=PAGE_ACCEPT
-            )
+        fetched = self.fetcher.get(
+            entry.link, max_bytes=self.fetcher.settings.max_page_bytes, accept=PAGE_ACCEPT
+        )
         kind = fetched.content_type
         if kind and kind not in HTML_TYPES:
             raise FetchError(entry.link, f"not an HTML page ({kind})")
@@ -174,6 +184,8 @@ class _Fetching:
             got = exc
         except Exception as exc:
             got = FetchError(entry.link, f"{type(exc).__name__}: {exc}")
+        finally:
+            self.hosts.release(entry)  # the host's slot is free before the page waits for the window
         while not self.stopping.is_set():
             try:
                 self.queue.put((entry, got), timeout=0.2)

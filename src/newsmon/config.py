@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from newsmon.errors import ConfigError
+from newsmon.redaction import MASK, redact_url, strip_credentials
 from newsmon.settings import environment
 
 M = TypeVar("M", bound=BaseModel)
@@ -129,6 +131,31 @@ class FeedConfig(BaseModel):
         True, description="send ETag/Last-Modified validators; off for servers that lie"
     )
     robots: bool = Field(True, description="obey robots.txt for this feed's article pages")
+    # What the URL may show of itself (no ${...} value, user, password or key) and the values that
+    # ${...} put into it: secrets that stay in this process (see `shown_url` and `scrub`).
+    _shown: str | None = PrivateAttr(None)
+    _secrets: tuple[str, ...] = PrivateAttr(())
+
+    def remember_template(self, template: str) -> None:
+        """Before ${...} in the URL is expanded: the URL fit to show and the values to keep hidden."""
+        self._shown = redact_url(_ENV_REF.sub(MASK, template))
+        values = (environment().get(m.group(1)) or m.group(2) for m in _ENV_REF.finditer(template))
+        self._secrets = tuple(v for v in values if v and len(v) >= 3)
+
+    @property
+    def shown_url(self) -> str:
+        """The URL as pages, logs, the API and the stored feed state show it: no credentials."""
+        return self._shown or redact_url(self.url)
+
+    def scrub(self, text: str) -> str:
+        """`text` (an error, a redirect target) without this feed's secrets or URL credentials."""
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            for form in {secret, quote(secret, safe=""), quote(secret, safe="/:@")}:
+                text = text.replace(form, MASK)
+        return strip_credentials(text)
+
+    def scrub_url(self, url: str | None) -> str | None:
+        return None if url is None else redact_url(self.scrub(url))
 
     @field_validator("id")
     @classmethod
@@ -199,6 +226,7 @@ def _expand(feeds: list[FeedConfig], path: Path) -> None:
     for i, feed in enumerate(feeds):
         if "${" not in feed.url:
             continue
+        feed.remember_template(feed.url)
         feed.url = expand_env(feed.url, f"{path}: feeds[{i}].url (feed {feed.id})")
         if not feed.url.startswith(("http://", "https://")):
             raise ConfigError(f"{path}: feeds[{i}].url: must be an http:// or https:// URL, got {feed.url!r}")

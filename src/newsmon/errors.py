@@ -64,3 +64,12 @@ class QueryRejected(StoreError):
         self.reason = reason
         self.body = body
         super().__init__(message, 400, error)
+
+
+class QueryTooCostly(NewsmonError):
+    """A search the query budget refuses (a leading wildcard, a regex, a short fuzzy term, ...) or
+    that ran past its time limit; the message says which and what to do instead."""
+
+    def __init__(self, message: str, timed_out: bool = False):
+        self.timed_out = timed_out
+        super().__init__(message)

@@ -14,11 +14,13 @@ Three limits hold whatever the server does:
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 import ssl
 import time
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,6 +34,11 @@ from newsmon import clock
 from newsmon.errors import FetchError
 from newsmon.redaction import redact_url
 from newsmon.settings import Settings
+
+# httpx logs every request's full URL at INFO and httpcore every header at DEBUG: a feed's key, a
+# password in its URL, a webhook's token. newsmon logs its own fetches, redacted; theirs stay quiet.
+for _name in ("httpx", "httpcore"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 ACCEPT_ENCODING = "gzip, deflate"  # what _decoder can undo; brotli is not installed
@@ -198,6 +205,47 @@ class _PinnedBackend(httpcore.NetworkBackend):
 
     def sleep(self, seconds: float) -> None:
         self._inner.sleep(seconds)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """Plain connections (no pinning) whose every operation ends by the request's deadline."""
+
+    def __init__(self) -> None:
+        self._inner = httpcore.SyncBackend()
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Any = None) -> httpcore.NetworkStream:  # fmt: skip
+        stream = self._inner.connect_tcp(
+            host, port, _time_left(timeout, httpcore.ConnectTimeout), local_address, socket_options
+        )
+        return _DeadlineStream(stream)
+
+    def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
+        raise httpcore.ConnectError("unix sockets are not used")
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def deadline_transport() -> httpx.HTTPTransport:
+    """A transport for requests to operator-configured endpoints (alert webhooks): no address guard,
+    but every request made inside `total_deadline(...)` ends by its deadline, however slowly the
+    peer trickles its answer."""
+    transport = httpx.HTTPTransport()
+    pool = transport._pool
+    assert hasattr(pool, "_network_backend"), "httpcore changed: cannot bound requests"
+    pool._network_backend = _DeadlineBackend()
+    return transport
+
+
+@contextmanager
+def total_deadline(seconds: float) -> Iterator[None]:
+    """Requests through a deadline transport inside this block end within `seconds` of its start."""
+    token = _DEADLINE.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
 
 
 def _transport(settings: Settings) -> httpx.HTTPTransport:

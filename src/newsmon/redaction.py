@@ -27,22 +27,33 @@ _KEY_VALUE = re.compile(
 _TOKEN_LIKE = re.compile(r"[A-Za-z0-9_\-+/=]{24,}")  # no dot: host names stay readable
 _USERINFO = re.compile(r"\b([a-z][a-z0-9+.-]{1,15}://)[^/\s@?#]*@", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Query parameters whose value is a credential (`?apikey=...`, `&access_token=...`, `sig=...`).
+_SECRET_PARAM = re.compile(
+    r"(^|[&;])((?:[a-z0-9_.-]*[_.-])?(?:api[-_]?key|apikey|key|token|access[-_]?token|auth|authorization"
+    r"|secret|client[-_]?secret|password|passwd|pass|pwd|sig|signature|session|sessionid|sid|jwt|hash)"
+    r")=([^&;#]*)",
+    re.IGNORECASE,
+)
 
 
 def redact_url(url: str) -> str:
-    """`url` without the user and password it may carry."""
+    """`url` without the user and password it may carry, and with the values of credential-looking
+    query parameters (`apikey`, `token`, `sig`, ...) masked."""
     try:
         parts = urlsplit(url)
-        if parts.username is None and parts.password is None:
-            return url
         host = parts.hostname or ""
         port = parts.port
+        has_user = parts.username is not None or parts.password is not None
     except ValueError:
         return "<unparsable URL>"
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = f"{host}:{port}" if port else host
-    return urlunsplit(parts._replace(netloc=netloc))
+    query = _SECRET_PARAM.sub(lambda m: f"{m.group(1)}{m.group(2)}={MASK}", parts.query)
+    if not has_user and query == parts.query:
+        return url
+    if has_user:
+        if ":" in host:
+            host = f"[{host}]"
+        parts = parts._replace(netloc=f"{host}:{port}" if port else host)
+    return urlunsplit(parts._replace(query=query))
 
 
 def strip_credentials(text: str) -> str:

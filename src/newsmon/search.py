@@ -6,7 +6,8 @@ import re
 from typing import Any
 
 from newsmon.analysis import QUOTE_SUFFIX, base_field, search_fields, stemmed_fields
-from newsmon.errors import NewsmonError, QueryRejected
+from newsmon.errors import NewsmonError, QueryRejected, QueryTooCostly
+from newsmon.query_budget import OPERATOR, QueryBudget, check
 from newsmon.storage import Storage
 
 _DURATION = re.compile(r"^(\d+)\s*([mhdwy])$")
@@ -16,16 +17,18 @@ DEFAULT_FIELDS = ["title^2", "body", "summary", "authors"]
 SEARCH_FIELDS = search_fields(DEFAULT_FIELDS)
 
 
-def query_string(query: str) -> dict[str, Any]:
-    """The query_string clause of `newsmon search`, the web page and alert rules."""
-    return {
-        "query_string": {
-            "query": query,
-            "fields": SEARCH_FIELDS,
-            "default_operator": "OR",
-            "quote_field_suffix": QUOTE_SUFFIX,
-        }
+def query_string(query: str, budget: QueryBudget | None = None) -> dict[str, Any]:
+    """The query_string clause of `newsmon search`, the web page and alert rules; with a budget,
+    its limits on wildcards, regular expressions and fuzzy terms."""
+    clause: dict[str, Any] = {
+        "query": query,
+        "fields": SEARCH_FIELDS,
+        "default_operator": "OR",
+        "quote_field_suffix": QUOTE_SUFFIX,
     }
+    if budget is not None and budget is not OPERATOR:
+        clause |= budget.query_string_options()
+    return {"query_string": clause}
 
 
 def since_to_es(value: str) -> str:
@@ -38,7 +41,12 @@ def since_to_es(value: str) -> str:
 
 
 def build_query(
-    query: str, *, topic: str | None = None, since: str | None = None, include_duplicates: bool = False
+    query: str,
+    *,
+    topic: str | None = None,
+    since: str | None = None,
+    include_duplicates: bool = False,
+    budget: QueryBudget | None = None,
 ) -> dict[str, Any]:
     filters: list[dict[str, Any]] = []
     if topic:
@@ -48,7 +56,7 @@ def build_query(
     must_not = [] if include_duplicates else [{"exists": {"field": "duplicate_of"}}]
     return {
         "bool": {
-            "must": [query_string(query)],
+            "must": [query_string(query, budget)],
             "filter": filters,
             "must_not": must_not,
         }
@@ -92,16 +100,38 @@ def search_request(
     since: str | None = None,
     size: int = 10,
     include_duplicates: bool = False,
+    budget: QueryBudget = OPERATOR,
 ) -> dict[str, Any]:
     """The search request (keyword arguments of `Articles.search`) of `newsmon search`; the web page
-    adds its filters to it."""
-    return {
-        "query": build_query(query, topic=topic, since=since, include_duplicates=include_duplicates),
+    adds its filters to it. A query the budget does not allow is QueryTooCostly."""
+    check(query, budget)
+    if size > budget.max_size:
+        raise QueryTooCostly(f"At most {budget.max_size} results per request here, not {size}.")
+    request: dict[str, Any] = {
+        "query": build_query(
+            query, topic=topic, since=since, include_duplicates=include_duplicates, budget=budget
+        ),
         "size": size,
         "source_excludes": SOURCE_EXCLUDES,
         "highlight": HIGHLIGHT,
         "track_total_hits": True,
     }
+    if budget.timeout is not None:
+        request["timeout"] = budget.es_timeout()
+        request["client_timeout"] = budget.client_timeout()
+    return request
+
+
+def finished(resp: dict[str, Any], budget: QueryBudget) -> dict[str, Any]:
+    """`resp` of a search that ran to its end; one that Elasticsearch stopped at its `timeout` (a
+    partial answer) is QueryTooCostly."""
+    if resp.get("timed_out"):
+        raise QueryTooCostly(
+            f"The search took longer than {budget.timeout:g} s and was stopped; make it narrower "
+            "(fewer wildcards or fuzzy terms, a topic or a date range).",
+            timed_out=True,
+        )
+    return resp
 
 
 def search(
@@ -112,12 +142,13 @@ def search(
     since: str | None = None,
     size: int = 10,
     include_duplicates: bool = False,
+    budget: QueryBudget = OPERATOR,
 ) -> dict[str, Any]:
     request = search_request(
-        query, topic=topic, since=since, size=size, include_duplicates=include_duplicates
+        query, topic=topic, since=since, size=size, include_duplicates=include_duplicates, budget=budget
     )
     try:
-        resp = storage.articles.search(**request)
+        resp = finished(storage.articles.search(**request), budget)
     except QueryRejected as exc:
         raise NewsmonError(f"query {query!r} was rejected by Elasticsearch: {exc.reason}") from None
     return {

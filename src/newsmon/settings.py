@@ -152,6 +152,20 @@ class Settings(BaseSettings):
     kibana_space: str | None = None
     kibana_public_url: str = "http://localhost:5601"
 
+    # `newsmon web` standalone: the host names it answers (besides the loopback names) and the token
+    # it requires (any bind beyond loopback needs one). Searches of the page and its API run with a
+    # query budget; this is the time one may take (Elasticsearch's `timeout`, and the client's).
+    web_token: SecretStr | None = None
+    web_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    search_timeout: float = Field(10.0, gt=0, le=300)
+
+    # Alert delivery bounds: one deadline per attempt (connection, headers, body), the failures in a
+    # row after which a channel is skipped for the rest of the run, and the messages one rule sends
+    # per run (the rest go into one summary message).
+    alert_deadline: float = Field(20.0, gt=0, le=600)
+    alert_breaker_failures: int = Field(3, ge=1)
+    alert_cap_per_rule: int = Field(10, ge=1)
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -181,6 +195,26 @@ class Settings(BaseSettings):
         if value is not None:
             parse_duration(value)  # a ValueError is reported naming the variable
         return value.strip() if value is not None else None
+
+    @field_validator("web_hosts", mode="before")
+    @classmethod
+    def _hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            hosts = [h.strip().lower() for h in value.split(",") if h.strip()]
+            for host in hosts:
+                if "/" in host or "@" in host or " " in host:
+                    raise ValueError(
+                        f"expected host names separated by commas, e.g. news.example.org; got {host!r}"
+                    )
+            return hosts
+        return value
+
+    @field_validator("web_token")
+    @classmethod
+    def _token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().strip()) < 16:
+            raise ValueError("the token must be at least 16 characters (e.g. `openssl rand -hex 32`)")
+        return value
 
     @field_validator("es_url")
     @classmethod

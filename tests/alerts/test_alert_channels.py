@@ -171,7 +171,9 @@ def test_an_echoed_token_never_reaches_last_error(receiver, monkeypatch):
     monkeypatch.setenv("TEST_HOOK_URL", url)
     monkeypatch.setenv("TEST_HOOK_HEADERS", json.dumps({"Authorization": f"Bearer {key}"}))
     receiver.echo = f"bad token {token}; got Authorization: Bearer {key} for {url}, sig=9f8e7d6c5b4a"
-    ok, note, _ = delivery._try(HOOK, instant_message(event()), [event()], None, lambda s: None)
+    ok, note, _ = delivery._try(
+        HOOK, instant_message(event()), [event()], delivery.DeliveryRun.start(None, lambda s: None)
+    )
     assert not ok and "HTTP 401" in note
     for secret in (token, key, "9f8e7d6c5b4a", "/status/401/echo"):
         assert secret not in note, note
@@ -423,6 +425,9 @@ def test_an_unexpected_channel_error_is_a_failed_try_not_a_crash(monkeypatch):
 
     monkeypatch.setattr(delivery, "send", boom)
     ok, note, attempts = delivery._try(
-        ChannelConfig(id="log", type="log"), instant_message(event()), [event()], None, lambda s: None
+        ChannelConfig(id="log", type="log"),
+        instant_message(event()),
+        [event()],
+        delivery.DeliveryRun.start(None, lambda s: None),
     )
     assert not ok and attempts == 1 and "UnicodeEncodeError" in note

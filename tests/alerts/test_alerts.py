@@ -160,7 +160,10 @@ rules:
     smtp = SmtpSettings(host="127.0.0.1", port=smtp_sink.port, from_addr="newsmon@example.org")
     sleeps: list[float] = []
     down = deliver_instant(storage, loaded, smtp, sleep=sleeps.append)
-    assert down == {"delivered": 0, "failed": 1} and sleeps == [0.05, 0.1]  # backoff between tries
+    assert down == {"delivered": 0, "aggregated": 0, "failed": 1} and sleeps == [
+        0.05,
+        0.1,
+    ]  # backoff between tries
     [event] = storage.alert_events.history()
     assert (
         event["status"] == "failed"
@@ -169,8 +172,8 @@ rules:
     )
     smtp_sink.start()
     up = deliver_instant(storage, loaded, smtp)
-    assert up == {"delivered": 1, "failed": 0}
-    assert deliver_instant(storage, loaded, smtp) == {"delivered": 0, "failed": 0}
+    assert up == {"delivered": 1, "aggregated": 0, "failed": 0}
+    assert deliver_instant(storage, loaded, smtp) == {"delivered": 0, "aggregated": 0, "failed": 0}
     assert len(smtp_sink.messages) == 1
     msg = smtp_sink.messages[0]
     assert msg["To"] == "analyst@example.org" and "Geneva talks" in msg["Subject"]
@@ -196,6 +199,7 @@ rules:
     assert len(ev.record_matches(storage, percolate(storage, ["s1", "s2", "s3"]), {"daily": ["hook"]})) == 3
     assert deliver_instant(storage, loaded) == {
         "delivered": 0,
+        "aggregated": 0,
         "failed": 0,
     }  # digests wait for their schedule
     morning = datetime(2026, 11, 28, 7, 5, tzinfo=UTC)

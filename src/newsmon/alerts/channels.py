@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from newsmon import clock
 from newsmon.alerts.messages import SUBJECT_PREFIX, Message, slack_payload
 from newsmon.errors import NewsmonError
+from newsmon.fetching import deadline_transport, total_deadline
 from newsmon.redaction import for_log, redact_text
 from newsmon.settings import SmtpSettings, environment, load_settings
 
@@ -326,8 +327,13 @@ def _post_json(
     content = json.dumps(body, ensure_ascii=False, default=str).encode("utf-8")
     where = f"POST to the URL in {channel.url_env}"
     try:
+        # `timeout` is the whole attempt's: connecting, sending, the answer's headers and whatever
+        # of its body is read, however slowly the receiver trickles them.
         with (
-            httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False) as client,
+            total_deadline(timeout),
+            httpx.Client(
+                transport=deadline_transport(), timeout=httpx.Timeout(timeout), follow_redirects=False
+            ) as client,
             client.stream("POST", url, content=content, headers=headers) as response,
         ):
             status = response.status_code

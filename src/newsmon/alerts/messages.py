@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -257,6 +257,22 @@ def instant_message(event: dict[str, Any]) -> Message:
             "rule": {"id": event.get("rule_id"), "name": event.get("rule_name")},
             "events": [dict(event)],
         },
+    )
+
+
+def more_message(events: list[dict[str, Any]], sent_apart: int) -> Message:
+    """One message for the stories of a rule past the cap of a run: "and 290 more", then the list."""
+    lead = events[0]
+    rule = {"id": lead.get("rule_id"), "name": lead.get("rule_name")}
+    rule_name = _one_line(rule["name"] or rule["id"])
+    listing = digest_message(rule, events)
+    more = f"and {len(events)} more {'story' if len(events) == 1 else 'stories'}"
+    note = f"{rule_name}: {more} (the first {sent_apart} of this run were sent one by one)"
+    return replace(
+        listing,
+        subject=_subject(f"{rule_name}: {more}"),
+        text=f"{note}\n\n{listing.text}",
+        payload={**listing.payload, "type": "newsmon.alert.more", "more": len(events)},
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from newsmon.cli.common import EXIT_OK, Subcommands
+from newsmon.cli.common import EXIT_CONFIG, EXIT_OK, Subcommands
 
 
 def add_web_parser(sub: Subcommands) -> None:
@@ -22,18 +22,34 @@ def add_web_parser(sub: Subcommands) -> None:
 
 
 def cmd_web(args: argparse.Namespace) -> int:
-    """Serve the app until interrupted; settings come from NEWSMON_* variables (load_settings)."""
+    """Serve the app until interrupted; settings come from NEWSMON_* variables (load_settings).
+
+    Only requests for the server's own host names are answered; a bind beyond loopback needs
+    NEWSMON_WEB_TOKEN (newsmon.web.guard)."""
     import uvicorn
 
     from newsmon.settings import load_settings
     from newsmon.web.app import create_app
+    from newsmon.web.guard import WebGuard, is_loopback
 
     settings = load_settings()  # a bad variable fails here, before the server starts
-    app = create_app(lambda: settings)
+    token = settings.web_token.get_secret_value().strip() if settings.web_token else None
+    if not is_loopback(args.host) and not token:
+        print(
+            f"newsmon web: listening on {args.host} (beyond loopback) needs NEWSMON_WEB_TOKEN; "
+            "set it (e.g. `openssl rand -hex 32`) or use --host 127.0.0.1",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    hosts = list(settings.web_hosts)
+    if not is_loopback(args.host) and args.host not in ("0.0.0.0", "::"):
+        hosts.append(args.host)  # the address it was asked to listen on is one of its names
+    app = WebGuard(create_app(lambda: settings), hosts, token)
     shown_host = f"[{args.host}]" if ":" in args.host else args.host
     print(
         f"newsmon web: http://{shown_host}:{args.port}{args.root_path}/ "
-        f"(Elasticsearch {settings.es_url_shown}, prefix {settings.index_prefix!r}); Ctrl-C stops it",
+        f"(Elasticsearch {settings.es_url_shown}, prefix {settings.index_prefix!r}; "
+        f"{'token required' if token else 'no token'}); Ctrl-C stops it",
         file=sys.stderr,
         flush=True,
     )

@@ -35,7 +35,7 @@ def status_rows(settings: Settings) -> list[dict[str, Any]]:
         state = states.get(feed.id)
         row: dict[str, Any] = {
             "id": feed.id,
-            "url": feed.url,
+            "url": feed.shown_url,
             "health": "disabled" if not feed.enabled else (state.health if state else "ok"),
             "consecutive_failures": state.consecutive_failures if state else 0,
             "next_due": iso(state.next_due) if state else None,

@@ -102,7 +102,7 @@ def new_states(
     """
     out = []
     for p in polled:
-        old = states.get(p.feed.id) or FeedState(id=p.feed.id, url=p.feed.url)
+        old = states.get(p.feed.id) or FeedState(id=p.feed.id, url=p.feed.shown_url)
         old.enabled, old.conditional = p.feed.enabled, p.feed.conditional
         applied = partial(
             apply_poll,
@@ -111,7 +111,7 @@ def new_states(
             floor=floor,
             ceiling=max(floor, settings.feed_max_interval),
             gone_after=timedelta(days=settings.feed_gone_after_days),
-            configured_url=p.feed.url,
+            configured_url=p.feed.shown_url,
         )
         try:
             new = applied(p.poll)

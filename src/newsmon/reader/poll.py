@@ -48,10 +48,16 @@ class Polled:
     poll: Poll
     entries: list[FeedEntry] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        # What the poll says goes to the summary, the log and the stored state: no secret of the URL.
+        self.poll.error = self.feed.scrub(self.poll.error) if self.poll.error else self.poll.error
+        self.poll.final_url = self.feed.scrub_url(self.poll.final_url)
+        self.poll.moved_to = self.feed.scrub_url(self.poll.moved_to)
+
 
 def validators(feed: FeedConfig, state: FeedState | None) -> dict[str, str]:
     """If-None-Match / If-Modified-Since from the last answer, unless switched off or the URL changed."""
-    if not feed.conditional or state is None or not state.conditional or state.url != feed.url:
+    if not feed.conditional or state is None or not state.conditional or state.url != feed.shown_url:
         return {}
     headers = {}
     if state.etag:
@@ -116,7 +122,7 @@ def fetch_feed(
         return Polled(feed, base)
     digest = hashlib.sha256(fetched.content).hexdigest()
     base.body_hash = digest
-    if state is not None and state.body_hash == digest and state.url == feed.url:
+    if state is not None and state.body_hash == digest and state.url == feed.shown_url:
         base.outcome = "unchanged"
         return Polled(feed, base)
     return _Unparsed(feed, base, fetched.content, fetched.headers, fetched.final_url)

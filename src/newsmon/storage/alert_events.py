@@ -7,10 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from elasticsearch import ConflictError
+
 from newsmon.errors import IndexMissing
 from newsmon.storage.backend import Backend, BulkOutcome
 
 MAPPING = "alert-events-mapping.json"
+SENDING = "sending"  # claimed by a delivery that has not recorded its outcome yet
 
 
 class AlertEvents:
@@ -37,21 +40,53 @@ class AlertEvents:
         actions = ({"_op_type": "create", "_index": self.index, "_id": e["id"], "_source": e} for e in events)
         return self.backend.bulk(actions)
 
-    def undelivered(self, mode: str, rule_id: str | None = None) -> list[dict[str, Any]]:
-        """Events of `mode` (and of one rule) still pending or failed, oldest first, with their id."""
+    def undelivered(
+        self, mode: str, rule_id: str | None = None, *, stale_before: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Events of `mode` (and of one rule) still pending or failed, oldest first, with their id
+        and the version they were read at (`_seq_no`, `_primary_term`: what `claim` needs). An event
+        claimed by a delivery that never finished (claimed before `stale_before`) counts as failed."""
         self.ensure()
         filters: list[dict[str, Any]] = [
             {"term": {"mode": mode}},
-            {"terms": {"status": ["pending", "failed"]}},
+            {"terms": {"status": ["pending", "failed", SENDING]}},
         ]
         if rule_id:
             filters.append({"term": {"rule_id": rule_id}})
-        hits = self.scan({"bool": {"filter": filters}}, sort=[{"created_at": "asc"}])
-        return [h["_source"] | {"id": h["_id"]} for h in hits]
+        query = {"bool": {"filter": filters}}
+        sort = [{"created_at": "asc"}]
+        hits = self.backend.scan(query, source=True, index=self.index, sort=sort, seq_no_primary_term=True)
+        out = []
+        for h in hits:
+            src = h["_source"]
+            if src.get("status") == SENDING and (
+                stale_before is None or str(src.get("claimed_at")) >= stale_before
+            ):
+                continue  # another delivery is sending it now
+            out.append(src | {"id": h["_id"], "_seq_no": h["_seq_no"], "_primary_term": h["_primary_term"]})
+        return out
+
+    def claim(self, events: list[dict[str, Any]], owner: str, at: str) -> list[dict[str, Any]]:
+        """Mark events as being sent by `owner`, each only if it is still the version `undelivered`
+        read (optimistic concurrency): of two deliveries reading the same events, each event goes to
+        one of them. Returns the events claimed here (without their version fields)."""
+        claimed = []
+        for event in events:
+            seq_no, term = event.pop("_seq_no", None), event.pop("_primary_term", None)
+            doc = {k: v for k, v in event.items() if k != "id"}
+            doc |= {"status": SENDING, "claimed_by": owner, "claimed_at": at}
+            try:
+                self.backend.es.index(
+                    index=self.index, id=event["id"], document=doc, if_seq_no=seq_no, if_primary_term=term
+                )
+            except ConflictError:
+                continue  # claimed (or delivered) by another delivery since it was read
+            claimed.append(event)
+        return claimed
 
     def save(self, event: dict[str, Any]) -> None:
         """Write an event's new state (no refresh: callers refresh once when a round is done)."""
-        doc = {k: v for k, v in event.items() if k != "id"}
+        doc = {k: v for k, v in event.items() if k not in ("id", "_seq_no", "_primary_term")}
         self.backend.es.index(index=self.index, id=event["id"], document=doc)
 
     def refresh(self) -> None:

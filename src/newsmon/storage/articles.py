@@ -22,9 +22,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from elasticsearch import BadRequestError, NotFoundError
+from elasticsearch import BadRequestError, ConnectionTimeout, NotFoundError
 from elasticsearch.helpers import bulk
 
+from newsmon.errors import QueryTooCostly
 from newsmon.records import Article
 from newsmon.storage.backend import Backend
 from newsmon.storage.migration import Relocator
@@ -234,11 +235,26 @@ class Articles:
         resp = self.backend.es.search(index=self.alias, size=0, aggs={"urls": agg})
         return [str(b["key"]) for b in resp["aggregations"]["urls"]["buckets"]]
 
-    def search(self, **request: Any) -> dict[str, Any]:
+    def search(self, *, client_timeout: float | None = None, **request: Any) -> dict[str, Any]:
         """One search request (the keyword arguments of the search API) over the alias. A query
-        Elasticsearch cannot use is QueryRejected; no alias IndexMissing; see Backend.translated."""
+        Elasticsearch cannot use is QueryRejected; no alias IndexMissing; see Backend.translated.
+
+        With `client_timeout` (seconds) the client waits that long and does not send the search
+        again when it times out (a costly search sent three times costs three times): QueryTooCostly."""
+        es = self.backend.es
+        if client_timeout is not None:
+            es = es.options(request_timeout=client_timeout, retry_on_timeout=False)
         with self.backend.translated(self.alias):
-            return dict(self.backend.es.search(index=self.alias, **request))
+            try:
+                return dict(es.search(index=self.alias, **request))
+            except ConnectionTimeout:
+                if client_timeout is None:
+                    raise
+                raise QueryTooCostly(
+                    f"Elasticsearch did not answer the search within {client_timeout:g} s; it was not "
+                    "sent again. Make it narrower (a topic, a date range, fewer wildcards).",
+                    timed_out=True,
+                ) from None
 
     def search_many(self, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Several search bodies over the alias in one request; one response each, in order (a

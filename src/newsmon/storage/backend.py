@@ -210,9 +210,11 @@ class Backend:
         sort: list[Any] | None = None,
         limit: int | None = None,
         page_size: int | None = None,
+        seq_no_primary_term: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Every hit of `query` in `index` (the articles alias by default), however many: a point in
-        time paged with search_after, so nothing past one response's size is silently left out."""
+        time paged with search_after, so nothing past one response's size is silently left out.
+        `seq_no_primary_term`: each hit carries its `_seq_no` and `_primary_term` (for a conditional write)."""
         page = page_size or self.page_size
         pit = self.es.open_point_in_time(index=index or self.names.articles, keep_alive="2m")["id"]
         after: list[Any] | None = None
@@ -223,6 +225,8 @@ class Backend:
                 if size <= 0:
                     return
                 kwargs: dict[str, Any] = {"search_after": after} if after is not None else {}
+                if seq_no_primary_term:
+                    kwargs["seq_no_primary_term"] = True
                 resp = self.es.search(
                     pit={"id": pit, "keep_alive": "2m"},
                     query=query,

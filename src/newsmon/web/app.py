@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,15 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
-from newsmon.errors import IndexMissing, NewsmonError, QueryRejected, StoreError, StoreUnavailable
+from newsmon.errors import (
+    IndexMissing,
+    NewsmonError,
+    QueryRejected,
+    QueryTooCostly,
+    StoreError,
+    StoreUnavailable,
+)
+from newsmon.query_budget import QueryBudget, for_visitors
 from newsmon.redaction import redact_url
 from newsmon.search import search
 from newsmon.settings import Settings, load_settings
@@ -29,6 +37,7 @@ from newsmon.storage import Storage
 from newsmon.web import chart, page
 
 log = logging.getLogger(__name__)
+MAX_API_SIZE = 100  # results per API request (the query budget's size cap)
 HERE = Path(str(resources.files("newsmon.web")))
 
 
@@ -97,14 +106,22 @@ class _AppStorage:
                 self._names = {}
         return self._names
 
+    def budget(self) -> QueryBudget:
+        """The query budget of the page and the API (NEWSMON_SEARCH_TIMEOUT per search)."""
+        return for_visitors(self.settings.search_timeout if self.settings else 10.0)
+
     def close(self) -> None:
         if self._storage is not None:
             self._storage.close()
 
 
-def create_app(settings_factory: Callable[[], Settings] = load_settings) -> FastAPI:
-    """The search application. `settings_factory` is called once, at the first request."""
+def create_app(
+    settings_factory: Callable[[], Settings] = load_settings, dependencies: Sequence[Any] = ()
+) -> FastAPI:
+    """The search application. `settings_factory` is called once, at the first request;
+    `dependencies` run before every route (the Airflow plugin's login check)."""
     app = FastAPI(
+        dependencies=list(dependencies),
         title="newsmon search",
         description="Search stored articles with Lucene query-string syntax.",
         docs_url=None,
@@ -140,7 +157,7 @@ def create_app(settings_factory: Callable[[], Settings] = load_settings) -> Fast
         names = backend.topic_names()
         try:
             try:
-                result, query_error = _search(storage, filters, names)
+                result, query_error = _search(storage, filters, names, backend.budget())
             except IndexMissing:
                 return render(request, "unavailable.html", status=404, es_url=redact(storage.url),
                               not_set_up=storage.articles.alias)  # fmt: skip
@@ -174,7 +191,7 @@ def create_app(settings_factory: Callable[[], Settings] = load_settings) -> Fast
         q: str = Query(..., description="Lucene query-string syntax"),
         topic: str | None = Query(None, description="only articles with this topic id"),
         since: str | None = Query(None, description="only articles published within, e.g. 30d"),
-        size: int = Query(10, ge=0, le=page.MAX_WINDOW),
+        size: int = Query(10, ge=0, le=MAX_API_SIZE, description=f"at most {MAX_API_SIZE}"),
         include_duplicates: bool = Query(False, description="also return copies of a story"),
     ) -> Response:
         """What `newsmon search QUERY --json` prints, for the same arguments."""
@@ -189,8 +206,16 @@ def _api_search(
     try:
         storage = backend.storage()
         result = search(
-            storage, q, topic=topic, since=since, size=size, include_duplicates=include_duplicates
+            storage,
+            q,
+            topic=topic,
+            since=since,
+            size=size,
+            include_duplicates=include_duplicates,
+            budget=backend.budget(),
         )
+    except QueryTooCostly as exc:
+        return JSONResponse({"error": str(exc)}, status_code=504 if exc.timed_out else 400)
     except IndexMissing:
         return JSONResponse({"error": "no articles index yet: run `newsmon setup`"}, status_code=404)
     except StoreUnavailable:
@@ -204,11 +229,14 @@ def _api_search(
 
 
 def _search(
-    storage: Storage, filters: page.Filters, names: dict[str, str]
+    storage: Storage, filters: page.Filters, names: dict[str, str], budget: QueryBudget
 ) -> tuple[page.Result | None, dict[str, str] | None]:
-    """The page's search: its result, or why Elasticsearch refused the query (words and reason)."""
+    """The page's search: its result, or why it was refused (words and reason): by the query budget
+    or by Elasticsearch."""
     try:
-        return page.search_page(storage, filters, names), None
+        return page.search_page(storage, filters, names, budget), None
+    except QueryTooCostly as exc:
+        return None, {"words": str(exc), "reason": "", "budget": "1"}
     except QueryRejected as exc:
         return None, {"words": page.explain_query_error(filters.q, exc.body), "reason": exc.reason}
 

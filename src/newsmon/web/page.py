@@ -14,7 +14,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from newsmon.clock import publication_bounds
-from newsmon.search import hit_record, merged_highlights, search_request, since_to_es
+from newsmon.query_budget import QueryBudget, for_visitors
+from newsmon.redaction import redact_text, redact_url
+from newsmon.search import finished, hit_record, merged_highlights, search_request, since_to_es
 from newsmon.storage import Storage
 
 PAGE_SIZES = (10, 20, 50)
@@ -155,9 +157,16 @@ class Result:
     copies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
-def build_request(f: Filters) -> dict[str, Any]:
-    """`newsmon search`'s request with the page's filters, paging, aggregations and shown fields."""
-    request = search_request(f.q or "*", since=f.since, size=f.size, include_duplicates=f.include_duplicates)
+def build_request(f: Filters, budget: QueryBudget | None = None) -> dict[str, Any]:
+    """`newsmon search`'s request with the page's filters, paging, aggregations and shown fields,
+    within the visitors' query budget (QueryTooCostly for a query it refuses)."""
+    request = search_request(
+        f.q or "*",
+        since=f.since,
+        size=f.size,
+        include_duplicates=f.include_duplicates,
+        budget=budget or for_visitors(),
+    )
     filters = request["query"]["bool"]["filter"]
     filters += [{"term": {"topics": t}} for t in f.topics]
     filters += [{"term": {"entities.name": e}} for e in f.entities]
@@ -199,11 +208,17 @@ def build_request(f: Filters) -> dict[str, Any]:
     return request
 
 
-def search_page(storage: Storage, f: Filters, topic_names: dict[str, str] | None = None) -> Result:
-    """Run the page's search. QueryRejected (a query Elasticsearch cannot parse), IndexMissing,
-    StoreError and StoreUnavailable are the caller's to show."""
+def search_page(
+    storage: Storage,
+    f: Filters,
+    topic_names: dict[str, str] | None = None,
+    budget: QueryBudget | None = None,
+) -> Result:
+    """Run the page's search. QueryRejected (a query Elasticsearch cannot parse), QueryTooCostly,
+    IndexMissing, StoreError and StoreUnavailable are the caller's to show."""
     names = topic_names or {}
-    resp = storage.articles.search(**build_request(f))
+    budget = budget or for_visitors()
+    resp = finished(storage.articles.search(**build_request(f, budget)), budget)
     aggs = resp.get("aggregations", {})
     hits = []
     for raw in resp["hits"]["hits"]:
@@ -303,9 +318,20 @@ def feed_health(storage: Storage, size: int = 500) -> list[dict[str, Any]] | Non
     hits = storage.feed_states.documents(size)
     if hits is None:
         return None
-    rows = [{"id": h["_source"].get("id") or h["_id"], **h["_source"]} for h in hits]
+    rows = [_shown_state(h["_source"] | {"id": h["_source"].get("id") or h["_id"]}) for h in hits]
     rows.sort(key=lambda r: (_HEALTH_ORDER.get(str(r.get("health")), 5), str(r["id"])))
     return rows
+
+
+def _shown_state(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored feed state fit to show: states written before feed URLs were stored redacted may
+    still carry a user, password or key in a URL or an error."""
+    for name in ("url", "final_url", "moved_to"):
+        if isinstance(row.get(name), str):
+            row[name] = redact_url(row[name])
+    if isinstance(row.get("last_error"), str):
+        row["last_error"] = redact_text(row["last_error"])
+    return row
 
 
 _ENCOUNTERED = re.compile(r"Encountered .*? at line \d+, column (\d+)")
