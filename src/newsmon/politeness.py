@@ -10,8 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Generic, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 from urllib.robotparser import RobotFileParser
@@ -26,31 +25,6 @@ T = TypeVar("T")
 def host_of(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}".lower()
-
-
-class HostGate:
-    """At most `concurrency` requests in flight per host, and `min_gap` seconds between starts."""
-
-    def __init__(self, concurrency: int, min_gap: float):
-        self.concurrency = concurrency
-        self.min_gap = min_gap
-        self._lock = threading.Lock()
-        self._slots: dict[str, threading.Semaphore] = {}
-        self._next_start: dict[str, float] = {}
-
-    @contextmanager
-    def slot(self, url: str) -> Iterator[None]:
-        host = host_of(url)
-        with self._lock:
-            sem = self._slots.setdefault(host, threading.Semaphore(self.concurrency))
-        with sem:
-            with self._lock:
-                now = time.monotonic()
-                start = max(now, self._next_start.get(host, 0.0))
-                self._next_start[host] = start + self.min_gap
-            if start > now:
-                time.sleep(start - now)
-            yield
 
 
 class HostQueues(Generic[T]):

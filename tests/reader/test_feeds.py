@@ -45,18 +45,20 @@ def test_feed_language_hint_wins_only_when_the_page_declares_none_and_detection_
     assert _language(declared, entry) == "de"
 
 
-def test_host_gate_caps_concurrency_and_spaces_requests():
+def test_host_queues_cap_concurrency_and_space_requests_per_host():
     import threading
     import time
 
-    from newsmon.politeness import HostGate
+    from newsmon.politeness import HostQueues, host_of
 
-    gate = HostGate(concurrency=2, min_gap=0.05)
+    pages = [f"http://news.example/{i}" for i in range(6)]
+    queues = HostQueues(pages, host_of, concurrency=2, min_gap=0.05)
+    stopping = threading.Event()
     active, peak, starts = [0], [0], []
     lock = threading.Lock()
 
-    def one() -> None:
-        with gate.slot("http://news.example/a"):
+    def worker() -> None:
+        while (page := queues.take(stopping)) is not None:
             with lock:
                 active[0] += 1
                 peak[0] = max(peak[0], active[0])
@@ -64,13 +66,14 @@ def test_host_gate_caps_concurrency_and_spaces_requests():
             time.sleep(0.05)
             with lock:
                 active[0] -= 1
+            queues.release(page)
 
-    threads = [threading.Thread(target=one) for _ in range(6)]
+    threads = [threading.Thread(target=worker) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     starts.sort()
-    assert peak[0] <= 2
+    assert len(starts) == 6 and peak[0] <= 2
     # Six starts, each at least the gap after the one before (recorded late at worst, never early).
     assert starts[-1] - starts[0] >= 5 * 0.05 * 0.95
