@@ -23,16 +23,9 @@ from newsmon.settings import load_settings
 from newsmon.storage import Storage
 from newsmon.storage.client import make_client
 from newsmon.web.app import create_app
-from tests.helpers.corpus import corpus_prefix
 
 pytestmark = pytest.mark.integration
 NEWSMON = str(Path(sys.executable).parent / "newsmon")
-
-
-@pytest.fixture(scope="module")
-def corpus(es_url):
-    with corpus_prefix(es_url) as (prefix, ids):
-        yield prefix, ids
 
 
 @pytest.fixture(scope="module")

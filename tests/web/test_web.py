@@ -13,16 +13,10 @@ import httpx
 import lxml.html
 import pytest
 
-from tests.helpers.corpus import corpus_prefix, web_server
+from tests.helpers.corpus import web_server
 
 pytestmark = pytest.mark.integration
 NEWSMON = str(Path(sys.executable).parent / "newsmon")
-
-
-@pytest.fixture(scope="module")
-def corpus(es_url):
-    with corpus_prefix(es_url) as (prefix, ids):
-        yield prefix, ids
 
 
 @pytest.fixture(scope="module")

@@ -16,17 +16,11 @@ from fastapi.testclient import TestClient
 from newsmon.settings import load_settings
 from newsmon.web.app import create_app
 from newsmon.web.guard import COOKIE, WebGuard, host_name, is_loopback
-from tests.helpers.corpus import corpus_prefix, web_server
+from tests.helpers.corpus import web_server
 
 pytestmark = pytest.mark.integration
 NEWSMON = str(Path(sys.executable).parent / "newsmon")
 TOKEN = "s3cret-token-for-the-test-0123456789"
-
-
-@pytest.fixture(scope="module")
-def corpus(es_url):
-    with corpus_prefix(es_url) as (prefix, ids):
-        yield prefix, ids
 
 
 def guarded(es_url: str, prefix: str, token: str | None, hosts: list[str] | None = None) -> TestClient:
