@@ -65,7 +65,9 @@ class FeedState:
         doc: dict[str, Any] = {}
         for f in _FIELDS:
             value = getattr(self, f)
-            doc[f] = list(value) if isinstance(value, list) else dict(value) if isinstance(value, dict) else value
+            doc[f] = (
+                list(value) if isinstance(value, list) else dict(value) if isinstance(value, dict) else value
+            )
         for key in _DATES:
             doc[key] = iso(doc[key])
         doc["@timestamp"] = doc["last_poll_at"]
