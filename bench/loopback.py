@@ -8,7 +8,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from newsmon.settings import Settings, load_settings
@@ -31,18 +31,36 @@ def served(command: list[str]) -> Iterator[str]:
         server.wait(timeout=10)
 
 
-def site(root: Path) -> list[str]:
-    """The command serving the files under `root` (devsite)."""
-    return ["-m", "devsite", str(root), "--port", "0"]
+def site(root: Path, host: str = "127.0.0.1") -> list[str]:
+    """The command serving the files under `root` (devsite) on `host`."""
+    return ["-m", "devsite", str(root), "--host", host, "--port", "0"]
+
+
+HOSTS = tuple(f"127.0.0.{i}" for i in range(2, 10))  # loopback addresses standing for outlets
+
+
+@contextmanager
+def served_hosts(root: Path, hosts: int = len(HOSTS)) -> Iterator[list[str]]:
+    """The files under `root` served on `hosts` loopback addresses (127.0.0.2, 127.0.0.3, ...),
+    one devsite process each, as a deployment's pages come from many outlets; yields their base
+    URLs. Per-host politeness then applies per outlet, as it does in production."""
+    with ExitStack() as stack:
+        yield [stack.enter_context(served(site(root, host))) for host in HOSTS[:hosts]]
 
 
 def pass_settings(
-    tmp: Path, feed_urls: list[str], max_entries: int, feed_prefix: str, alerts: str | None = None
+    tmp: Path,
+    feed_urls: list[str],
+    max_entries: int,
+    feed_prefix: str,
+    alerts: str | None = None,
+    polite: bool = False,
 ) -> Settings:
     """Settings of a pass over `feed_urls` under a fresh index prefix, with a feeds file in `tmp`
-    (and an alerts file with `alerts`, else the shipped rules). Every page comes from one loopback
-    host, where a deployment spreads them over many outlets: per-host politeness (2 at a time,
-    0.1 s apart) would measure the gap, not newsmon, so it is off."""
+    (and an alerts file with `alerts`, else the shipped rules). With `polite`, the default per-host
+    politeness (2 at a time, 0.1 s apart), for pages spread over several hosts (`served_hosts`);
+    without, it is off: where every page comes from one loopback host, it would measure the gap,
+    not newsmon."""
     feeds_file = tmp / "feeds.yaml"
     lines = ["feeds:"] + [
         f"  - {{id: {feed_prefix}-{i}, url: '{url}', max_entries: {max_entries}}}"
@@ -55,7 +73,7 @@ def pass_settings(
         alerts_file = tmp / "alerts.yaml"
         alerts_file.write_text(alerts, encoding="utf-8")
         env["NEWSMON_ALERTS_FILE"] = str(alerts_file)
-    return load_settings(env, host_concurrency=64, host_min_gap=0.0)
+    return load_settings(env) if polite else load_settings(env, host_concurrency=64, host_min_gap=0.0)
 
 
 def drop(settings: Settings) -> None:

@@ -298,3 +298,55 @@ def test_credentials_never_appear_in_fetch_errors():
     with pytest.raises(FetchError) as caught:
         check_destination(f"http://reader:hunter22@127.0.0.1:{port}/", allow_private=False)
     assert "hunter22" not in str(caught.value)
+
+
+def keep_alive(*answers: bytes):
+    """A handler answering every request of a connection in turn with `answers` (the last one
+    repeats), keeping the connection open between them, as servers with keep-alive do."""
+
+    def handler(conn, accepted):
+        n = 0
+        while request := read_request(conn):
+            accepted[-1] += request
+            conn.sendall(answers[min(n, len(answers) - 1)])
+            n += 1
+
+    return handler
+
+
+NOT_MODIFIED = b'HTTP/1.1 304 Not Modified\r\nETag: "a"\r\n\r\n'
+MOVED = b"HTTP/1.1 302 Found\r\nLocation: /b\r\nContent-Length: 9\r\n\r\nmoved on."
+PAGE_OK = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 8\r\n\r\n<p>ok</p"
+
+
+def test_304s_and_redirects_reuse_the_hosts_connection(monkeypatch):
+    # A 304 has no body and a redirect's is not used: both used to close their connection, so a
+    # feed pass paid a new connection for every feed that had not changed.
+    with raw_server(keep_alive(NOT_MODIFIED, NOT_MODIFIED, NOT_MODIFIED, MOVED, PAGE_OK)) as (port, accepted):
+        asked = fake_dns(monkeypatch, {"feeds.example": ["127.0.0.1"]})
+        with Fetcher(allowed()) as fetcher:
+            got = [
+                fetcher.get(f"http://feeds.example:{port}/f", max_bytes=1000, headers={"If-None-Match": '"a"'},
+                            raise_for_status=False).status
+                for _ in range(3)
+            ]  # fmt: skip
+            page = fetcher.get(f"http://feeds.example:{port}/a", max_bytes=1000)
+    assert got == [304, 304, 304]
+    assert page.final_url.endswith("/b") and page.history == ((302, f"http://feeds.example:{port}/a"),)
+    assert len(accepted) == 1, "each request opened a connection of its own"
+    assert accepted[0].count(b"GET ") == 5
+    # The guard still runs for every request and every hop, the connection reused or not.
+    assert asked.count("feeds.example") == 5
+
+
+def test_a_reused_connection_never_skips_the_guard(monkeypatch):
+    # The host's connection is open when its name starts resolving to loopback: the request is
+    # refused by the guard before the pool is asked for a connection.
+    with raw_server(keep_alive(PAGE_OK)) as (port, accepted):
+        fake_dns(monkeypatch, {"rebind.example": ["127.0.0.1"]})
+        with Fetcher(allowed()) as fetcher:
+            fetcher.get(f"http://rebind.example:{port}/a", max_bytes=1000)
+            fetcher.settings = load_settings({}, connect_timeout=1, total_timeout=3)
+            with pytest.raises(FetchError, match="non-public address 127.0.0.1"):
+                fetcher.get(f"http://rebind.example:{port}/a", max_bytes=1000)
+    assert accepted[0].count(b"GET ") == 1

@@ -192,10 +192,10 @@ def test_streaming_in_chunks_decides_and_counts_as_one_batch():
     arts, known = _mixed_batch(whole)
     index_batch(whole, arts, known, one, chunk_size=10)
     arts, known = _mixed_batch(chunked)
-    indexer = StreamingIndexer(chunked, known, streamed, chunk_size=2)
-    for art in arts:
-        indexer.add(art)
-    indexer.flush()
+    with StreamingIndexer(chunked, known, streamed, chunk_size=2) as indexer:
+        for art in arts:
+            indexer.add(art)
+        indexer.flush()
     assert chunked.docs == whole.docs  # same documents with the same URL forms
     assert sorted(chunked.writes) == sorted(whole.writes)
     assert streamed.to_dict() | {"new_ids": sorted(streamed.new_ids)} == one.to_dict() | {
@@ -214,3 +214,35 @@ def test_an_entry_is_newer_only_when_the_feed_says_it_changed():
     assert not is_newer(entry, Known("x", INDEX, None))
     entry.updated_at = None
     assert not is_newer(entry, Known("x", INDEX, "2026-11-30T11:00:00Z"))
+
+
+class _Unwritable(MemoryStore):
+    """A store whose bulk writes fail as a full disk makes them (after the first chunk)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.chunks = 0
+
+    def write(
+        self, articles: list[Article], replace: Mapping[str, Known], chunk_size: int = 200
+    ) -> IndexResult:
+        self.chunks += 1
+        if self.chunks > 1:
+            raise RuntimeError("index read-only")
+        return super().write(articles, replace, chunk_size)
+
+
+def test_a_chunk_written_in_the_background_still_stops_the_batch_when_it_fails():
+    store = _Unwritable()
+    arts, known = _mixed_batch(store)
+    store.chunks = 0
+    raised = False
+    try:
+        with StreamingIndexer(store, known, summary_for("feed-a"), chunk_size=2) as indexer:
+            for art in arts:
+                indexer.add(art)
+            indexer.flush()
+    except RuntimeError as exc:
+        raised = "read-only" in str(exc)
+    assert raised, "the failed write was not raised to the batch"
+    assert store.chunks == 2  # no chunk is written after the one that failed

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -59,24 +60,49 @@ def is_newer(entry: FeedEntry, known: Known) -> bool:
 
 class StreamingIndexer:
     """`index_batch` over a stream of articles, one chunk of `chunk_size` at a time, so a batch never
-    holds more than a chunk. The decisions and counts are those of one `index_batch` call over the
-    whole batch: an article whose page was written by an earlier chunk of the batch is another link
-    to it (its URL form is remembered), as within one chunk."""
+    holds more than two chunks (one filling, one being written). The decisions and counts are those
+    of one `index_batch` call over the whole batch: an article whose page was written by an earlier
+    chunk of the batch is another link to it (its URL form is remembered), as within one chunk.
+
+    A full chunk is written by one background thread while the caller goes on handing pages to the
+    extraction workers: written inline, each bulk request left the workers idle until Elasticsearch
+    answered. Chunks are written one at a time and in order; an error of a write (a full disk, an
+    unreachable node) is raised by the next `add` or by `close`. Use as a context manager."""
 
     def __init__(self, store: ArticleStore, known: Mapping[str, Known], summary: RunSummary, chunk_size: int):
         self.store, self.known, self.summary, self.chunk_size = store, known, summary, chunk_size
         self.written: dict[str, Known] = {}
         self.pending: list[Article] = []
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="index")
+        self._writing: Future[None] | None = None
+
+    def __enter__(self) -> StreamingIndexer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._writer.shutdown(wait=True, cancel_futures=True)
 
     def add(self, article: Article) -> None:
         self.pending.append(article)
         if len(self.pending) >= self.chunk_size:
-            self.flush()
+            self._wait()  # at most one chunk in flight: memory stays bounded, order kept
+            chunk, self.pending = self.pending, []
+            self._writing = self._writer.submit(self._write, chunk)
 
     def flush(self) -> None:
+        """Write what is pending and wait for every write; raises the first write's error."""
+        self._wait()
         if self.pending:
             chunk, self.pending = self.pending, []
-            index_batch(self.store, chunk, self.known, self.summary, self.chunk_size, written=self.written)
+            self._write(chunk)
+
+    def _wait(self) -> None:
+        if self._writing is not None:
+            writing, self._writing = self._writing, None
+            writing.result()
+
+    def _write(self, chunk: list[Article]) -> None:
+        index_batch(self.store, chunk, self.known, self.summary, self.chunk_size, written=self.written)
 
 
 def index_batch(

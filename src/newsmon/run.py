@@ -107,16 +107,16 @@ def process_batch(feed_ids: list[str], settings: Settings) -> RunSummary:
             )  # fmt: skip
             robots_off = {f.id for f in feeds if not f.robots}
             # Indexed chunk by chunk as pages are extracted: the batch never holds all its articles.
-            indexer = StreamingIndexer(storage.articles, known, summary, settings.bulk_chunk)
             failed: list[FailedPage] = []
-            for item in iter_articles(fetcher, todo, settings, summary, robots_off):
-                if isinstance(item, FailedPage):
-                    failed.append(item)
-                elif past_retention(item, known, cutoff):
-                    summary.past_retention += 1
-                else:
-                    indexer.add(item)
-            indexer.flush()
+            with StreamingIndexer(storage.articles, known, summary, settings.bulk_chunk) as indexer:
+                for item in iter_articles(fetcher, todo, settings, summary, robots_off):
+                    if isinstance(item, FailedPage):
+                        failed.append(item)
+                    elif past_retention(item, known, cutoff):
+                        summary.past_retention += 1
+                    else:
+                        indexer.add(item)
+                indexer.flush()
         storage.failed_pages.record([(f.entry_id, f.url, f.reason) for f in failed], clock.now())
         # Written after indexing: a batch that dies before keeps the old validators, so its feeds
         # are fetched in full again instead of answering 304 over entries never indexed.

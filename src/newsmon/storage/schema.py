@@ -51,6 +51,12 @@ class Schema(Backend):
         nodes = self.es.nodes.stats(metric="process")["nodes"].values()
         return sum(int(n["process"]["cpu"]["total_in_millis"]) for n in nodes) / 1000
 
+    def nodes_uptime_seconds(self) -> float:
+        """Benchmarks only: seconds since the oldest node's JVM started (a node just started runs
+        its first requests before the JIT has compiled them)."""
+        nodes = self.es.nodes.stats(metric="jvm")["nodes"].values()
+        return max(int(n["jvm"]["uptime_in_millis"]) for n in nodes) / 1000
+
     def setup(self) -> dict[str, str]:
         """Install the articles template and the first index with its write alias, and create the
         runs, feeds, failed-pages and pending indices that do not exist yet."""
