@@ -6,8 +6,14 @@ articles, ranked here. Confirmation uses the shingle sketch stored with each art
 refetched or re-shingled; the confirming rule is the same function as in memory (`is_copy`).
 
 The cluster leader is the copy published first (page date, then fetch time, then id): the answer
-does not depend on the order copies arrive in, and re-running is always safe. Every member carries
-`cluster_size` and `outlets`; the others point to the leader with `duplicate_of`.
+does not depend on the order copies arrive in, and re-running is always safe. The leader carries the
+story's `cluster_size` and `outlets`; the others point to it with `duplicate_of` and carry the size
+and outlets of when they joined (or last changed leader): rewriting every member whenever a story
+grows re-indexed whole documents for two fields nobody reads on a copy.
+
+A batch decides the copies among its new articles before writing them (newsmon.stories.decided);
+`cluster_stories` is the cluster step for the others (articles updated in place, articles stored
+by older versions) and shares its screening, confirming and writing back with it.
 """
 
 from __future__ import annotations
@@ -40,38 +46,38 @@ log = logging.getLogger(__name__)
 
 WINDOW_DAYS = 30  # default of NEWSMON_DEDUPE_WINDOW_DAYS
 MAX_CANDIDATES = 25
-_FIELDS = [
+FIELDS = [
     "content_hash", "para_hashes", "lsh_bands", "shingle_sketch", "source", "source_domain", "published_at",
     "fetched_at", "duplicate_of", "cluster_size", "outlets", "match",
 ]  # fmt: skip
 
 
-def _doc(hit: dict[str, Any]) -> Doc:
+def doc_of(hit: dict[str, Any]) -> Doc:
     src = hit["_source"]
     return Doc(
-        id=hit["_id"], body=src.get("body") or "", source=_publisher(src),
+        id=hit["_id"], body=src.get("body") or "", source=publisher(src),
         content_hash=src.get("content_hash") or "", paragraphs=src.get("para_hashes") or [],
         bands=src.get("lsh_bands") or [], published_at=src.get("published_at"), fetched_at=src.get("fetched_at"),
         duplicate_of=src.get("duplicate_of"), sketch=src.get("shingle_sketch") or None, match=src.get("match"),
     )  # fmt: skip
 
 
-def _outlet(source_domain: str | None) -> str:
+def outlet_of(source_domain: str | None) -> str:
     """Registered domain, also for articles stored before source_domain was one (edition.cnn.com)."""
     return domain(f"http://{source_domain}/") if source_domain else ""
 
 
-def _publisher(src: dict[str, Any]) -> str:
+def publisher(src: dict[str, Any]) -> str:
     """Who published a stored article, for the same-outlet rules (boilerplate, near copies only):
     its registered domain; on a host without a public suffix (loopback, an IP address, .example)
     several outlets may share the host, so the feed tells them apart."""
-    outlet = _outlet(src.get("source_domain"))
+    outlet = outlet_of(src.get("source_domain"))
     if outlet and registered_domain(outlet) is None:
         return f"{outlet}#{src.get('source') or ''}"
     return outlet
 
 
-class _BoilerplateCounts:
+class BoilerplateCounts:
     """How many stories of one outlet carry a paragraph, asked of Elasticsearch once per outlet."""
 
     def __init__(self, articles: Articles):
@@ -129,9 +135,9 @@ def cluster_stories(articles: Articles, new_ids: list[str], window_days: int = W
     if not new_ids:
         return {"duplicates": 0, "clusters_touched": 0}
     articles.refresh()
-    new = [_doc(h) for h in articles.get_many(new_ids, _FIELDS)]
-    _read_unsketched(articles, new)
-    boilerplate = _BoilerplateCounts(articles)
+    new = [doc_of(h) for h in articles.get_many(new_ids, FIELDS)]
+    read_unsketched(articles, new)
+    boilerplate = BoilerplateCounts(articles)
     boilerplate.prefetch(new)
     union = UnionFind()
     matches: dict[str, str] = {}
@@ -140,7 +146,7 @@ def cluster_stories(articles: Articles, new_ids: list[str], window_days: int = W
         union.find(d.id)
     for start in range(0, len(new), CANDIDATE_CHUNK):
         chunk = new[start : start + CANDIDATE_CHUNK]
-        found = _candidates(articles, chunk, boilerplate, window_days)
+        found = stored_candidates(articles, chunk, boilerplate, window_days)
         cache = ShingleCache()
         for d in chunk:
             for c in found[d.id]:
@@ -155,11 +161,11 @@ def cluster_stories(articles: Articles, new_ids: list[str], window_days: int = W
     # one stored story must end in one group, or each group would crown a leader of its own.
     for member, leader in links.items():
         union.join(member, leader)
-    return _write_clusters(articles, union.groups(), set(new_ids), matches)
+    return write_clusters(articles, union.groups(), set(new_ids), matches)
 
 
-def _candidates(
-    articles: Articles, chunk: list[Doc], boilerplate: _BoilerplateCounts, window_days: int
+def stored_candidates(
+    articles: Articles, chunk: list[Doc], boilerplate: BoilerplateCounts, window_days: int
 ) -> dict[str, list[Doc]]:
     """Up to MAX_CANDIDATES likely copies of each article of `chunk`, with what confirming needs.
 
@@ -199,7 +205,7 @@ class _ChunkKeys:
     by_para: dict[str, list[Doc]] = field(default_factory=lambda: defaultdict(list))
 
     @classmethod
-    def of(cls, chunk: list[Doc], boilerplate: _BoilerplateCounts) -> _ChunkKeys:
+    def of(cls, chunk: list[Doc], boilerplate: BoilerplateCounts) -> _ChunkKeys:
         keys = cls()
         for d in chunk:
             if d.content_hash and d.content_hash != EMPTY_HASH:
@@ -257,12 +263,12 @@ def _read_candidates(
     articles: Articles,
     chunk: list[Doc],
     ranked: dict[str, list[tuple[int, str]]],
-    boilerplate: _BoilerplateCounts,
+    boilerplate: BoilerplateCounts,
 ) -> dict[str, list[Doc]]:
     """The chosen candidates of each article, read with their sketches, likeliest first."""
     chosen = {cid for heap in ranked.values() for _, cid in heap}
-    docs = {h["_id"]: _doc(h) for h in articles.get_many(sorted(chosen), _FIELDS)} if chosen else {}
-    _read_unsketched(articles, docs.values())
+    docs = {h["_id"]: doc_of(h) for h in articles.get_many(sorted(chosen), FIELDS)} if chosen else {}
+    read_unsketched(articles, docs.values())
     boilerplate.prefetch(docs.values())
     return {
         d.id: [
@@ -272,7 +278,7 @@ def _read_candidates(
     }
 
 
-def _read_unsketched(articles: Articles, docs: Iterable[Doc]) -> None:
+def read_unsketched(articles: Articles, docs: Iterable[Doc]) -> None:
     """The bodies of articles indexed before sketches were stored (their shingles come from it)."""
     unsketched = {d.id: d for d in docs if not d.sketch}
     for h in articles.get_many(list(unsketched), ["body"]) if unsketched else []:
@@ -291,11 +297,11 @@ def lead_orphans(articles: Articles, removed: list[str]) -> int:
         orphans: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for hit in articles.by_field("duplicate_of", part, ["duplicate_of", "source_domain"]):
             orphans[hit["_source"]["duplicate_of"]].append(hit)
-        # A copy left alone is a story of one; `_write_clusters` regroups the others (it leaves
+        # A copy left alone is a story of one; `write_clusters` regroups the others (it leaves
         # lone members as they are).
         alone = [
             (h["_index"], h["_id"], {"duplicate_of": None, "cluster_size": 1, "match": None,
-                                     "outlets": [o for o in [_outlet(h["_source"].get("source_domain"))] if o]})
+                                     "outlets": [o for o in [outlet_of(h["_source"].get("source_domain"))] if o]})
             for h in (hits[0] for hits in orphans.values() if len(hits) == 1)
         ]  # fmt: skip
         if alone:
@@ -303,12 +309,12 @@ def lead_orphans(articles: Articles, removed: list[str]) -> int:
             articles.refresh()
         groups = [[h["_id"] for h in hits] for hits in orphans.values() if len(hits) > 1]
         if groups:
-            _write_clusters(articles, groups, set(), {})
+            write_clusters(articles, groups, set(), {})
         regrouped += len(orphans)
     return regrouped
 
 
-def _write_clusters(
+def write_clusters(
     articles: Articles, groups: list[list[str]], new: set[str], matches: dict[str, str]
 ) -> dict[str, int]:
     fields = [
@@ -352,9 +358,9 @@ def _write_clusters(
         members = {i: stored[i] for i in group if i in stored}
         for h in others:
             members.setdefault(h["_id"], h)
-        ordered = sorted(members.values(), key=_order)
+        ordered = sorted(members.values(), key=lead_order)
         leader = ordered[0]
-        outlets = sorted({_outlet(h["_source"].get("source_domain")) for h in ordered} - {""})
+        outlets = sorted({outlet_of(h["_source"].get("source_domain")) for h in ordered} - {""})
         size = len(ordered)
         for h in ordered:
             match = h["_source"].get("match")
@@ -366,7 +372,11 @@ def _write_clusters(
                 "outlets": outlets,
                 "match": match,
             }
-            if any(h["_source"].get(k) != v for k, v in want.items()):
+            # The leader carries the story's size and outlets; a copy is rewritten only when its
+            # leader or match changes (each rewrite re-indexes the whole document), and then takes
+            # the current size and outlets along.
+            checked = want if h is leader else {k: want[k] for k in ("duplicate_of", "match")}
+            if any(h["_source"].get(k) != v for k, v in checked.items()):
                 updates.append((h["_index"], h["_id"], want))
             if h is not leader and h["_id"] in new:
                 duplicates += 1
@@ -378,7 +388,7 @@ def _write_clusters(
     return {"duplicates": duplicates, "clusters_touched": touched}
 
 
-def _order(hit: dict[str, Any]) -> tuple[str, str, str]:
+def lead_order(hit: dict[str, Any]) -> tuple[str, str, str]:
     """First published first. A stored date outside clock.publication_bounds (written before dates
     were bounded at extraction) counts as no date: such a copy cannot lead its story."""
     src = hit["_source"]
