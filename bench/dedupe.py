@@ -8,7 +8,7 @@ shingle sketches. Targets: the cost per article at 100,000 within 1.5x of the co
 clustering at most 10% of extraction per article, extraction measured as `extract_page` CPU time
 on the real pages of the extraction evaluation set (EXTRACTION_PAGES; generated pages if absent).
 
-    .venv/bin/python -m bench.dedupe [--sizes 1000 100000]
+    .venv/bin/python -m bench.dedupe [--sizes 1000 100000] [--after-indexing]
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from newsmon.clock import iso
 from newsmon.extraction import content_hash, extract_page
 from newsmon.records import Article
 from newsmon.settings import load_settings
-from newsmon.storage import Storage
+from newsmon.storage import PENDING_CLUSTER, Storage
+from newsmon.stories.decided import SCREENED, CopyDecider, settle_decided
 from newsmon.stories.similarity import BANDS, fingerprint
 from newsmon.stories.stored import cluster_stories
 
@@ -88,18 +89,48 @@ def _es_cpu(storage: Storage) -> float:
     return storage.nodes_cpu_seconds()
 
 
-def _measure(storage: Storage, run: str, base: int) -> tuple[float, float, float]:
-    """(wall, client CPU, Elasticsearch CPU) seconds per article. On a shared machine the wall time
-    is mostly waiting for a core; the CPU of both sides is the cost to compare with extraction."""
+class _Clock:
+    """Wall, client CPU and Elasticsearch CPU spent inside `with clock:` blocks, summed."""
+
+    def __init__(self, storage: Storage):
+        self.storage, self.wall, self.client, self.server = storage, 0.0, 0.0, 0.0
+
+    def __enter__(self) -> None:
+        self._at = (time.perf_counter(), time.process_time(), _es_cpu(self.storage))
+
+    def __exit__(self, *_exc: object) -> None:
+        wall, cpu, es = self._at
+        self.wall += time.perf_counter() - wall
+        self.client += time.process_time() - cpu
+        self.server += _es_cpu(self.storage) - es
+
+
+def _measure(storage: Storage, run: str, base: int, decided: bool = True) -> tuple[float, float, float]:
+    """(wall, client CPU, Elasticsearch CPU) seconds per article spent on clustering. On a shared
+    machine the wall time is mostly waiting for a core; the CPU of both sides is the cost to compare
+    with extraction.
+
+    `decided` (what a pass does): the batch decides the copies before writing them, the cluster
+    step settles them; the write itself is indexing, not counted. Otherwise the articles are
+    written first and clustered after (`cluster_stories`, the path of updated and older articles)."""
     articles = _new_articles(run, base)
-    storage.articles.write(articles, {})
-    storage.articles.refresh()
-    es_cpu = _es_cpu(storage)
-    start, cpu = time.perf_counter(), time.process_time()
-    cluster_stories(storage.articles, [a.id for a in articles])
-    wall, client = time.perf_counter() - start, time.process_time() - cpu
-    server = _es_cpu(storage) - es_cpu
-    return wall / len(articles), client / len(articles), server / len(articles)
+    ids = [a.id for a in articles]
+    clock = _Clock(storage)
+    if not decided:
+        storage.articles.write(articles, {})
+        storage.articles.refresh()
+        with clock:
+            cluster_stories(storage.articles, ids)
+    else:
+        with clock:
+            markers = CopyDecider(storage.articles)(articles)
+        storage.articles.write(articles, {}, markers=markers)
+        storage.articles.refresh()
+        with clock:
+            settle_decided(storage.articles, storage.pending.decisions(ids, SCREENED))
+    storage.pending.clear(ids, PENDING_CLUSTER)
+    n = len(articles)
+    return clock.wall / n, clock.client / n, clock.server / n
 
 
 def extraction_cost() -> tuple[float, str]:
@@ -129,7 +160,7 @@ def extraction_cost() -> tuple[float, str]:
     return best, what
 
 
-def run(sizes: tuple[int, ...] = (1_000, 100_000)) -> list[str]:
+def run(sizes: tuple[int, ...] = (1_000, 100_000), decided: bool = True) -> list[str]:
     settings = load_settings(dict(os.environ, NEWSMON_INDEX_PREFIX=f"bench-{uuid.uuid4().hex[:8]}-"))
     with Storage.from_settings(settings) as storage:
         rng = random.Random(5)
@@ -143,15 +174,18 @@ def run(sizes: tuple[int, ...] = (1_000, 100_000)) -> list[str]:
                 have = size
                 storage.articles.merge_segments(timeout=600)
                 base = 10_000 * (1 + len(results))
-                _measure(storage, f"warm{size}", base)  # the first queries after a bulk load warm caches
-                runs = [_measure(storage, f"r{size}-{k}", base + 1_000 * (k + 1)) for k in range(5)]
+                _measure(
+                    storage, f"warm{size}", base, decided
+                )  # the first queries after a bulk load warm caches
+                runs = [_measure(storage, f"r{size}-{k}", base + 1_000 * (k + 1), decided) for k in range(5)]
                 results[size] = min(runs, key=lambda r: r[1] + r[2])
         finally:
             storage.drop_all()
     small, large = min(sizes), max(sizes)
     ratio = results[large][0] / results[small][0]
     extract, what = extraction_cost()
-    lines = [f"{NEW} new articles per measurement (two thirds edited copies), best of 5"]
+    how = "decided in the batch, settled by the cluster step" if decided else "written, then clustered"
+    lines = [f"{NEW} new articles per measurement (two thirds edited copies; {how}), best of 5"]
     for size in sizes:
         wall, client, server = results[size]
         lines.append(
@@ -171,4 +205,8 @@ def run(sizes: tuple[int, ...] = (1_000, 100_000)) -> list[str]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", type=int, default=[1_000, 100_000])
-    print("\n".join(run(tuple(parser.parse_args().sizes))))
+    parser.add_argument(
+        "--after-indexing", action="store_true", help="cluster after writing (the cluster step's own path)"
+    )
+    args = parser.parse_args()
+    print("\n".join(run(tuple(args.sizes), decided=not args.after_indexing)))

@@ -45,7 +45,11 @@ class MemoryStore:
         return found
 
     def write(
-        self, articles: list[Article], replace: Mapping[str, Known], chunk_size: int = 200
+        self,
+        articles: list[Article],
+        replace: Mapping[str, Known],
+        chunk_size: int = 200,
+        markers: Mapping[str, dict[str, Any]] | None = None,
     ) -> IndexResult:
         result = IndexResult()
         for art in self.race:

@@ -8,7 +8,7 @@ unit tests), so the hardest decisions of a batch are tested without a cluster.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, Protocol
@@ -31,10 +31,19 @@ class ArticleStore(Protocol):
     def known(self, ids: Iterable[str]) -> dict[str, Known]: ...
 
     def write(
-        self, articles: list[Article], replace: dict[str, Known], chunk_size: int = ...
+        self,
+        articles: list[Article],
+        replace: Mapping[str, Known],
+        chunk_size: int = ...,
+        markers: Mapping[str, dict[str, Any]] | None = ...,
     ) -> IndexResult: ...
 
     def update_many(self, updates: list[tuple[str, str, dict[str, Any]]]) -> Any: ...
+
+
+# Sets the cluster fields of new articles before they are written; returns their marker fields
+# (newsmon.stories.decided.CopyDecider).
+DecideCopies = Callable[[list[Article]], dict[str, dict[str, Any]]]
 
 
 def past_retention(entry: FeedEntry | Article, known: Mapping[str, Known], cutoff: datetime | None) -> bool:
@@ -69,8 +78,16 @@ class StreamingIndexer:
     answered. Chunks are written one at a time and in order; an error of a write (a full disk, an
     unreachable node) is raised by the next `add` or by `close`. Use as a context manager."""
 
-    def __init__(self, store: ArticleStore, known: Mapping[str, Known], summary: RunSummary, chunk_size: int):
+    def __init__(
+        self,
+        store: ArticleStore,
+        known: Mapping[str, Known],
+        summary: RunSummary,
+        chunk_size: int,
+        decide: DecideCopies | None = None,
+    ):
         self.store, self.known, self.summary, self.chunk_size = store, known, summary, chunk_size
+        self.decide = decide
         self.written: dict[str, Known] = {}
         self.pending: list[Article] = []
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="index")
@@ -102,7 +119,15 @@ class StreamingIndexer:
             writing.result()
 
     def _write(self, chunk: list[Article]) -> None:
-        index_batch(self.store, chunk, self.known, self.summary, self.chunk_size, written=self.written)
+        index_batch(
+            self.store,
+            chunk,
+            self.known,
+            self.summary,
+            self.chunk_size,
+            written=self.written,
+            decide=self.decide,
+        )
 
 
 def index_batch(
@@ -112,13 +137,22 @@ def index_batch(
     summary: RunSummary,
     chunk_size: int,
     written: dict[str, Known] | None = None,
+    decide: DecideCopies | None = None,
 ) -> None:
     """Write new and updated articles. `known` holds the stored articles of the feed links' ids;
-    `written`, those written by earlier chunks of the same batch (updated here)."""
+    `written`, those written by earlier chunks of the same batch (updated here). `decide` sets the
+    cluster fields of the new ones before they are written (an updated article is left to the
+    cluster step: its text, and so its copies, may have changed)."""
     written = {} if written is None else written
     chosen = _one_per_page(articles, summary)
     to_write, replace, seen_as = _plan(store, chosen, known, written, summary)
-    result = store.write(to_write, replace, chunk_size=chunk_size) if to_write else None
+    result = None
+    if to_write:
+        markers = decide([a for a in to_write if a.id not in replace]) if decide else None
+        if markers:
+            result = store.write(to_write, replace, chunk_size=chunk_size, markers=markers)
+        else:
+            result = store.write(to_write, replace, chunk_size=chunk_size)
     if result is not None and result.conflicts:  # another batch stored it first under the same id
         now_known = store.known(result.conflicts)
         seen_as += [(now_known[a.id], a.url_ids) for a in to_write if a.id in now_known]

@@ -70,6 +70,7 @@ def process_batch(feed_ids: list[str], settings: Settings) -> RunSummary:
     from newsmon.indexing import StreamingIndexer, is_newer, past_retention
     from newsmon.reader.poll import poll_feeds
     from newsmon.records import FeedEntry
+    from newsmon.stories.decided import CopyDecider
 
     started = time.monotonic()
     now = clock.now()
@@ -107,8 +108,12 @@ def process_batch(feed_ids: list[str], settings: Settings) -> RunSummary:
             )  # fmt: skip
             robots_off = {f.id for f in feeds if not f.robots}
             # Indexed chunk by chunk as pages are extracted: the batch never holds all its articles.
+            # Copies are decided before they are written (newsmon.stories.decided).
+            decide = CopyDecider(storage.articles, settings.dedupe_window_days)
             failed: list[FailedPage] = []
-            with StreamingIndexer(storage.articles, known, summary, settings.bulk_chunk) as indexer:
+            with StreamingIndexer(
+                storage.articles, known, summary, settings.bulk_chunk, decide=decide
+            ) as indexer:
                 for item in iter_articles(fetcher, todo, settings, summary, robots_off):
                     if isinstance(item, FailedPage):
                         failed.append(item)
@@ -146,6 +151,7 @@ def cluster(settings: Settings, batches: list[dict[str, Any]]) -> dict[str, Any]
     ids: articles of a batch whose run failed later, or of a task killed after indexing, are
     clustered by the next pass instead of never.
     """
+    from newsmon.stories.decided import SCREENED, settle_decided
     from newsmon.stories.stored import cluster_stories
 
     summary = RunSummary()
@@ -156,21 +162,25 @@ def cluster(settings: Settings, batches: list[dict[str, Any]]) -> dict[str, Any]
         ids = sorted(set(summary.new_ids + summary.updated_ids) | set(waiting))
         if len(waiting) > len(summary.new_ids) + len(summary.updated_ids):
             log.info("clustering %d article(s), some left waiting by earlier passes", len(ids))
+        # Articles whose batch decided their copies before writing them are settled together (their
+        # stored leaders written back, parallel batches joined); the others are clustered here.
+        decided = storage.pending.decisions(ids, SCREENED)
+        duplicates = settle_decided(storage.articles, decided)["duplicates"] if decided else 0
+        storage.pending.clear(sorted(decided), PENDING_CLUSTER)
+        rest = [i for i in ids if i not in decided]
         # In rounds of CLUSTER_ROUND articles, each cleared when done: memory stays that of one
         # round however large the pass, and a round finds the copies written by the rounds before
         # it through the index (clusters do not depend on arrival order; tests/stories/test_dedupe.py).
-        duplicates = 0
-        for start in range(0, len(ids), CLUSTER_ROUND):
-            chunk = ids[start : start + CLUSTER_ROUND]
+        for start in range(0, len(rest), CLUSTER_ROUND):
+            chunk = rest[start : start + CLUSTER_ROUND]
             duplicates += cluster_stories(storage.articles, chunk, settings.dedupe_window_days)["duplicates"]
             storage.pending.clear(chunk, PENDING_CLUSTER)
-            if len(ids) > CLUSTER_ROUND:
-                log.info("clusters: %d/%d article(s) done", min(start + CLUSTER_ROUND, len(ids)), len(ids))
+            if len(rest) > CLUSTER_ROUND:
+                log.info("clusters: %d/%d article(s) done", min(start + CLUSTER_ROUND, len(rest)), len(rest))
         # A later round may crown an earlier-published copy and demote a leader of an earlier round:
         # the pass's copies are counted once all rounds are written.
-        summary.duplicates = (
-            duplicates if len(ids) <= CLUSTER_ROUND else storage.articles.count_duplicates(ids)
-        )
+        rounds = (1 if decided else 0) + -(-len(rest) // CLUSTER_ROUND)
+        summary.duplicates = duplicates if rounds <= 1 else storage.articles.count_duplicates(ids)
     return summary.to_dict()
 
 

@@ -181,7 +181,9 @@ def render(result: dict[str, Any]) -> str:
     for n, hit in enumerate(result["hits"], 1):
         topics = ", ".join(hit["topics"]) or "no topic"
         carried = (
-            f"  (carried by {hit['cluster_size']} outlets)" if (hit.get("cluster_size") or 1) > 1 else ""
+            f"  (carried by {hit['cluster_size']} outlets)"
+            if (hit.get("cluster_size") or 1) > 1 and not hit.get("duplicate_of")  # the leader's count
+            else ""
         )
         lines.append(f"{n:>2}. {hit['title']}{carried}")
         lines.append(f"    {hit['source']} | {hit['published_at']} | {hit['language']} | {topics}")

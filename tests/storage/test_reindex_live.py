@@ -162,11 +162,11 @@ def test_a_reindex_that_ends_while_a_pass_holds_old_index_names(settings, slow, 
     real_write = Articles.write
     done: list[dict] = []
 
-    def reindex_before_the_first_write(self, articles, replace, chunk_size=200):
+    def reindex_before_the_first_write(self, articles, replace, chunk_size=200, markers=None):
         if not done:  # the pass looked its stored articles up in the old index: it is gone now
             with Storage.from_settings(settings) as storage:
                 done.append(storage.reindex_articles())
-        return real_write(self, articles, replace, chunk_size)
+        return real_write(self, articles, replace, chunk_size, markers)
 
     monkeypatch.setattr(Articles, "write", reindex_before_the_first_write)
     summary = run.run_pass(settings, ignore_schedule=True)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,9 +88,17 @@ class Articles:
 
     # -- writing ----------------------------------------------------------------------------
 
-    def write(self, articles: list[Article], replace: dict[str, Known], chunk_size: int = 200) -> IndexResult:
+    def write(
+        self,
+        articles: list[Article],
+        replace: Mapping[str, Known],
+        chunk_size: int = 200,
+        markers: Mapping[str, dict[str, Any]] | None = None,
+    ) -> IndexResult:
         """New articles with `create` (a conflict means another copy won the race: counted, not an
-        error); articles in `replace` overwrite their stored document in the index that holds it."""
+        error); articles in `replace` overwrite their stored document in the index that holds it.
+        `markers` adds fields to an article's pending marker (what its batch decided of its copies,
+        newsmon.stories.decided)."""
         result = IndexResult()
         pending_index = self.backend.names.pending
 
@@ -100,6 +108,8 @@ class Articles:
                 # was not written is dropped by the step that finds it; a spare one only repeats
                 # idempotent work).
                 marker = {PENDING_CLUSTER: True, PENDING_ALERT: True, "fetched_at": art.fetched_at}
+                if markers and art.id in markers:
+                    marker.update(markers[art.id])
                 yield {"_op_type": "index", "_index": pending_index, "_id": art.id, "_source": marker}
                 doc = art.to_document()
                 old = replace.get(art.id)

@@ -216,7 +216,28 @@ class Backend:
         time paged with search_after, so nothing past one response's size is silently left out.
         `seq_no_primary_term`: each hit carries its `_seq_no` and `_primary_term` (for a conditional write)."""
         page = page_size or self.page_size
-        pit = self.es.open_point_in_time(index=index or self.names.articles, keep_alive="2m")["id"]
+        target = index or self.names.articles
+        # Most scans fit in one page: one plain search then, instead of opening, paging and closing
+        # a point in time (three requests, each with Elasticsearch's fixed cost). A full first page
+        # is dropped and the whole scan runs in a point in time.
+        first = page if limit is None else min(page, limit)
+        if first <= 0:
+            return
+        extra: dict[str, Any] = {"seq_no_primary_term": True} if seq_no_primary_term else {}
+        resp = self.es.search(
+            index=target,
+            query=query,
+            source=source if isinstance(source, bool) else {"includes": source},
+            size=first,
+            sort=[*(sort or []), "_doc"],
+            track_total_hits=False,
+            **extra,
+        )
+        hits = resp["hits"]["hits"]
+        if len(hits) < first or limit is not None and limit <= first:
+            yield from hits
+            return
+        pit = self.es.open_point_in_time(index=target, keep_alive="2m")["id"]
         after: list[Any] | None = None
         seen = 0
         try:

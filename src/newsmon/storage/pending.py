@@ -43,6 +43,18 @@ class PendingMarkers:
         ids = list(dict.fromkeys(i for _, i in sorted(found)))
         return ids if limit is None else ids[:limit]
 
+    def decisions(self, ids: list[str], key: str) -> dict[str, dict[str, Any]]:
+        """The markers of `ids` that carry the field `key` (what a batch decided of the article's
+        copies, newsmon.stories.decided), by id."""
+        found: dict[str, dict[str, Any]] = {}
+        es = self.backend.es.options(ignore_status=404)
+        for start in range(0, len(ids), 1000):
+            docs = es.mget(index=self.index, ids=ids[start : start + 1000])
+            for d in docs.get("docs", []):
+                if d.get("found") and d["_source"].get(key):
+                    found[d["_id"]] = d["_source"]
+        return found
+
     def clear(self, ids: list[str], flag: str) -> None:
         """Clear `flag` of `ids`: a marker with no flag left is deleted, and articles of older
         versions that carry the flag themselves are updated."""

@@ -6,8 +6,14 @@ articles, ranked here. Confirmation uses the shingle sketch stored with each art
 refetched or re-shingled; the confirming rule is the same function as in memory (`is_copy`).
 
 The cluster leader is the copy published first (page date, then fetch time, then id): the answer
-does not depend on the order copies arrive in, and re-running is always safe. Every member carries
-`cluster_size` and `outlets`; the others point to the leader with `duplicate_of`.
+does not depend on the order copies arrive in, and re-running is always safe. The leader carries the
+story's `cluster_size` and `outlets`; the others point to it with `duplicate_of` and carry the size
+and outlets of when they joined (or last changed leader): rewriting every member whenever a story
+grows re-indexed whole documents for two fields nobody reads on a copy.
+
+A batch decides the copies among its new articles before writing them (newsmon.stories.decided);
+`cluster_stories` is the cluster step for the others (articles updated in place, articles stored
+by older versions) and shares its screening, confirming and writing back with it.
 """
 
 from __future__ import annotations
@@ -40,80 +46,89 @@ log = logging.getLogger(__name__)
 
 WINDOW_DAYS = 30  # default of NEWSMON_DEDUPE_WINDOW_DAYS
 MAX_CANDIDATES = 25
-_FIELDS = [
+FIELDS = [
     "content_hash", "para_hashes", "lsh_bands", "shingle_sketch", "source", "source_domain", "published_at",
     "fetched_at", "duplicate_of", "cluster_size", "outlets", "match",
 ]  # fmt: skip
 
 
-def _doc(hit: dict[str, Any]) -> Doc:
+def doc_of(hit: dict[str, Any]) -> Doc:
     src = hit["_source"]
     return Doc(
-        id=hit["_id"], body=src.get("body") or "", source=_publisher(src),
+        id=hit["_id"], body=src.get("body") or "", source=publisher(src),
         content_hash=src.get("content_hash") or "", paragraphs=src.get("para_hashes") or [],
         bands=src.get("lsh_bands") or [], published_at=src.get("published_at"), fetched_at=src.get("fetched_at"),
         duplicate_of=src.get("duplicate_of"), sketch=src.get("shingle_sketch") or None, match=src.get("match"),
     )  # fmt: skip
 
 
-def _outlet(source_domain: str | None) -> str:
+def outlet_of(source_domain: str | None) -> str:
     """Registered domain, also for articles stored before source_domain was one (edition.cnn.com)."""
     return domain(f"http://{source_domain}/") if source_domain else ""
 
 
-def _publisher(src: dict[str, Any]) -> str:
+def publisher(src: dict[str, Any]) -> str:
     """Who published a stored article, for the same-outlet rules (boilerplate, near copies only):
     its registered domain; on a host without a public suffix (loopback, an IP address, .example)
     several outlets may share the host, so the feed tells them apart."""
-    outlet = _outlet(src.get("source_domain"))
+    outlet = outlet_of(src.get("source_domain"))
     if outlet and registered_domain(outlet) is None:
         return f"{outlet}#{src.get('source') or ''}"
     return outlet
 
 
-class _BoilerplateCounts:
-    """How many stories of one outlet carry a paragraph, asked of Elasticsearch once per outlet."""
+class BoilerplateCounts:
+    """How many stories of one outlet carry a paragraph, asked of Elasticsearch in one search per
+    few thousand paragraphs, whatever the number of outlets."""
 
     def __init__(self, articles: Articles):
         self.articles = articles
         self.counts: dict[tuple[str, str], int] = {}
 
     def prefetch(self, docs: Iterable[Doc]) -> None:
-        wanted: dict[str, set[str]] = defaultdict(set)
+        wanted: set[tuple[str, str]] = set()
         for d in docs:
-            wanted[d.source].update(h for h in d.paragraphs if (d.source, h) not in self.counts)
-        sources = [(source, sorted(hashes)) for source, hashes in wanted.items() if hashes]
-        for start in range(0, len(sources), 100):
-            chunk = sources[start : start + 100]
-            body: list[dict[str, Any]] = []
-            for source, hashes in chunk:
-                # map: count from the outlet's own documents; global ordinals of a field with a
-                # million distinct hashes would be rebuilt after every refresh.
-                agg = {
-                    "terms": {
-                        "field": "para_hashes",
-                        "include": hashes,
-                        "size": len(hashes),
-                        "execution_hint": "map",
-                    }
-                }
-                body.append({"size": 0, "query": _publisher_query(source), "aggs": {"p": agg}})
-            for (source, hashes), resp in zip(chunk, self.articles.search_many(body), strict=True):
-                for h in hashes:
-                    self.counts[(source, h)] = 0
-                for bucket in resp.get("aggregations", {}).get("p", {}).get("buckets", []):
-                    self.counts[(source, bucket["key"])] = bucket["doc_count"]
+            wanted.update((d.source, h) for h in d.paragraphs if (d.source, h) not in self.counts)
+        ordered = sorted(wanted)
+        for start in range(0, len(ordered), _PREFETCH_PAIRS):
+            self._count(ordered[start : start + _PREFETCH_PAIRS])
+
+    def _count(self, pairs: list[tuple[str, str]]) -> None:
+        """One search: the stories of the pairs' outlets that carry one of their paragraphs, counted
+        by outlet, feed and paragraph (a search per outlet cost Elasticsearch about a millisecond of
+        fixed overhead each). `map` everywhere: counted from the few matching documents; global
+        ordinals of a field with a million distinct hashes would be rebuilt after every refresh."""
+        hashes = sorted({h for _, h in pairs})
+        outlets = sorted({p.partition("#")[0] for p, _ in pairs})
+
+        def terms(name: str, size: int, **extra: Any) -> dict[str, Any]:
+            return {"terms": {"field": name, "size": size, "execution_hint": "map", **extra}}
+
+        paras = terms("para_hashes", len(hashes), include=hashes)
+        aggs = {
+            "o": terms("source_domain", len(outlets))
+            | {"aggs": {"f": terms("source", 10_000) | {"aggs": {"p": paras}}}}
+        }
+        query = {
+            "bool": {"filter": [{"terms": {"source_domain": outlets}}, {"terms": {"para_hashes": hashes}}]}
+        }
+        resp = self.articles.search_many([{"size": 0, "query": query, "aggs": aggs}])[0]
+        if "error" in resp:
+            log.error("counting the outlets' paragraphs failed: %s", resp["error"])
+        found: Counter[tuple[str, str]] = Counter()
+        for outlet in resp.get("aggregations", {}).get("o", {}).get("buckets", []):
+            for feed in outlet["f"]["buckets"]:
+                for para in feed["p"]["buckets"]:
+                    found[(outlet["key"], para["key"])] += para["doc_count"]
+                    found[(f"{outlet['key']}#{feed['key']}", para["key"])] += para["doc_count"]
+        for source, h in pairs:  # a publisher without a feed name ("outlet#") is counted by outlet
+            self.counts[(source, h)] = found[(source.rstrip("#"), h)]
 
     def __call__(self, source: str, h: str) -> int:
         return self.counts.get((source, h), 0)
 
 
-def _publisher_query(publisher: str) -> dict[str, Any]:
-    """The stories of one publisher as `_publisher` names it."""
-    outlet, _, feed = publisher.partition("#")
-    if not feed:
-        return {"term": {"source_domain": outlet}}
-    return {"bool": {"filter": [{"term": {"source_domain": outlet}}, {"term": {"source": feed}}]}}
+_PREFETCH_PAIRS = 5000  # (outlet, paragraph) pairs counted in one search
 
 
 CANDIDATE_CHUNK = 100  # new articles whose candidates are fetched and confirmed together
@@ -129,9 +144,9 @@ def cluster_stories(articles: Articles, new_ids: list[str], window_days: int = W
     if not new_ids:
         return {"duplicates": 0, "clusters_touched": 0}
     articles.refresh()
-    new = [_doc(h) for h in articles.get_many(new_ids, _FIELDS)]
-    _read_unsketched(articles, new)
-    boilerplate = _BoilerplateCounts(articles)
+    new = [doc_of(h) for h in articles.get_many(new_ids, FIELDS)]
+    read_unsketched(articles, new)
+    boilerplate = BoilerplateCounts(articles)
     boilerplate.prefetch(new)
     union = UnionFind()
     matches: dict[str, str] = {}
@@ -140,7 +155,7 @@ def cluster_stories(articles: Articles, new_ids: list[str], window_days: int = W
         union.find(d.id)
     for start in range(0, len(new), CANDIDATE_CHUNK):
         chunk = new[start : start + CANDIDATE_CHUNK]
-        found = _candidates(articles, chunk, boilerplate, window_days)
+        found = stored_candidates(articles, chunk, boilerplate, window_days)
         cache = ShingleCache()
         for d in chunk:
             for c in found[d.id]:
@@ -155,11 +170,11 @@ def cluster_stories(articles: Articles, new_ids: list[str], window_days: int = W
     # one stored story must end in one group, or each group would crown a leader of its own.
     for member, leader in links.items():
         union.join(member, leader)
-    return _write_clusters(articles, union.groups(), set(new_ids), matches)
+    return write_clusters(articles, union.groups(), set(new_ids), matches)
 
 
-def _candidates(
-    articles: Articles, chunk: list[Doc], boilerplate: _BoilerplateCounts, window_days: int
+def stored_candidates(
+    articles: Articles, chunk: list[Doc], boilerplate: BoilerplateCounts, window_days: int
 ) -> dict[str, list[Doc]]:
     """Up to MAX_CANDIDATES likely copies of each article of `chunk`, with what confirming needs.
 
@@ -199,7 +214,7 @@ class _ChunkKeys:
     by_para: dict[str, list[Doc]] = field(default_factory=lambda: defaultdict(list))
 
     @classmethod
-    def of(cls, chunk: list[Doc], boilerplate: _BoilerplateCounts) -> _ChunkKeys:
+    def of(cls, chunk: list[Doc], boilerplate: BoilerplateCounts) -> _ChunkKeys:
         keys = cls()
         for d in chunk:
             if d.content_hash and d.content_hash != EMPTY_HASH:
@@ -257,12 +272,12 @@ def _read_candidates(
     articles: Articles,
     chunk: list[Doc],
     ranked: dict[str, list[tuple[int, str]]],
-    boilerplate: _BoilerplateCounts,
+    boilerplate: BoilerplateCounts,
 ) -> dict[str, list[Doc]]:
     """The chosen candidates of each article, read with their sketches, likeliest first."""
     chosen = {cid for heap in ranked.values() for _, cid in heap}
-    docs = {h["_id"]: _doc(h) for h in articles.get_many(sorted(chosen), _FIELDS)} if chosen else {}
-    _read_unsketched(articles, docs.values())
+    docs = {h["_id"]: doc_of(h) for h in articles.get_many(sorted(chosen), FIELDS)} if chosen else {}
+    read_unsketched(articles, docs.values())
     boilerplate.prefetch(docs.values())
     return {
         d.id: [
@@ -272,7 +287,7 @@ def _read_candidates(
     }
 
 
-def _read_unsketched(articles: Articles, docs: Iterable[Doc]) -> None:
+def read_unsketched(articles: Articles, docs: Iterable[Doc]) -> None:
     """The bodies of articles indexed before sketches were stored (their shingles come from it)."""
     unsketched = {d.id: d for d in docs if not d.sketch}
     for h in articles.get_many(list(unsketched), ["body"]) if unsketched else []:
@@ -291,11 +306,11 @@ def lead_orphans(articles: Articles, removed: list[str]) -> int:
         orphans: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for hit in articles.by_field("duplicate_of", part, ["duplicate_of", "source_domain"]):
             orphans[hit["_source"]["duplicate_of"]].append(hit)
-        # A copy left alone is a story of one; `_write_clusters` regroups the others (it leaves
+        # A copy left alone is a story of one; `write_clusters` regroups the others (it leaves
         # lone members as they are).
         alone = [
             (h["_index"], h["_id"], {"duplicate_of": None, "cluster_size": 1, "match": None,
-                                     "outlets": [o for o in [_outlet(h["_source"].get("source_domain"))] if o]})
+                                     "outlets": [o for o in [outlet_of(h["_source"].get("source_domain"))] if o]})
             for h in (hits[0] for hits in orphans.values() if len(hits) == 1)
         ]  # fmt: skip
         if alone:
@@ -303,12 +318,12 @@ def lead_orphans(articles: Articles, removed: list[str]) -> int:
             articles.refresh()
         groups = [[h["_id"] for h in hits] for hits in orphans.values() if len(hits) > 1]
         if groups:
-            _write_clusters(articles, groups, set(), {})
+            write_clusters(articles, groups, set(), {})
         regrouped += len(orphans)
     return regrouped
 
 
-def _write_clusters(
+def write_clusters(
     articles: Articles, groups: list[list[str]], new: set[str], matches: dict[str, str]
 ) -> dict[str, int]:
     fields = [
@@ -352,9 +367,9 @@ def _write_clusters(
         members = {i: stored[i] for i in group if i in stored}
         for h in others:
             members.setdefault(h["_id"], h)
-        ordered = sorted(members.values(), key=_order)
+        ordered = sorted(members.values(), key=lead_order)
         leader = ordered[0]
-        outlets = sorted({_outlet(h["_source"].get("source_domain")) for h in ordered} - {""})
+        outlets = sorted({outlet_of(h["_source"].get("source_domain")) for h in ordered} - {""})
         size = len(ordered)
         for h in ordered:
             match = h["_source"].get("match")
@@ -366,7 +381,11 @@ def _write_clusters(
                 "outlets": outlets,
                 "match": match,
             }
-            if any(h["_source"].get(k) != v for k, v in want.items()):
+            # The leader carries the story's size and outlets; a copy is rewritten only when its
+            # leader or match changes (each rewrite re-indexes the whole document), and then takes
+            # the current size and outlets along.
+            checked = want if h is leader else {k: want[k] for k in ("duplicate_of", "match")}
+            if any(h["_source"].get(k) != v for k, v in checked.items()):
                 updates.append((h["_index"], h["_id"], want))
             if h is not leader and h["_id"] in new:
                 duplicates += 1
@@ -378,7 +397,7 @@ def _write_clusters(
     return {"duplicates": duplicates, "clusters_touched": touched}
 
 
-def _order(hit: dict[str, Any]) -> tuple[str, str, str]:
+def lead_order(hit: dict[str, Any]) -> tuple[str, str, str]:
     """First published first. A stored date outside clock.publication_bounds (written before dates
     were bounded at extraction) counts as no date: such a copy cannot lead its story."""
     src = hit["_source"]
