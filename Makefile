@@ -7,7 +7,7 @@ DAYS ?= 180
 STAMP := $(VENV)/.installed
 LINT_PATHS := src tests dags scripts bench plugins eval devsite soak
 
-.PHONY: help venv install demo demo-distributed test test-slow test-unit test-cluster run stop es-start es-stop es-status bench soak eval lint docs lock clean
+.PHONY: help venv install demo demo-distributed bench-distributed test test-slow test-unit test-cluster run stop es-start es-stop es-status bench soak eval lint docs lock clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -25,7 +25,7 @@ install: venv ## Same as venv, plus the local Elasticsearch artifacts
 demo: venv ## Full pass over the offline sample site through the real DAG; leaves Elasticsearch running
 	scripts/demo
 
-demo-distributed: venv ## The demo pass on CeleryExecutor (2 workers, Redis) and a 3-node Elasticsearch; stops all
+demo-distributed: venv ## The demo pass on CeleryExecutor (2 workers, Redis, PostgreSQL) and a 3-node Elasticsearch; stops all
 	scripts/demo-distributed
 
 test: venv ## Whole test suite on a real Elasticsearch and Airflow; stops what it started
@@ -56,6 +56,9 @@ stop: es-stop ## Stop what demo left running
 
 bench: venv ## Throughput benchmarks on loopback (prints measured ratios)
 	scripts/bench
+
+bench-distributed: venv ## One pass on 1, 2 and 4 Celery workers against 300 ms loopback sites: wall times, ratio
+	scripts/bench-distributed
 
 soak: venv ## A whole deployment through DAYS simulated days on loopback (default 180): table and verdict
 	scripts/soak --days $(DAYS)

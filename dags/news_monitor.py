@@ -7,14 +7,15 @@ them into Elasticsearch (`${NEWSMON_INDEX_PREFIX}articles`) and joins copies of 
 
 | task | does | retries |
 | --- | --- | --- |
-| `prepare` | validates the config, checks Elasticsearch, installs templates/alias, reads the feed states (`${NEWSMON_INDEX_PREFIX}feeds`) and deals the feeds that are due into at most `NEWSMON_MAX_BATCHES` batches | yes, exponential backoff |
+| `prepare` | validates the config, checks Elasticsearch, installs templates/alias, reads the feed states (`${NEWSMON_INDEX_PREFIX}feeds`) and deals the feeds that are due into one batch per worker slot (or at most `NEWSMON_MAX_BATCHES`) | yes, exponential backoff |
 | `process_batch` (mapped, one per batch) | conditional GET of the feeds (304 or an unchanged body: nothing parsed), fetch new pages, extract, tag, bulk-index, write the feeds' new state and next due time | yes, exponential backoff |
 | `cluster` | joins copies of one story across all batches and earlier runs (`duplicate_of`, `cluster_size`) | yes |
 | `alert` | matches the new stories (first-seen copies) against the alert rules, writes alert events, delivers instant alerts | yes |
 | `summarize` | run summary (logged and stored in `${NEWSMON_INDEX_PREFIX}runs`), emits the `newsmon_articles` asset; fails (red run) when every polled feed failed | yes |
 
 Every task has a time limit (`EXECUTION_TIMEOUTS` in `newsmon.airflow_support`); the batches
-run in the pool `newsmon_fetch` (`config/airflow-pools.json`). A task that fails tells the
+run in the pool `newsmon_fetch` (`config/airflow-pools.json`), as many at once as the worker slots,
+the pool and the scheduler's parallelism allow. A task that fails tells the
 operations channels of `alerts.yaml` (`operations: {channels: [...]}`).
 
 A feed or page that fails is listed in the summary and the rest goes on; a task fails only when
@@ -54,9 +55,11 @@ def news_monitor():
         from newsmon import run
         from newsmon.airflow_support import task_settings
 
-        return run.prepare(task_settings())
+        return run.prepare(task_settings(plan_batches=True))
 
-    @task(max_active_tis_per_dagrun=2, pool=FETCH_POOL, execution_timeout=EXECUTION_TIMEOUTS["process_batch"])
+    # No cap of its own: as many batches run at once as the worker slots, the pool and the
+    # scheduler's parallelism allow (doc/scaling.md, "Sizing").
+    @task(pool=FETCH_POOL, execution_timeout=EXECUTION_TIMEOUTS["process_batch"])
     def process_batch(feed_ids: list[str]) -> dict:
         import logging
 

@@ -562,7 +562,7 @@ def test_celery_override_gives_the_official_celery_layout(tmp_path):
         env = resolved[name]["environment"]
         assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor", name
         assert env["AIRFLOW__CELERY__BROKER_URL"] == "redis://redis:6379/0", name
-        assert env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql://airflow:"), name
+        assert env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql+psycopg2://airflow:"), name
     worker = resolved["airflow-worker"]
     assert worker["command"] == ["celery", "worker"]
     # The worker runs the tasks: it has what the scheduler had (connection, mounts, image).
@@ -572,6 +572,16 @@ def test_celery_override_gives_the_official_celery_layout(tmp_path):
     assert {"redis", "newsmon-setup", "airflow-init"} <= set(worker["depends_on"])
     assert "redis" in resolved["airflow-scheduler"]["depends_on"]
     assert resolved["flower"]["command"] == ["celery", "flower"]
+    # Capacity kept consistent: the scheduler lets as many tasks run as the pool has slots (airflow-init
+    # sizes the pool to the parallelism), above the default workers' slots; batches follow the workers.
+    for name in ("airflow-scheduler", "airflow-worker", "airflow-init"):
+        env = resolved[name]["environment"]
+        assert env["AIRFLOW__CORE__PARALLELISM"] == "32", name
+        assert env["AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG"] == "32", name
+        assert env["AIRFLOW__CELERY__WORKER_CONCURRENCY"] == "4", name
+        assert env["NEWSMON_MAX_BATCHES"] == "", name
+    init = " ".join(resolved["airflow-init"]["command"])
+    assert 'pools set newsmon_fetch "$$AIRFLOW__CORE__PARALLELISM"' in init
 
 
 def test_flower_is_optional(tmp_path):

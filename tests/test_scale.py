@@ -144,3 +144,65 @@ def test_a_batch_result_names_its_worker_and_still_merges():
     batch = RunSummary(articles_new=2).to_dict() | {"worker": "w1@host"}
     merged = RunSummary().merge(batch).merge(batch)
     assert merged.articles_new == 4 and not hasattr(merged, "worker")
+
+
+# -- concurrency follows capacity ------------------------------------------------------------------
+
+
+def test_prepare_deals_one_batch_per_worker_slot_unless_told(monkeypatch):
+    """Outside a Celery deployment the slots are the scheduler's: the smaller of `parallelism` and
+    `max_active_tasks_per_dag`; NEWSMON_MAX_BATCHES, when set, wins."""
+    from newsmon.airflow_support import task_settings, worker_slots
+
+    monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", "LocalExecutor")
+    monkeypatch.setenv("AIRFLOW__CORE__PARALLELISM", "6")
+    monkeypatch.setenv("AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG", "16")
+    monkeypatch.delenv("NEWSMON_MAX_BATCHES", raising=False)
+    assert worker_slots() == 6
+    assert task_settings(plan_batches=True).max_batches == 6
+    monkeypatch.setenv("AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG", "3")
+    assert task_settings(plan_batches=True).max_batches == 3
+    # The other tasks keep the setting's default: only prepare deals batches.
+    assert task_settings().max_batches == load_settings({}).max_batches
+    monkeypatch.setenv("NEWSMON_MAX_BATCHES", "7")
+    assert task_settings(plan_batches=True).max_batches == 7
+
+
+def test_worker_slots_under_celery_without_workers_fall_back_to_the_scheduler(monkeypatch):
+    """No broker answering (a closed port): the Celery workers add no limit, the scheduler's stand."""
+    from newsmon.airflow_support import worker_slots
+
+    monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", "CeleryExecutor")
+    monkeypatch.setenv("AIRFLOW__CELERY__BROKER_URL", f"redis://127.0.0.1:{free_port()}/0")
+    monkeypatch.setenv("AIRFLOW__CORE__PARALLELISM", "5")
+    assert worker_slots() == 5
+
+
+@pytest.mark.dag
+def test_the_batches_have_no_cap_of_their_own():
+    """How many batches run at once is left to the pool, the scheduler and the workers present."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(ROOT / "dags")).get_dag("news_monitor")
+    batch = dag.get_task("process_batch")
+    assert batch.max_active_tis_per_dagrun is None and batch.max_active_tis_per_dag is None
+    assert "max_active_tis" not in (ROOT / "dags" / "news_monitor.py").read_text()
+
+
+def test_most_running_at_once_counts_overlapping_attempts():
+    import importlib.util
+    from datetime import datetime, timedelta
+    from importlib.machinery import SourceFileLoader
+
+    loader = SourceFileLoader("pass_concurrency", str(ROOT / "scripts" / "pass-concurrency"))
+    report = importlib.util.module_from_spec(importlib.util.spec_from_loader("pass_concurrency", loader))
+    loader.exec_module(report)
+    t = datetime(2026, 1, 1)
+
+    def at(a, b):
+        return (t + timedelta(seconds=a), t + timedelta(seconds=b))
+
+    assert report.most_at_once([]) == 0
+    assert report.most_at_once([at(0, 10), at(1, 11), at(2, 12), at(3, 13)]) == 4
+    assert report.most_at_once([at(0, 10), at(10, 20), at(20, 30)]) == 1  # one ends as the next starts
+    assert report.most_at_once([at(0, 10), at(5, 15), at(12, 20), at(14, 16)]) == 3

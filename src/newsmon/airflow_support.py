@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from newsmon.redaction import redact_url
-from newsmon.settings import Settings, load_settings, workers_from_environment
+from newsmon.settings import Settings, load_settings, max_batches_from_environment, workers_from_environment
 
 log = logging.getLogger(__name__)
 
@@ -100,24 +100,61 @@ def worker_name() -> str:
     return name or socket.gethostname()
 
 
-def task_settings() -> Settings:
+def celery_worker_slots(timeout: float = 2.0) -> int | None:
+    """Task slots of the Celery workers that answer within `timeout` seconds (the sum of their
+    `--concurrency`); None when there is no Celery app or no worker answers."""
+    try:
+        from airflow.providers.celery.executors.celery_executor_utils import app
+
+        stats = app.control.inspect(timeout=timeout).stats() or {}
+    except Exception as exc:  # no Celery provider, or the broker does not answer
+        log.info("no Celery worker slots (%s: %s)", type(exc).__name__, exc)
+        return None
+    slots = sum(int(s.get("pool", {}).get("max-concurrency", 0) or 0) for s in stats.values())
+    return slots or None
+
+
+def worker_slots() -> int:
+    """How many tasks of one DAG run can run at once here: the smallest of the scheduler's
+    `parallelism`, `max_active_tasks_per_dag` and, under the CeleryExecutor, the slots of the
+    workers present (the fetch pool follows `parallelism`: see config/airflow-pools.json)."""
+    from airflow.configuration import conf
+
+    limits = {
+        "core.parallelism": conf.getint("core", "parallelism"),
+        "core.max_active_tasks_per_dag": conf.getint("core", "max_active_tasks_per_dag"),
+    }
+    if "celery" in conf.get("core", "executor").lower():
+        celery = celery_worker_slots()
+        if celery:
+            limits["celery workers"] = celery
+    slots = max(1, min(limits.values()))
+    log.info("worker slots: %d (%s)", slots, ", ".join(f"{k} {v}" for k, v in limits.items()))
+    return slots
+
+
+def task_settings(plan_batches: bool = False) -> Settings:
     """Settings for a task: the environment, with the `newsmon_es` connection winning when it exists.
 
     In Airflow the parallelism comes from mapped batches running side by side, so a task extracts
-    in its own process (one worker) unless NEWSMON_WORKERS says otherwise.
+    in its own process (one worker) unless NEWSMON_WORKERS says otherwise. With `plan_batches`
+    (the prepare task) and no NEWSMON_MAX_BATCHES, a pass is dealt into as many batches as there
+    are worker slots (`worker_slots`): every slot gets a batch, and adding workers adds batches.
     """
     from airflow.sdk import Connection
 
-    workers = None if workers_from_environment() else 1
+    chosen: dict[str, Any] = {"workers": None if workers_from_environment() else 1}
+    if plan_batches and not max_batches_from_environment():
+        chosen["max_batches"] = worker_slots()
     try:
         conn = Connection.get(ES_CONN_ID)
     except Exception as exc:  # AirflowNotFoundException, or no connection backend in this context
         log.info("no Airflow connection %r (%s); using NEWSMON_ES_URL", ES_CONN_ID, type(exc).__name__)
-        return load_settings(workers=workers)
+        return load_settings(**chosen)
     overrides = es_overrides_from_connection(conn)
     shown = redact_url(str(overrides.get("es_url", "")))  # a URL-shaped host may carry credentials
     log.info("Elasticsearch from Airflow connection %r: %s", ES_CONN_ID, shown)
-    return load_settings(workers=workers, **overrides)
+    return load_settings(**chosen, **overrides)
 
 
 SMTP_CONN_ID = "newsmon_smtp"

@@ -340,6 +340,11 @@ def workers_from_environment() -> bool:
     return bool(environment().get(f"{ENV_PREFIX}WORKERS"))
 
 
+def max_batches_from_environment() -> bool:
+    """Whether NEWSMON_MAX_BATCHES is set (Airflow's prepare deals one batch per worker slot otherwise)."""
+    return bool(environment().get(f"{ENV_PREFIX}MAX_BATCHES"))
+
+
 def feeds_schedule() -> str:
     """`schedule:` of the feeds file, read when the DAG is parsed; every 15 minutes when it cannot be read.
 
