@@ -54,6 +54,18 @@ def prefix(es_url: str) -> Iterator[str]:
         storage.drop_all()
 
 
+@pytest.fixture
+def storage(es_url: str, prefix: str) -> Iterator[object]:
+    """A `Storage` on the test's prefix with templates and indices set up (`newsmon setup`)."""
+    from newsmon.settings import load_settings
+    from newsmon.storage import Storage
+    from newsmon.storage.client import make_client
+
+    with Storage(make_client(load_settings({"NEWSMON_ES_URL": es_url})), prefix, es_url) as s:
+        s.setup()
+        yield s
+
+
 @pytest.fixture(scope="session")
 def site() -> Iterator[object]:
     from devsite.server import DevSite

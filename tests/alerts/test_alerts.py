@@ -20,18 +20,10 @@ from newsmon.records import Article
 from newsmon.run import run_pass
 from newsmon.settings import load_settings
 from newsmon.storage import Storage
-from newsmon.storage.client import make_client
 from tests.helpers.records import DEMO
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def storage(es_url, prefix):
-    with Storage(make_client(load_settings({"NEWSMON_ES_URL": es_url})), prefix, es_url) as s:
-        s.setup()
-        yield s
 
 
 @pytest.fixture(autouse=True)

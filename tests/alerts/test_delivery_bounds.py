@@ -30,13 +30,6 @@ rules:
 
 
 @pytest.fixture
-def storage(es_url, prefix):
-    with Storage(make_client(load_settings({"NEWSMON_ES_URL": es_url})), prefix, es_url) as s:
-        s.setup()
-        yield s
-
-
-@pytest.fixture
 def loaded(tmp_path: Path, monkeypatch):
     monkeypatch.setenv("NEWSMON_ALERT_RETRY_DELAYS", "0.01,0.01,0.01")
     path = tmp_path / "alerts.yaml"

@@ -9,9 +9,7 @@ import pytest
 
 from newsmon.alerts.percolate import percolate, sync_rules
 from newsmon.alerts.rules import load_alerts
-from newsmon.settings import load_settings
 from newsmon.storage import Storage
-from newsmon.storage.client import make_client
 from tests.alerts.test_alerts import rules_file, story
 
 pytestmark = pytest.mark.integration
@@ -21,13 +19,6 @@ rules:
   - {id: stockpile, name: Stockpile, query: stockpile}
   - {id: riabkov, name: Riabkov, query: Riabkov}
 """
-
-
-@pytest.fixture
-def storage(es_url, prefix):
-    with Storage(make_client(load_settings({"NEWSMON_ES_URL": es_url})), prefix, es_url) as s:
-        s.setup()
-        yield s
 
 
 def add_synonyms(storage: Storage, line: str) -> None:

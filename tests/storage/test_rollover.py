@@ -13,9 +13,8 @@ import pytest
 from newsmon import run
 from newsmon.cli import main
 from newsmon.records import Article
-from newsmon.settings import Settings, load_settings
+from newsmon.settings import Settings
 from newsmon.storage import Storage
-from newsmon.storage.client import make_client
 from tests.helpers.records import DEMO, article
 from tests.helpers.servers import FeedServer, WebhookReceiver
 
@@ -185,13 +184,6 @@ def test_a_pass_alerts_digests_feeds_and_search_after_one_and_two_rollovers(
     roll_over(settings)
     check_round(1, settings, fresh, webhook, capsys, alerts)
     assert len(alias_indices(settings)) == 3
-
-
-@pytest.fixture
-def storage(es_url, prefix):
-    with Storage(make_client(load_settings({"NEWSMON_ES_URL": es_url})), prefix, es_url) as s:
-        s.setup()
-        yield s
 
 
 def story(n: int, body: str) -> Article:

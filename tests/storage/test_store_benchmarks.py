@@ -6,17 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from newsmon.settings import load_settings
-from newsmon.storage import PENDING_CLUSTER, Storage
+from newsmon.storage import PENDING_CLUSTER
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def storage(es_url, prefix):
-    with Storage.from_settings(load_settings({"NEWSMON_ES_URL": es_url}, index_prefix=prefix)) as s:
-        s.setup()
-        yield s  # the prefix fixture deletes what was written
 
 
 def doc(n: int, url: str | None = None) -> tuple[str, dict[str, object]]:

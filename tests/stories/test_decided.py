@@ -12,9 +12,7 @@ import pytest
 from newsmon.clock import now_iso
 from newsmon.extraction import content_hash
 from newsmon.records import Article
-from newsmon.settings import load_settings
 from newsmon.storage import PENDING_CLUSTER, Storage
-from newsmon.storage.client import make_client
 from newsmon.stories.decided import CLUSTER_WITH, SCREENED, CopyDecider, settle_decided
 from newsmon.stories.similarity import fingerprint
 from newsmon.stories.stored import cluster_stories
@@ -37,13 +35,6 @@ def _article(doc_id: str, body: str, domain: str, published: str) -> Article:
         fetched_at=now_iso(), language="en", content_hash=content_hash(body), para_hashes=fp.paragraph_hashes,
         lsh_bands=fp.bands, url_ids=[doc_id], shingle_sketch=fp.sketch, outlets=[domain],
     )  # fmt: skip
-
-
-@pytest.fixture
-def storage(es_url, prefix):
-    with Storage(make_client(load_settings({"NEWSMON_ES_URL": es_url})), prefix, es_url) as s:
-        s.setup()
-        yield s
 
 
 def _write(storage: Storage, decider: CopyDecider, arts: list[Article]) -> dict[str, dict]:

@@ -11,9 +11,7 @@ import numpy as np
 import pytest
 
 from newsmon.records import Article
-from newsmon.settings import load_settings
 from newsmon.storage import Storage
-from newsmon.storage.client import make_client
 from newsmon.stories.clustering import cluster_docs, is_copy, make_doc
 from newsmon.stories.similarity import (
     band_keys,
@@ -180,13 +178,6 @@ def _article(
         para_hashes=fp.paragraph_hashes, lsh_bands=fp.bands, url_ids=[doc_id],
         shingle_sketch=fp.sketch if sketch else "",
     )  # fmt: skip
-
-
-@pytest.fixture
-def storage(es_url, prefix):
-    with Storage(make_client(load_settings({"NEWSMON_ES_URL": es_url})), prefix, es_url) as s:
-        s.setup()
-        yield s
 
 
 def _state(storage: Storage) -> dict[str, tuple]:

@@ -13,9 +13,6 @@ from newsmon.config import FeedConfig
 from newsmon.extraction import extract_page
 from newsmon.reader.entries import entries_of
 from newsmon.reader.formats import parse_any
-from newsmon.settings import load_settings
-from newsmon.storage import Storage
-from newsmon.storage.client import make_client
 from newsmon.stories.stored import cluster_stories
 from newsmon.web.chart import regroup
 from newsmon.web.page import Filters, search_page
@@ -76,13 +73,6 @@ def test_publication_bounds_are_1990_to_tomorrow():
 
 
 # -- what is already stored ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def storage(es_url, prefix):
-    with Storage(make_client(load_settings({"NEWSMON_ES_URL": es_url})), prefix, es_url) as s:
-        s.setup()
-        yield s
 
 
 @pytest.mark.integration
