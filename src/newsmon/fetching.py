@@ -179,44 +179,24 @@ class _DeadlineStream(httpcore.NetworkStream):
         return self._inner.get_extra_info(info)
 
 
-class _PinnedBackend(httpcore.NetworkBackend):
-    """Connects to the address the guard checked, and only there (or to the configured proxy)."""
-
-    def __init__(self, proxy_origin: tuple[str, int] | None):
-        self._inner = httpcore.SyncBackend()
-        self._proxy_origin = proxy_origin
-
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                    socket_options: Any = None) -> httpcore.NetworkStream:  # fmt: skip
-        pinned = _PINNED.get()
-        if pinned is not None and (host, port) == (pinned.host, pinned.port):
-            target = pinned.address
-        elif self._proxy_origin is not None and (host, port) == self._proxy_origin:
-            target = host  # the operator's proxy: trusted, resolved as usual
-        else:
-            raise httpcore.ConnectError(f"refused: {host}:{port} was not resolved and checked first")
-        stream = self._inner.connect_tcp(
-            target, port, _time_left(timeout, httpcore.ConnectTimeout), local_address, socket_options
-        )
-        return _DeadlineStream(stream)
-
-    def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
-        raise httpcore.ConnectError("unix sockets are not used")
-
-    def sleep(self, seconds: float) -> None:
-        self._inner.sleep(seconds)
-
-
 class _DeadlineBackend(httpcore.NetworkBackend):
     """Plain connections (no pinning) whose every operation ends by the request's deadline."""
 
     def __init__(self) -> None:
         self._inner = httpcore.SyncBackend()
 
+    def _target(self, host: str, port: int) -> str:
+        """The address to connect to for `host`."""
+        return host
+
     def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
                     socket_options: Any = None) -> httpcore.NetworkStream:  # fmt: skip
         stream = self._inner.connect_tcp(
-            host, port, _time_left(timeout, httpcore.ConnectTimeout), local_address, socket_options
+            self._target(host, port),
+            port,
+            _time_left(timeout, httpcore.ConnectTimeout),
+            local_address,
+            socket_options,
         )
         return _DeadlineStream(stream)
 
@@ -225,6 +205,22 @@ class _DeadlineBackend(httpcore.NetworkBackend):
 
     def sleep(self, seconds: float) -> None:
         self._inner.sleep(seconds)
+
+
+class _PinnedBackend(_DeadlineBackend):
+    """Connects to the address the guard checked, and only there (or to the configured proxy)."""
+
+    def __init__(self, proxy_origin: tuple[str, int] | None):
+        super().__init__()
+        self._proxy_origin = proxy_origin
+
+    def _target(self, host: str, port: int) -> str:
+        pinned = _PINNED.get()
+        if pinned is not None and (host, port) == (pinned.host, pinned.port):
+            return pinned.address
+        if self._proxy_origin is not None and (host, port) == self._proxy_origin:
+            return host  # the operator's proxy: trusted, resolved as usual
+        raise httpcore.ConnectError(f"refused: {host}:{port} was not resolved and checked first")
 
 
 def deadline_transport() -> httpx.HTTPTransport:
