@@ -26,6 +26,8 @@ class RuleFilters(BaseModel):
 
     topics: list[str] = Field(default_factory=list, description="any of these topic ids")
     sources: list[str] = Field(default_factory=list, description="any of these feed ids")
+    outlets: list[str] = Field(default_factory=list, description="any of these outlet domains")
+    entities: list[str] = Field(default_factory=list, description="any of these entity names")
     languages: list[str] = Field(default_factory=list)
     min_topic_score: dict[str, float] = Field(default_factory=dict, description="topic id -> minimum score")
 
@@ -91,7 +93,13 @@ class AlertRule(BaseModel):
         return self
 
     def definition(self) -> dict[str, Any]:
-        return self.model_dump()
+        out = self.model_dump()
+        # Filters added later are left out while empty, so that a rule stored by an older version
+        # keeps its definition hash (and is not recomputed by the next sync).
+        for name in ("outlets", "entities"):
+            if not out["filters"][name]:
+                del out["filters"][name]
+        return out
 
 
 @dataclass
