@@ -222,3 +222,30 @@ def test_alerts_export_writes_the_page_made_rules_as_alerts_yaml(
     assert main(["-q", "alerts", "export"]) == 0
     printed = capsys.readouterr().out
     assert printed.splitlines()[1:] == text.splitlines()[1:]  # the first line says when: a second may pass
+
+
+def test_a_rules_index_made_by_an_older_version_takes_page_made_rules_after_a_sync(
+    storage, es_url, prefix, tmp_path
+):
+    """An alert-rules index without the fields of page-made rules gets them at the next sync
+    (adding fields is always allowed), and its rules, stored without `source`, count as configuration."""
+    from newsmon.storage.backend import resource_json
+
+    body = resource_json("alert-rules-mapping.json", prefix)
+    new_fields = ("source", "owner", "created_at", "created_by", "updated_by")
+    for name in new_fields:
+        del body["mappings"]["properties"][name]
+    storage.es.indices.create(index=storage.names.alert_rules, **body)
+    storage.alert_rules.update("old-rule", {"rule_id": "old-rule", "name": "Old", "query": "NPT", "enabled": True,
+                                            "terms": ["npt"], "definition": {"id": "old-rule", "name": "Old", "query": "NPT"}},
+                               upsert=True, wait_for_refresh=True)  # fmt: skip
+    settings = analyst_settings(es_url, prefix, tmp_path)
+    sync(storage, settings)
+    mapping = storage.es.indices.get_mapping(index=storage.names.alert_rules)[storage.names.alert_rules]
+    assert set(new_fields) <= set(mapping["mappings"]["properties"])
+    assert storage.alert_rules.get("old-rule") is None  # not in alerts.yaml: a configuration rule, removed
+    rule = owned.create_rule(
+        storage, load_alerts(settings.alerts_path), {"name": "T", "query": "Tlatelolco"}, "ana"
+    )
+    storage.alert_rules.refresh()
+    assert [h["_id"] for h in storage.alert_rules.scan({"term": {"owner": "ana"}})] == [rule["id"]]

@@ -403,3 +403,14 @@ def test_the_openapi_document_lists_every_route_of_the_api(world):
     assert "RuleIn" in doc["components"]["schemas"] and "X-CSRF-Token" in doc["info"]["description"]
     export_params = {p["name"] for p in paths["/api/export"]["get"]["parameters"]}
     assert {"q", "format", "topic", "outlet", "language", "since", "date_from", "date_to"} <= export_params
+
+
+def test_a_body_too_large_is_refused_before_it_is_read(world, storage):
+    settings, _, _ = world
+    client = standalone(settings)
+    page = with_csrf(client)
+    count = len(storage.alert_rules.all())
+    huge = json.dumps({**RULE, "query": "Riabkov " * 40_000})
+    resp = client.post("/api/rules", content=huge, headers={**page, "Content-Type": "application/json"})
+    assert resp.status_code == 413 and "larger than" in resp.json()["error"]
+    assert len(storage.alert_rules.all()) == count
