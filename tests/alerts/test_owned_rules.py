@@ -75,10 +75,9 @@ def test_a_rule_made_on_the_page_alerts_once_by_mail_and_pausing_it_stops_it(
         storage, settings, write(storage, story(3, "Tlatelolco again", "Tlatelolco, once more."))
     )
     assert resumed["alerts_fired"] == 1 and len(smtp_sink.messages) == 2  # the pause was what stopped it
-    assert [e["story_id"] for e in client.get(f"/api/rules/{rule_id}/history").json()["events"]] == [
-        "s3",
-        "s1",
-    ]
+    rows = client.get(f"/api/rules/{rule_id}/history").json()["events"]
+    # Newest first (times are to the second: the two may share one).
+    assert sorted(e["story_id"] for e in rows) == ["s1", "s3"] and rows[0]["at"] >= rows[1]["at"]
 
 
 def test_a_page_made_digest_goes_out_on_its_schedule(storage, es_url, prefix, tmp_path, webhook, monkeypatch):
