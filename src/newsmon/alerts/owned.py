@@ -391,7 +391,10 @@ def record_change(
     storage: Storage, user: str, action: str, target_id: str, name: Any, before: dict[str, Any] | None,
     after: dict[str, Any] | None, changed: list[str] | None = None, target_type: str = "rule",
 ) -> None:  # fmt: skip
-    entry = {"@timestamp": clock.now_iso(), "user": user, "action": action, "target_type": target_type,
+    now = clock.now()
+    # @timestamp is to the second, as every stored time; seq orders the changes of one second.
+    seq = f"{int(now.timestamp() * 1_000_000):017d}-{secrets.token_hex(3)}"
+    entry = {"@timestamp": clock.iso(now), "seq": seq, "user": user, "action": action, "target_type": target_type,
              "target_id": target_id, "target_name": name, "before": before, "after": after}  # fmt: skip
     if changed is not None:
         entry["changed"] = changed

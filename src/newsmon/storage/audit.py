@@ -23,7 +23,8 @@ class AuditLog:
         self.backend.ensure_index(self.index, MAPPING)
 
     def record(self, entry: dict[str, Any]) -> None:
-        """Add one entry (`@timestamp`, `user`, `action`, `target_type`, `target_id`, ...)."""
+        """Add one entry (`@timestamp`, `seq`, `user`, `action`, `target_type`, `target_id`, ...);
+        `seq` orders the entries of one second."""
         self.ensure()
         self.backend.es.index(index=self.index, document=entry, refresh=True)
 
@@ -32,6 +33,6 @@ class AuditLog:
         self.ensure()
         query: dict[str, Any] = {"term": {"target_id": target_id}} if target_id else {"match_all": {}}
         resp = self.backend.es.search(
-            index=self.index, size=size, query=query, sort=[{"@timestamp": "desc"}, {"_doc": "desc"}]
+            index=self.index, size=size, query=query, sort=[{"@timestamp": "desc"}, {"seq": "desc"}]
         )
         return [h["_source"] for h in resp["hits"]["hits"]]
