@@ -83,8 +83,8 @@ def _values(what: str) -> Any:
     return Field(default_factory=list, max_length=50, description=what)
 
 
-class FiltersIn(BaseModel):
-    """The page's facets, as a rule keeps them: a story must have any of the values of each."""
+class FacetsIn(BaseModel):
+    """The page's facets: a story must have any of the values of each list."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -96,6 +96,16 @@ class FiltersIn(BaseModel):
     since: str | None = Field(
         None, description="the page's; a rule watches new stories, so a rule ignores it"
     )
+
+
+class FiltersIn(FacetsIn):
+    """A rule's filters: the facets (any of each list) and, as the search page's topic and entity
+    facets mean, topics and entities a story must have every one of. A rule made from the page
+    sends its topics and entities as `all_topics` and `all_entities`, so that the rule (and its
+    preview) finds what the search showed."""
+
+    all_topics: list[Text] = _values("topic ids, every one of them (the page's topic facets)")
+    all_entities: list[Text] = _values("entity names, every one of them (the page's entity facets)")
 
 
 class RuleIn(BaseModel):
@@ -164,7 +174,7 @@ def view(doc: dict[str, Any], can_edit: bool) -> dict[str, Any]:
     preset = _BY_CRON.get(cron) if cron else None
     filters = {
         k: list(d.get("filters", {}).get(k) or [])
-        for k in ("topics", "sources", "outlets", "entities", "languages")
+        for k in ("topics", "sources", "outlets", "entities", "languages", "all_topics", "all_entities")
     }
     if d.get("filters", {}).get("min_topic_score"):
         filters["min_topic_score"] = d["filters"]["min_topic_score"]

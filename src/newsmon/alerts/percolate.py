@@ -236,6 +236,8 @@ def _reterm(storage: Storage, queries: dict[str, str], fingerprint: str, picker:
 
 
 def rule_query(rule: AlertRule | dict[str, Any], ids: list[str] | None = None) -> dict[str, Any]:
+    """The rule's query with its filters: a story has any of the values of each list filter, and
+    every one of `all_topics` and `all_entities` (the search page's facets); with `ids`, only those."""
     d = rule.definition() if isinstance(rule, AlertRule) else rule["definition"]
     filters: list[dict[str, Any]] = []
     f = d.get("filters") or {}
@@ -249,6 +251,8 @@ def rule_query(rule: AlertRule | dict[str, Any], ids: list[str] | None = None) -
         filters.append({"terms": {"entities.name": f["entities"]}})
     if f.get("languages"):
         filters.append({"terms": {"language": f["languages"]}})
+    filters += [{"term": {"topics": t}} for t in f.get("all_topics") or []]
+    filters += [{"term": {"entities.name": e}} for e in f.get("all_entities") or []]
     for topic, score in (f.get("min_topic_score") or {}).items():
         filters.append({"nested": {"path": "topic_scores", "query": {"bool": {"filter": [
             {"term": {"topic_scores.topic": topic}}, {"range": {"topic_scores.score": {"gte": score}}}]}}}})  # fmt: skip

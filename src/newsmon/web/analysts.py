@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from newsmon import clock
-from newsmon.alerts.owned import FiltersIn, Invalid, NotFound, Text, invalid, record_change
+from newsmon.alerts.owned import FacetsIn, Invalid, NotFound, Text, invalid, record_change
 from newsmon.alerts.rules import query_size_problem
 from newsmon.search import since_to_es
 from newsmon.storage import Storage
@@ -26,7 +26,7 @@ VISIT_GAP = timedelta(minutes=30)
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-class SearchFiltersIn(FiltersIn):
+class SearchFiltersIn(FacetsIn):
     """The page's filters as a saved search keeps them (all of the page's state but its paging)."""
 
     date_from: str | None = Field(None, description="YYYY-MM-DD")
