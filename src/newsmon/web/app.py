@@ -193,6 +193,8 @@ def create_app(
             feeds=feeds,
             names=names,
             page_sizes=page.PAGE_SIZES,
+            export_max=backend.settings.export_max if backend.settings else None,
+            state=page.client_state(filters, request.scope.get("root_path", "").rstrip("/"), names),
             last_page=_last_page(result.total, filters.size) if result else 1,
         )
 
