@@ -359,6 +359,7 @@
       await refreshRules(saved.id);
     } catch (error) {
       showError($("rule-error"), error, ruleFields);
+      if (error.status === 409) await refreshRules(); // changed by someone else meanwhile
     }
   });
 
@@ -525,8 +526,8 @@
   async function markNew() {
     const { previous_visit: previous } = await api("POST", "/api/visits");
     lastVisit = previous ? Date.parse(previous) : null;
-    const note = $("new-since");
-    if (lastVisit === null) return;
+    const note = $("new-since"); // shown with results only
+    if (lastVisit === null || !note) return;
     let results = 0;
     for (const hit of document.querySelectorAll("li.hit[data-stored]")) {
       if (!isNew(hit.dataset.stored)) continue;
