@@ -102,6 +102,19 @@ def wait_for(check: Callable[[], Any], timeout: float = 15, what: str = "the pag
     raise AssertionError(f"timed out waiting for {what}" + (f" (last error: {last!r})" if last else ""))
 
 
+def analyst_ready(driver: Any, url_has: str = "") -> None:
+    """Wait for the page whose address holds `url_has` to have its analyst tools ready (analyst.js
+    marks the body when it has asked who the user is and listed rules and searches): not the page
+    before a navigation, which was ready too."""
+    wait_for(
+        lambda: (
+            url_has in driver.current_url
+            and driver.find_element("tag name", "body").get_attribute("data-analyst") == "ready"
+        ),
+        what=f"the page at ...{url_has} and its analyst tools",
+    )
+
+
 def downloaded(folder: Path, suffix: str, timeout: float = 15) -> Path:
     """The file a download put in `folder`, once complete."""
 

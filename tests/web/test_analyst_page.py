@@ -21,7 +21,7 @@ from newsmon.run import run_pass
 from newsmon.storage import Storage
 from newsmon.storage.pending import PENDING_ALERT, PENDING_CLUSTER
 from tests.helpers.analysts import ALERTS_YAML, story
-from tests.helpers.browser import downloaded, screenshot, wait_for
+from tests.helpers.browser import analyst_ready, downloaded, screenshot, wait_for
 from tests.helpers.corpus import web_server
 from tests.helpers.servers import FeedServer, Reply, rss
 
@@ -96,11 +96,6 @@ def world(settings_for, es_url, feeds, smtp_sink, tmp_path, monkeypatch):
             yield settings, storage, base
 
 
-def ready(browser) -> None:
-    wait_for(lambda: browser.find_element("tag name", "body").get_attribute("data-analyst") == "ready",
-             what="the page's analyst tools")  # fmt: skip
-
-
 def test_search_alert_preview_save_deliver_edit_pause_and_export(browser, world, feeds, smtp_sink):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -111,11 +106,11 @@ def test_search_alert_preview_save_deliver_edit_pause_and_export(browser, world,
 
     # 1. Search, then narrow to a subtopic: the page shows the two stories that have it.
     browser.get(f"{base}/")
-    ready(browser)
+    analyst_ready(browser)
     css(By.ID, "q").send_keys("Tlatelolco", Keys.ENTER)
-    ready(browser)
+    analyst_ready(browser, "q=Tlatelolco")
     css(By.CSS_SELECTOR, f'a[data-facet="subtopics"][data-value="{SUBTOPIC}"]').click()
-    ready(browser)
+    analyst_ready(browser, f"topic={SUBTOPIC}")
     shown = int(css(By.ID, "count").get_attribute("data-total"))
     results = {e.get_attribute("data-article-id") for e in browser.find_elements(By.CSS_SELECTOR, "li.hit")}
     assert shown == 2 and results == {"s1", "s2"}
@@ -170,7 +165,7 @@ def test_search_alert_preview_save_deliver_edit_pause_and_export(browser, world,
         "local", {"last_visit": clock.iso(before - timedelta(minutes=31)), "previous_visit": None}
     )
     browser.refresh()
-    ready(browser)
+    analyst_ready(browser)
     new = [
         e.get_attribute("data-article-id") for e in browser.find_elements(By.CSS_SELECTOR, "li.hit.is-new")
     ]
@@ -212,7 +207,7 @@ def test_search_alert_preview_save_deliver_edit_pause_and_export(browser, world,
 
     # 7. Export the results as CSV: every story the search shows, with the page's columns.
     browser.refresh()
-    ready(browser)
+    analyst_ready(browser)
     total = int(css(By.ID, "count").get_attribute("data-total"))
     titles = {e.text for e in browser.find_elements(By.CSS_SELECTOR, "li.hit h3")}
     assert total == 4 and len(titles) == 4

@@ -15,7 +15,7 @@ from newsmon.storage import Storage
 from newsmon.web.app import create_app
 from newsmon.web.guard import WebGuard
 from tests.helpers.analysts import analyst_settings
-from tests.helpers.browser import AsUser, mounted, screenshot, wait_for
+from tests.helpers.browser import AsUser, analyst_ready, mounted, screenshot, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 SEARCH = "/?q=nuclear OR missile* OR weapons OR armes OR rüstungskontrolle"
@@ -43,11 +43,6 @@ def viewer_site(settings):
     """The app as an auth layer serves it to a user who may read but not edit rules."""
     with mounted(AsUser(create_app(lambda: settings), "vera", can_edit=False)) as base:
         yield base
-
-
-def ready(browser) -> None:
-    wait_for(lambda: browser.find_element("tag name", "body").get_attribute("data-analyst") == "ready",
-             what="the page's analyst tools")  # fmt: skip
 
 
 def active(browser):
@@ -81,7 +76,7 @@ def test_slash_j_k_o_and_escape(browser, site):
     from selenium.webdriver.common.keys import Keys
 
     browser.get(site + SEARCH)
-    ready(browser)
+    analyst_ready(browser)
     ids = [e.get_attribute("data-article-id") for e in browser.find_elements(By.CSS_SELECTOR, "li.hit")]
     assert len(ids) == 10
 
@@ -177,8 +172,12 @@ def test_slash_j_k_o_and_escape(browser, site):
     )
     href = link.get_attribute("href")
     assert href.startswith(site + "/?q=") and "rüstungskontrolle" in httpx.URL(href).params["q"]
+    browser.get(site + "/")
+    analyst_ready(browser)
+    link = wait_for(lambda: browser.find_element(By.LINK_TEXT, "Weapons, all languages"), what="the list")
     link.send_keys(Keys.ENTER)
-    ready(browser)
+    wait_for(lambda: browser.current_url == href, what="the saved search's page")
+    analyst_ready(browser)
     assert browser.find_element(By.ID, "q").get_attribute("value") == httpx.URL(href).params["q"]
 
 
@@ -190,7 +189,7 @@ def test_every_control_has_an_accessible_name_and_every_dialog_a_label(browser, 
     made = httpx.post(f"{site}/api/rules", headers=page, json={"name": "Missile tests", "query": "missile*"})
     assert made.status_code == 201, made.text
     browser.get(site + SEARCH + "&topic=arms_control")
-    ready(browser)
+    analyst_ready(browser)
     for details in browser.find_elements(By.CSS_SELECTOR, "details"):
         browser.execute_script("arguments[0].open = true", details)
     wait_for(lambda: not browser.find_elements(By.XPATH, "//*[text()='Loading…']"), what="the histories")
@@ -234,7 +233,7 @@ def test_a_user_who_may_not_edit_rules_is_told_why(browser, viewer_site):
     from selenium.webdriver.common.by import By
 
     browser.get(viewer_site + SEARCH)
-    ready(browser)
+    analyst_ready(browser)
     alert_me = browser.find_element(By.ID, "alert-me")
     why = browser.find_element(By.ID, "alert-why")
     assert alert_me.get_attribute("aria-disabled") == "true" and not why.is_displayed()
