@@ -18,7 +18,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
@@ -158,6 +158,12 @@ class Settings(BaseSettings):
     web_token: SecretStr | None = None
     web_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     search_timeout: float = Field(10.0, gt=0, le=300)
+    # Inside Airflow with its simple auth manager (which grants a plugin's views to every role): the
+    # lowest role that may create and change alert rules on the search page.
+    airflow_edit_role: Literal["viewer", "user", "op", "admin"] = "user"
+    # Rows one export of the search page (CSV or JSON) holds at most; a larger result set is cut
+    # there and the answer says so.
+    export_max: int = Field(10_000, ge=1, le=1_000_000)
 
     # Alert delivery bounds: one deadline per attempt (connection, headers, body), the failures in a
     # row after which a channel is skipped for the rest of the run, and the messages one rule sends

@@ -149,3 +149,22 @@ def test_alerts_and_feed_health(es_url, corpus, web):
     finally:
         es.options(ignore_status=404).indices.delete(index=f"{prefix}feeds,{prefix}alert-events")
         es.close()
+
+
+def test_page_carries_exports_and_its_state_for_the_script_safely(web):
+    query = 'Geneva OR "</script><script>alert(1)</script>"'
+    status, doc = page(web, q=query, topic="arms_control", size="20")
+    assert status == 200
+    csv_link = doc.get_element_by_id("export-csv")
+    assert csv_link.get("href") == (
+        "/api/export?q=Geneva+OR+%22%3C%2Fscript%3E%3Cscript%3Ealert%281%29%3C%2Fscript%3E%22"
+        "&topic=arms_control&format=csv"
+    )
+    exported = httpx.get(web + csv_link.get("href"), timeout=30)
+    assert exported.status_code == 200 and exported.headers["X-Newsmon-Total"] == doc.get_element_by_id(
+        "count"
+    ).get("data-total")
+    # The search is in the page as JSON for analyst.js, never as markup: one script element holds it.
+    [state] = doc.xpath('//script[@id="page-state"]')
+    assert json.loads(state.text)["query"] == query and len(doc.xpath("//script")) == 3
+    assert json.loads(state.text)["rule"]["filters"]["all_topics"] == ["arms_control"]

@@ -2,51 +2,17 @@
 `newsmon web` on loopback, over articles indexed in the test's own prefix.
 
 scripts/test installs the browser (scripts/ensure-browser); the screenshot of the results page is
-kept in .local/test-artifacts/ for a person to look at.
+kept in NEWSMON_TEST_ARTIFACTS (.local/test-artifacts/) for a person to look at.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-from pathlib import Path
-
 import pytest
 
-from tests.helpers.corpus import ROOT, corpus_prefix, web_server
+from tests.helpers.browser import screenshot
+from tests.helpers.corpus import corpus_prefix, web_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
-CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
-ARTIFACTS = ROOT / ".local" / "test-artifacts"
-# Without the background-networking flags Chromium keeps calling out to a network that is closed.
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage", "--window-size=1366,900"]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        message = "no /usr/bin/chromium and /usr/bin/chromedriver (scripts/ensure-browser installs them)"
-        if os.environ.get("NEWSMON_TEST_REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="newsmon-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in [*FLAGS, f"--user-data-dir={profile}"]:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(30)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -70,11 +36,7 @@ def test_search_filter_cluster_pages_and_syntax_error(browser, site):
     results = browser.find_elements(By.CSS_SELECTOR, "li.hit[data-article-id]")
     assert total > 10 and len(results) == 10
 
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    height = browser.execute_script("return document.documentElement.scrollHeight")
-    browser.set_window_size(1366, min(int(height) + 40, 4000))
-    browser.save_screenshot(str(ARTIFACTS / "search-results.png"))
-    browser.set_window_size(1366, 900)
+    screenshot(browser, "search-results")
 
     # Filter by a subtopic: the count in the facet is the number of results afterwards.
     link = browser.find_element(

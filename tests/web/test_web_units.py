@@ -61,6 +61,30 @@ def test_filters_round_trip_through_the_url():
     assert f.params(page=4) == "?q=a+b&topic=x.y&language=de&page=4"
 
 
+def test_a_view_as_an_export_an_alert_rule_and_a_saved_search():
+    from starlette.datastructures import QueryParams
+
+    f, _ = page.parse_filters(QueryParams(
+        "q=NPT&topic=a&topic=a.b&entity=IAEA&outlet=x.org&outlet=y.org&language=en&since=7d&size=50&page=2"
+    ))  # fmt: skip
+    assert f.export_params("csv") == (
+        "?q=NPT&topic=a&topic=a.b&entity=IAEA&outlet=x.org&outlet=y.org&language=en&since=7d&format=csv"
+    )  # every page of results, whatever the page size
+    assert page.Filters().export_params("json") == "?format=json"
+    # The page's topic and entity facets narrow (all of them), outlets and languages widen (any of them).
+    assert f.rule_filters() == {"all_topics": ["a", "a.b"], "all_entities": ["IAEA"],
+                                "outlets": ["x.org", "y.org"], "languages": ["en"]}  # fmt: skip
+    assert f.search_filters() == {"topics": ["a", "a.b"], "entities": ["IAEA"], "outlets": ["x.org", "y.org"],
+                                  "languages": ["en"], "since": "7d"}  # fmt: skip
+    state = page.client_state(f, "/newsmon", {"a": "Arms control"})
+    assert state["root"] == "/newsmon" and state["rule"]["query"] == "NPT"
+    assert state["not_taken"] == ["the dates: a rule watches the stories that come in from now on"]
+    assert page.client_state(page.Filters(), "", {})["rule"] == {
+        "query": "*",
+        "filters": {"all_topics": [], "all_entities": [], "outlets": [], "languages": []},
+    }  # an empty search box is every story
+
+
 def test_unreachable_elasticsearch_is_a_page_not_a_traceback():
     from fastapi.testclient import TestClient
 

@@ -1,7 +1,9 @@
 """Rules as stored queries, and matching new stories against them.
 
-`sync_rules` makes the rules index match config/alerts.yaml (add, update, remove); a query that
-Elasticsearch rejects is reported with the rule's id and left out. `percolate` finds, for a batch
+`sync_rules` makes the configuration rules stored match config/alerts.yaml (add, update, remove);
+a query that Elasticsearch rejects is reported with the rule's id and left out. Rules made on the
+search page (newsmon.alerts.owned) are stored beside them with the same fields (`rule_document`)
+and left alone by a sync. `percolate` finds, for a batch
 of stories, the rules whose required terms (newsmon.alerts.terms) occur in each story, then runs
 only those rules' queries, each restricted to its candidate stories, in one multi-search. The cost
 per story follows the number of candidate rules, not the number of rules stored.
@@ -25,7 +27,8 @@ from newsmon import clock
 from newsmon.alerts.rules import AlertRule, LoadedAlerts
 from newsmon.alerts.terms import required_terms
 from newsmon.analysis import ANALYSED, LANGUAGES, SEARCH_ANALYZERS, base_field, stemmed_fields
-from newsmon.search import highlight, merged_highlights, query_string, since_to_es
+from newsmon.query_budget import QueryBudget
+from newsmon.search import finished, highlight, merged_highlights, query_string, since_to_es
 from newsmon.storage import Storage
 from newsmon.storage.articles import Articles
 
@@ -122,34 +125,61 @@ class SyncResult:
     kept: list[str] = field(default_factory=list)  # broken now; their last good version stays active
 
 
+CONFIGURATION = "configuration"  # `source` of the rules of alerts.yaml (and of rules stored without one)
+PAGE = "page"  # `source` of the rules analysts made on the search page
+
+
+def definition_hash(rule: AlertRule) -> str:
+    return hashlib.sha256(json.dumps(rule.definition(), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def analysis_fingerprint(articles: Articles) -> str:
+    """The fingerprint of the analysis a rule's terms are computed with."""
+    return articles.analysis_fingerprint([*TEXT_FIELDS, *LANGUAGE_FIELDS])
+
+
+def rule_document(
+    articles: Articles, rule: AlertRule, fingerprint: str, now: str, picker: _TermPicker | None = None,
+    terms: list[str] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """What is stored of a rule, whichever its source: its definition, the terms a story must hold
+    for it to be tried (computed unless given: the stored ones of an unchanged query), and the
+    analysis those terms were computed with. Percolation, delivery and digests read nothing else,
+    so a rule made on the page runs exactly as one of alerts.yaml."""
+    if terms is None:
+        terms = rule_terms(articles, rule.query, picker)
+    return {
+        "rule_id": rule.id, "name": rule.name, "query": rule.query, "mode": rule.mode, "schedule": rule.schedule,
+        "channels": rule.channels, "enabled": rule.enabled, "terms": terms,
+        "definition_hash": definition_hash(rule), "analysis_fingerprint": fingerprint, "updated_at": now,
+        "definition": rule.definition(), "last_error": None, "error_at": None,
+    }  # fmt: skip
+
+
 def sync_rules(storage: Storage, loaded: LoadedAlerts, source: str = "alerts.yaml") -> SyncResult:
+    """Make the configuration rules stored match alerts.yaml (add, update, remove). Rules made on the
+    search page are never removed or changed here: only their terms follow a change of analysis."""
     rules, articles = storage.alert_rules, storage.articles
     rules.ensure()
     rules.update_mapping()  # an index made by an older version lacks the newer fields
     result = SyncResult(errors=list(loaded.errors))
-    stored = {
-        h["_id"]: h["_source"]
-        for h in rules.scan(
-            {"match_all": {}}, source=["query", "definition_hash", "analysis_fingerprint", "last_error"]
-        )
-    }
+    fields = ["query", "definition_hash", "analysis_fingerprint", "last_error", "source"]
+    stored = {h["_id"]: h["_source"] for h in rules.scan({"match_all": {}}, source=fields)}
+    made_on_page = {rule_id for rule_id, doc in stored.items() if doc.get("source") == PAGE}
     # Terms depend on the articles' analysis as much as on the rule: after a change of synonyms or
     # analyzers every rule computed with the old analysis is computed again.
-    fingerprint = articles.analysis_fingerprint([*TEXT_FIELDS, *LANGUAGE_FIELDS])
-    stale = {
-        rule_id
-        for rule_id in [*(r.id for r in loaded.rules), *loaded.failed]
-        if rule_id in stored and stored[rule_id].get("analysis_fingerprint") != fingerprint
-    }
+    fingerprint = analysis_fingerprint(articles)
+    stale = _stale(stored, [*(r.id for r in loaded.rules), *loaded.failed, *made_on_page], fingerprint)
     if stale:
         log.info("analysis changed: recomputing the terms of %d rules", len(stale))
-    keep: set[str] = set()
+    keep: set[str] = set(made_on_page)
     now = clock.now().isoformat()
     picker = _TermPicker(articles)
 
     def keep_last_good(rule_id: str, problem: str) -> None:
-        # A rule broken by an edit keeps matching with its last good version, and says so.
-        if rule_id in stored:
+        # A rule broken by an edit keeps matching with its last good version, and says so. (An id
+        # of a page-made rule is not this file's to keep.)
+        if rule_id in stored and rule_id not in made_on_page:
             keep.add(rule_id)
             result.kept.append(rule_id)
             doc: dict[str, Any] = {"last_error": problem, "error_at": now}
@@ -164,28 +194,28 @@ def sync_rules(storage: Storage, loaded: LoadedAlerts, source: str = "alerts.yam
     for rule_id, problem in loaded.failed.items():
         keep_last_good(rule_id, problem)
     for rule in loaded.rules:
+        if rule.id in made_on_page:
+            result.errors.append(
+                f"{source}: rule {rule.id!r}: that id belongs to a rule made on the search page; this one "
+                "is skipped (give it another id, or delete the page's rule first)"
+            )
+            continue
         rejected = articles.validate(rule_query(rule))
         if rejected:
             result.errors.append(f"{source}: rule {rule.id!r}: query {rule.query!r}: {rejected}")
             keep_last_good(rule.id, result.errors[-1])
             continue
         keep.add(rule.id)
-        definition = rule.definition()
-        digest = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()[:16]
-        if stored.get(rule.id, {}).get("definition_hash") == digest and rule.id not in stale:
+        if stored.get(rule.id, {}).get("definition_hash") == definition_hash(rule) and rule.id not in stale:
             result.unchanged.append(rule.id)
             if stored[rule.id].get("last_error"):  # fixed back to the stored version
                 rules.update(rule.id, {"last_error": None, "error_at": None})
             continue
-        doc = {
-            "rule_id": rule.id, "name": rule.name, "query": rule.query, "mode": rule.mode, "schedule": rule.schedule,
-            "channels": rule.channels, "enabled": rule.enabled, "terms": rule_terms(articles, rule.query, picker),
-            "definition_hash": digest, "analysis_fingerprint": fingerprint, "updated_at": now, "definition": definition,
-            "last_error": None, "error_at": None,
-        }  # fmt: skip
+        doc = rule_document(articles, rule, fingerprint, now, picker) | {"source": CONFIGURATION}
         # A partial update keeps last_digest_at of a rule that changed.
         rules.update(rule.id, doc, upsert=True)
         (result.updated if rule.id in stored else result.added).append(rule.id)
+    _reterm(storage, {i: stored[i]["query"] for i in sorted(made_on_page & stale)}, fingerprint, picker)
     for rule_id in sorted(set(stored) - keep):
         rules.delete(rule_id)
         result.removed.append(rule_id)
@@ -193,7 +223,21 @@ def sync_rules(storage: Storage, loaded: LoadedAlerts, source: str = "alerts.yam
     return result
 
 
+def _stale(stored: dict[str, dict[str, Any]], rule_ids: list[str], fingerprint: str) -> set[str]:
+    """Those of `rule_ids` stored with terms of another analysis than `fingerprint`'s."""
+    return {i for i in rule_ids if i in stored and stored[i].get("analysis_fingerprint") != fingerprint}
+
+
+def _reterm(storage: Storage, queries: dict[str, str], fingerprint: str, picker: _TermPicker) -> None:
+    """New terms for stored rules whose definition stays as it is (rule id -> query)."""
+    for rule_id, query in queries.items():
+        terms = rule_terms(storage.articles, query, picker)
+        storage.alert_rules.update(rule_id, {"terms": terms, "analysis_fingerprint": fingerprint})
+
+
 def rule_query(rule: AlertRule | dict[str, Any], ids: list[str] | None = None) -> dict[str, Any]:
+    """The rule's query with its filters: a story has any of the values of each list filter, and
+    every one of `all_topics` and `all_entities` (the search page's facets); with `ids`, only those."""
     d = rule.definition() if isinstance(rule, AlertRule) else rule["definition"]
     filters: list[dict[str, Any]] = []
     f = d.get("filters") or {}
@@ -201,8 +245,14 @@ def rule_query(rule: AlertRule | dict[str, Any], ids: list[str] | None = None) -
         filters.append({"terms": {"topics": f["topics"]}})
     if f.get("sources"):
         filters.append({"terms": {"source": f["sources"]}})
+    if f.get("outlets"):
+        filters.append({"terms": {"source_domain": f["outlets"]}})
+    if f.get("entities"):
+        filters.append({"terms": {"entities.name": f["entities"]}})
     if f.get("languages"):
         filters.append({"terms": {"language": f["languages"]}})
+    filters += [{"term": {"topics": t}} for t in f.get("all_topics") or []]
+    filters += [{"term": {"entities.name": e}} for e in f.get("all_entities") or []]
     for topic, score in (f.get("min_topic_score") or {}).items():
         filters.append({"nested": {"path": "topic_scores", "query": {"bool": {"filter": [
             {"term": {"topic_scores.topic": topic}}, {"range": {"topic_scores.score": {"gte": score}}}]}}}})  # fmt: skip
@@ -216,20 +266,61 @@ def would_match(storage: Storage, rule: AlertRule, since: str, size: int) -> tup
     """Which stored stories `rule` would have alerted for, published within `since` (e.g. 30d):
     how many in all, and the newest `size` with their highlights. A rule can be tried before it
     is switched on (`newsmon alerts test`)."""
+    found = back_test(storage, rule, since, size)
+    return found.total, found.matches
+
+
+@dataclass
+class BackTest:
+    total: int
+    matches: list[dict[str, Any]]  # the newest stories, with their highlights
+    per_day: list[tuple[str, int]] = field(default_factory=list)  # (YYYY-MM-DD, stories), every day
+
+
+def back_test(
+    storage: Storage, rule: AlertRule, since: str, size: int, *, per_day: bool = False,
+    budget: QueryBudget | None = None,
+) -> BackTest:  # fmt: skip
+    """What `rule` would have sent for the stored stories published within `since`: how many, the
+    newest `size`, and with `per_day` how many each day (days without any included). One alert per
+    story: copies are left out. With a `budget`, its time limit (QueryTooCostly past it)."""
+    start = since_to_es(since)
     query = rule_query(rule)
     query["bool"]["must_not"] = [{"exists": {"field": "duplicate_of"}}]  # one alert per story
-    query["bool"]["filter"].append({"range": {"published_at": {"gte": since_to_es(since)}}})
-    resp = storage.articles.search(
-        query=query, size=size, track_total_hits=True,
-        source=["title", "url", "source", "published_at", "topics", "cluster_size"],
-        highlight=highlight(), sort=[{"published_at": "desc"}],
-    )  # fmt: skip
+    query["bool"]["filter"].append({"range": {"published_at": {"gte": start}}})
+    request: dict[str, Any] = {
+        "query": query, "size": size, "track_total_hits": True,
+        "source": ["title", "url", "source", "source_domain", "published_at", "topics", "cluster_size"],
+        "highlight": highlight(), "sort": [{"published_at": "desc"}],
+    }  # fmt: skip
+    if per_day:
+        request["aggs"] = {
+            "per_day": {
+                "date_histogram": {
+                    "field": "published_at",
+                    "calendar_interval": "day",
+                    "format": "yyyy-MM-dd",
+                    "min_doc_count": 0,
+                    "extended_bounds": {"min": f"{start}/d", "max": "now/d"},
+                }  # fmt: skip
+            }
+        }
+    if budget is not None and budget.timeout is not None:
+        request["timeout"] = budget.es_timeout()
+        request["client_timeout"] = budget.client_timeout()
+    resp = storage.articles.search(**request)
+    if budget is not None:
+        finished(resp, budget)
     matches = [
         {"rule_id": rule.id, "article_id": h["_id"], **h["_source"],
          "highlights": [f for fl in merged_highlights(h).values() for f in fl]}
         for h in resp["hits"]["hits"]
     ]  # fmt: skip
-    return int(resp["hits"]["total"]["value"]), matches
+    days = [
+        (str(b["key_as_string"]), int(b["doc_count"]))
+        for b in resp.get("aggregations", {}).get("per_day", {}).get("buckets", [])
+    ]
+    return BackTest(int(resp["hits"]["total"]["value"]), matches, days)
 
 
 def story_terms(articles: Articles, hits: list[dict[str, Any]]) -> dict[str, set[str]]:

@@ -26,7 +26,13 @@ class RuleFilters(BaseModel):
 
     topics: list[str] = Field(default_factory=list, description="any of these topic ids")
     sources: list[str] = Field(default_factory=list, description="any of these feed ids")
+    outlets: list[str] = Field(default_factory=list, description="any of these outlet domains")
+    entities: list[str] = Field(default_factory=list, description="any of these entity names")
     languages: list[str] = Field(default_factory=list)
+    # The search page's topic and entity facets narrow with each value chosen: a rule made from the
+    # page keeps that meaning, so that it sends what the search showed.
+    all_topics: list[str] = Field(default_factory=list, description="every one of these topic ids")
+    all_entities: list[str] = Field(default_factory=list, description="every one of these entity names")
     min_topic_score: dict[str, float] = Field(default_factory=dict, description="topic id -> minimum score")
 
 
@@ -91,7 +97,13 @@ class AlertRule(BaseModel):
         return self
 
     def definition(self) -> dict[str, Any]:
-        return self.model_dump()
+        out = self.model_dump()
+        # Filters added later are left out while empty, so that a rule stored by an older version
+        # keeps its definition hash (and is not recomputed by the next sync).
+        for name in ("outlets", "entities", "all_topics", "all_entities"):
+            if not out["filters"][name]:
+                del out["filters"][name]
+        return out
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""`newsmon alerts ...`: list, sync, test, history, deliver, digest. One action function each."""
+"""`newsmon alerts ...`: list, sync, test, history, deliver, digest, export. One action function each."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def add_alerts_parser(sub: Subcommands) -> None:
-    p = sub.add_parser("alerts", help="alert rules: list, sync, test, history, deliver, digest")
+    p = sub.add_parser("alerts", help="alert rules: list, sync, test, history, deliver, digest, export")
     asub = p.add_subparsers(dest="alerts_command", required=True, metavar="ACTION")
     a = asub.add_parser("list", help="the rules of alerts.yaml, with errors")
     a.add_argument("--json", action="store_true", help=JSON_HELP)
@@ -40,6 +40,9 @@ def add_alerts_parser(sub: Subcommands) -> None:
     a.add_argument("--force", action="store_true", help="send every digest rule's pending events now")
     a.add_argument("--json", action="store_true", help=JSON_HELP)
     a.set_defaults(func=alerts_digest)
+    a = asub.add_parser("export", help="the rules made on the search page, as alerts.yaml")
+    a.add_argument("--output", "-o", help="write to this file (default: standard output)")
+    a.set_defaults(func=alerts_export)
 
 
 def alerts_list(args: argparse.Namespace) -> int:
@@ -138,6 +141,26 @@ def alerts_digest(args: argparse.Namespace) -> int:
     with open_storage(settings) as storage:
         result = run_digests(storage, settings, force=args.force)
     _print_outcome(args, "digests", result)
+    return EXIT_OK
+
+
+def alerts_export(args: argparse.Namespace) -> int:
+    """The rules analysts made on the search page in alerts.yaml's format (with the channels they
+    use), so that they can be kept as configuration."""
+    from pathlib import Path
+
+    from newsmon.alerts.owned import export_yaml
+    from newsmon.alerts.service import load
+    from newsmon.storage import open_storage
+
+    settings = settings_of(args)
+    with open_storage(settings) as storage:
+        text, count = export_yaml(storage, load(settings))
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"{count} rule(s) made on the search page written to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
     return EXIT_OK
 
 

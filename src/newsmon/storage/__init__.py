@@ -7,7 +7,8 @@
 
 `Storage` holds the client and the index names of one prefix (newsmon.storage.names), the schema
 operations (newsmon.storage.schema) and one repository per index: `articles`, `pending`,
-`failed_pages`, `runs`, `feed_states`, `alert_rules`, `alert_events`; `lifecycle` (whole indices, for
+`failed_pages`, `runs`, `feed_states`, `alert_rules`, `alert_events`, and the search page's
+`saved_searches`, `visits` and `audit`; `lifecycle` (whole indices, for
 rollover and retention) and `snapshots` (backups). Query bodies may be built
 elsewhere as plain dicts; they are executed here. Where callers handle a failure, it is one of
 newsmon.errors (StoreUnavailable, StoreError, IndexMissing, QueryRejected), never an Elasticsearch
@@ -27,6 +28,7 @@ from newsmon.settings import Settings
 from newsmon.storage.alert_events import AlertEvents
 from newsmon.storage.alert_rules import AlertRules
 from newsmon.storage.articles import Articles, IndexResult, Known
+from newsmon.storage.audit import AuditLog
 from newsmon.storage.backend import BulkOutcome
 from newsmon.storage.client import make_client
 from newsmon.storage.failed_pages import FailedPages
@@ -34,8 +36,10 @@ from newsmon.storage.feed_states import FeedStates
 from newsmon.storage.lifecycle import ArticlesIndex, Lifecycle
 from newsmon.storage.pending import PENDING_ALERT, PENDING_CLUSTER, PendingMarkers
 from newsmon.storage.runs import Runs
+from newsmon.storage.saved_searches import SavedSearches
 from newsmon.storage.schema import Schema
 from newsmon.storage.snapshots import Snapshots
+from newsmon.storage.visits import Visits
 
 __all__ = [
     "PENDING_ALERT",
@@ -63,6 +67,9 @@ class Storage(Schema):
         self.feed_states = FeedStates(self)
         self.alert_rules = AlertRules(self)
         self.alert_events = AlertEvents(self)
+        self.saved_searches = SavedSearches(self)
+        self.visits = Visits(self)
+        self.audit = AuditLog(self)
         self.lifecycle = Lifecycle(self)  # index-level reads and deletes of maintenance
         self.snapshots = Snapshots(self)  # backups
 

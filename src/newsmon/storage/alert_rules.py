@@ -1,10 +1,14 @@
 """The stored alert rules, `${prefix}alert-rules` (resources/alert-rules-mapping.json): one
-document per rule id, with its definition, required terms, last error and last digest time.
-Deciding what to store is newsmon.alerts.percolate's; this module reads and writes."""
+document per rule id, with its definition, required terms, last error and last digest time. Rules
+of config/alerts.yaml and rules made on the search page (`source: page`) live side by side.
+Deciding what to store is newsmon.alerts.percolate's and newsmon.alerts.owned's; this module
+reads and writes."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from elasticsearch import ConflictError
 
 from newsmon.storage.backend import Backend, resource_json
 
@@ -45,8 +49,43 @@ class AlertRules:
             kwargs["refresh"] = True
         self.backend.es.update(index=self.index, id=rule_id, doc=doc, **kwargs)
 
-    def delete(self, rule_id: str) -> None:
-        self.backend.es.delete(index=self.index, id=rule_id)
+    def delete(self, rule_id: str, *, wait_for_refresh: bool = False) -> None:
+        self.backend.es.delete(index=self.index, id=rule_id, refresh=wait_for_refresh)
+
+    def get(self, rule_id: str) -> dict[str, Any] | None:
+        """One stored rule with its `_seq_no` and `_primary_term` (for `replace`), or None."""
+        self.ensure()
+        resp = self.backend.es.options(ignore_status=404).get(index=self.index, id=rule_id)
+        if not resp.get("found"):
+            return None
+        return dict(resp["_source"]) | {"_seq_no": resp["_seq_no"], "_primary_term": resp["_primary_term"]}
+
+    def create(self, rule_id: str, doc: dict[str, Any]) -> bool:
+        """Store a new rule; False when a rule of that id exists (it is left as it is)."""
+        self.ensure()
+        try:
+            self.backend.es.create(index=self.index, id=rule_id, document=doc, refresh=True)
+        except ConflictError:
+            return False
+        return True
+
+    def replace(self, rule_id: str, doc: dict[str, Any], seq_no: int, primary_term: int) -> bool:
+        """Write a rule's whole new document if it is still the version read (`get`); False when
+        someone changed it since."""
+        try:
+            self.backend.es.index(
+                index=self.index, id=rule_id, document=doc, if_seq_no=seq_no, if_primary_term=primary_term,
+                refresh=True,
+            )  # fmt: skip
+        except ConflictError:
+            return False
+        return True
+
+    def all(self) -> list[dict[str, Any]]:
+        """Every stored rule, configuration and page-made, by id."""
+        self.ensure()
+        hits = self.scan({"match_all": {}})
+        return sorted((h["_source"] | {"rule_id": h["_id"]} for h in hits), key=lambda r: str(r["rule_id"]))
 
     def refresh(self) -> None:
         self.backend.es.indices.refresh(index=self.index)

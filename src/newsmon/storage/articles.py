@@ -207,6 +207,15 @@ class Articles:
         """Every hit of `query` over the alias, however many (see Backend.scan)."""
         return self.backend.scan(query, source=source, index=self.alias, sort=sort, limit=limit)
 
+    def stream(
+        self, query: dict[str, Any], fields: list[str], sort: list[Any], limit: int
+    ) -> Iterator[dict[str, Any]]:
+        """At most `limit` hits of `query` in `sort` order, page by page through a point in time
+        (search_after), so an export of thousands of articles never holds more than one page;
+        newsmon's errors (see Backend.translated) when Elasticsearch refuses."""
+        with self.backend.translated(self.alias):
+            yield from self.backend.scan(query, source=fields, index=self.alias, sort=sort, limit=limit)
+
     def get_many(self, ids: list[str], fields: list[str]) -> list[dict[str, Any]]:
         if not ids:
             return []
@@ -346,7 +355,8 @@ class Articles:
     def validate(self, query: dict[str, Any]) -> str | None:
         """Why Elasticsearch would reject `query` over the alias, or None when it is valid. Every
         index of the alias is asked (one explanation each): the first error given is the reason."""
-        resp = self.backend.es.indices.validate_query(index=self.alias, query=query, explain=True)
+        with self.backend.translated(self.alias):  # no alias yet: IndexMissing
+            resp = self.backend.es.indices.validate_query(index=self.alias, query=query, explain=True)
         if resp.get("valid"):
             return None
         errors = [e["error"] for e in resp.get("explanations") or [] if e.get("error")]

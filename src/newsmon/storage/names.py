@@ -18,7 +18,21 @@ RUNS = "runs"
 FEEDS = "feeds"
 ALERT_RULES = "alert-rules"
 ALERT_EVENTS = "alert-events"
-SUFFIXES = (ARTICLES, PENDING, FAILED_PAGES, RUNS, FEEDS, ALERT_RULES, ALERT_EVENTS)
+SAVED_SEARCHES = "saved-searches"
+VISITS = "visits"
+AUDIT = "audit"
+SUFFIXES = (
+    ARTICLES,
+    PENDING,
+    FAILED_PAGES,
+    RUNS,
+    FEEDS,
+    ALERT_RULES,
+    ALERT_EVENTS,
+    SAVED_SEARCHES,
+    VISITS,
+    AUDIT,
+)
 
 
 @dataclass(frozen=True)
@@ -77,6 +91,21 @@ class IndexNames:
     @property
     def alert_events(self) -> str:
         return f"{self.prefix}{ALERT_EVENTS}"
+
+    @property
+    def saved_searches(self) -> str:
+        """The searches analysts keep on the search page, one document per search."""
+        return f"{self.prefix}{SAVED_SEARCHES}"
+
+    @property
+    def visits(self) -> str:
+        """Each user's last and previous visit of the search page."""
+        return f"{self.prefix}{VISITS}"
+
+    @property
+    def audit(self) -> str:
+        """Who changed which rule or saved search, when, from what to what."""
+        return f"{self.prefix}{AUDIT}"
 
     @property
     def backups(self) -> str:

@@ -59,7 +59,8 @@ class Schema(Backend):
 
     def setup(self) -> dict[str, str]:
         """Install the articles template and the first index with its write alias, and create the
-        runs, feeds, failed-pages and pending indices that do not exist yet."""
+        runs, feeds, failed-pages and pending indices and the search page's saved-searches, visits
+        and audit indices that do not exist yet."""
         names = self.names
         alias, first = names.articles, names.first_articles_index
         done: dict[str, str] = {}
@@ -91,6 +92,14 @@ class Schema(Backend):
         done["failed pages"] = names.failed_pages
         self.ensure_index(names.pending, "pending-mapping.json")
         done["pending"] = names.pending
+        # The search page's own small indices: made here so that a backup holds them from the start.
+        for name, mapping in (
+            (names.saved_searches, "saved-searches-mapping.json"),
+            (names.visits, "visits-mapping.json"),
+            (names.audit, "audit-mapping.json"),
+        ):
+            self.ensure_index(name, mapping)
+        done["search page"] = f"{names.saved_searches}, {names.visits}, {names.audit}"
         return done
 
     def schema_version(self) -> int:

@@ -34,7 +34,7 @@ from newsmon.redaction import redact_url
 from newsmon.search import search
 from newsmon.settings import Settings, load_settings
 from newsmon.storage import Storage
-from newsmon.web import chart, page
+from newsmon.web import api, chart, page
 
 log = logging.getLogger(__name__)
 MAX_API_SIZE = 100  # results per API request (the query budget's size cap)
@@ -119,11 +119,19 @@ def create_app(
     settings_factory: Callable[[], Settings] = load_settings, dependencies: Sequence[Any] = ()
 ) -> FastAPI:
     """The search application. `settings_factory` is called once, at the first request;
-    `dependencies` run before every route (the Airflow plugin's login check)."""
+    `dependencies` run before every route (the Airflow plugin's login check). The auth layer in
+    front of it says who the user is (newsmon.web.identity); without one, the analysts' API answers
+    401."""
     app = FastAPI(
         dependencies=list(dependencies),
         title="newsmon search",
-        description="Search stored articles with Lucene query-string syntax.",
+        description=(
+            "Search stored articles with Lucene query-string syntax; alert rules, saved searches, "
+            "visits and exports of the analysts who use the search page. Every route but the page and "
+            "/api/search needs a user (Airflow's login inside Airflow; standalone, the loopback user or "
+            "NEWSMON_WEB_TOKEN). State-changing requests from a browser carry the header X-CSRF-Token "
+            "from GET /api/me; API clients with `Authorization: Bearer` need no CSRF token."
+        ),
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
@@ -135,6 +143,8 @@ def create_app(
     templates.env.filters["emphasise"] = emphasise
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.router.add_event_handler("shutdown", backend.close)
+    app.add_middleware(api.BodyLimit)
+    api.install(app, backend)  # the analysts' API: rules, saved searches, visits, export
 
     def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         root = request.scope.get("root_path", "").rstrip("/")
@@ -183,6 +193,8 @@ def create_app(
             feeds=feeds,
             names=names,
             page_sizes=page.PAGE_SIZES,
+            export_max=backend.settings.export_max if backend.settings else None,
+            state=page.client_state(filters, request.scope.get("root_path", "").rstrip("/"), names),
             last_page=_last_page(result.total, filters.size) if result else 1,
         )
 

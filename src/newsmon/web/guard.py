@@ -9,6 +9,10 @@ With NEWSMON_WEB_TOKEN set (required for a bind beyond loopback), every request 
 clients send `Authorization: Bearer <token>`; a browser signs in once at `/signin` with the token
 and then carries a session cookie that is an HMAC of the token (never the token itself). Tokens are
 compared in constant time and never logged.
+
+The app is told who is asking (newsmon.web.identity): without a token the single user `local`, with
+one `token`; both may edit alert rules. A browser's state-changing requests also need the CSRF
+token, derived from NEWSMON_WEB_TOKEN (or, without one, from a secret of this process).
 """
 
 from __future__ import annotations
@@ -16,12 +20,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from html import escape
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
+from newsmon.web.identity import csrf_key
+
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+LOCAL_USER = "local"  # the one user of a server without a token (it answers loopback only)
+TOKEN_USER = "token"  # whoever presents NEWSMON_WEB_TOKEN
 COOKIE = "newsmon_session"
 SIGNIN = "/signin"
 _MAX_FORM = 4096
@@ -65,6 +74,9 @@ class WebGuard:
         self.hosts = {h.strip().strip("[]").lower() for h in (*LOOPBACK_NAMES, *hosts) if h.strip()}
         self.token = token
         self.session = session_value(token) if token else None
+        # Without a token there is no secret to derive CSRF tokens from: one for this process (a
+        # restart asks the page for a new token, which it does on load).
+        self.csrf_key = csrf_key(token) if token else csrf_key(secrets.token_bytes(32))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -75,13 +87,16 @@ class WebGuard:
             await _text(send, 421, "This server does not answer to that host name.\n")
             return
         if self.token is None:
+            _identify(scope, LOCAL_USER, "session", self.csrf_key)
             await self.app(scope, receive, send)
             return
         root = str(scope.get("root_path", "")).rstrip("/")
         path = str(scope.get("path", ""))
+        how = self._authorised(headers)
         if path.removeprefix(root) == SIGNIN:
             await self._signin(scope, receive, send, root)
-        elif self._authorised(headers):
+        elif how is not None:
+            _identify(scope, TOKEN_USER, how, self.csrf_key)
             await self.app(scope, receive, send)
         elif scope.get("method") == "GET" and "text/html" in headers.get("accept", ""):
             query = scope.get("query_string", b"").decode("latin-1")
@@ -91,13 +106,17 @@ class WebGuard:
             await _text(send, 401, "Authorization: Bearer <token> required.\n",
                         [(b"www-authenticate", b'Bearer realm="newsmon"')])  # fmt: skip
 
-    def _authorised(self, headers: dict[str, str]) -> bool:
+    def _authorised(self, headers: dict[str, str]) -> str | None:
+        """How the request proved it knows the token: `bearer` (the header), `session` (the
+        sign-in cookie), or None."""
         assert self.token is not None and self.session is not None
         scheme, _, given = headers.get("authorization", "").partition(" ")
         if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), self.token.encode()):
-            return True
+            return "bearer"
         cookie = _cookie(headers.get("cookie", ""), COOKIE)
-        return cookie is not None and hmac.compare_digest(cookie.encode(), self.session.encode())
+        if cookie is not None and hmac.compare_digest(cookie.encode(), self.session.encode()):
+            return "session"
+        return None
 
     async def _signin(self, scope: Scope, receive: Receive, send: Send, root: str) -> None:
         """GET: the sign-in form; POST: check the token, set the session cookie, go back."""
@@ -118,6 +137,12 @@ class WebGuard:
         secure = "; Secure" if scope.get("scheme") == "https" else ""
         cookie = f"{COOKIE}={self.session}; Path={root or '/'}; HttpOnly; SameSite=Strict{secure}"
         await _redirect(send, back, [(b"set-cookie", cookie.encode("latin-1"))])
+
+
+def _identify(scope: Scope, user: str, how: str, key: bytes) -> None:
+    """Tell the app who is asking (newsmon.web.identity): standalone, one user who may edit."""
+    state = scope.setdefault("state", {})
+    state.update(newsmon_user=user, newsmon_can_edit=True, newsmon_auth=how, newsmon_csrf_key=key)
 
 
 def _local(target: str, root: str) -> str:

@@ -72,6 +72,37 @@ class Filters:
         new = tuple(v for v in current if v != value) if value in current else (*current, value)
         return self.params(**{facet: new})
 
+    def export_params(self, fmt: str) -> str:
+        """The query string of GET /api/export for this view's results (every page of them)."""
+        query = replace(self, size=10).params()
+        return f"{query}{'&' if query != '?' else ''}format={fmt}"
+
+    def rule_filters(self) -> dict[str, list[str]]:
+        """The filters of an alert rule that sends what this search shows: each topic and entity
+        chosen narrows the results (a story has every one), outlets and languages widen within
+        their facet (any of them)."""
+        return {
+            "all_topics": list(self.topics),
+            "all_entities": list(self.entities),
+            "outlets": list(self.outlets),
+            "languages": list(self.languages),
+        }
+
+    def search_filters(self) -> dict[str, Any]:
+        """The filters of a saved search: the page's state but its paging."""
+        out: dict[str, Any] = {
+            "topics": list(self.topics),
+            "entities": list(self.entities),
+            "outlets": list(self.outlets),
+            "languages": list(self.languages),
+        }
+        for name in ("since", "date_from", "date_to"):
+            if getattr(self, name):
+                out[name] = getattr(self, name)
+        if self.include_duplicates:
+            out["include_duplicates"] = True
+        return out
+
     @property
     def active(self) -> bool:
         return bool(
@@ -225,6 +256,7 @@ def search_page(
         src = raw["_source"]
         hit = hit_record(raw)
         hit["source_domain"] = src.get("source_domain")
+        hit["fetched_at"] = src.get("fetched_at")  # when newsmon stored it: "new since your last visit"
         hit["outlets"] = src.get("outlets") or []
         hit["entities"] = src.get("entities") or []
         hit["evidence"] = _evidence(src.get("topic_evidence") or [], names)
@@ -268,6 +300,25 @@ def search_page(
         facets=facets,
         per_day=per_day,
     )
+
+
+def client_state(f: Filters, root: str, names: dict[str, str]) -> dict[str, Any]:
+    """What the page's script needs to know of this view: where the app is, the search as an alert
+    rule would take it (the query box's empty query is `*`: every story) and as a saved search
+    keeps it, the topic names, and what of the page a rule does not take."""
+    not_taken = []
+    if f.since or f.date_from or f.date_to:
+        not_taken.append("the dates: a rule watches the stories that come in from now on")
+    if f.include_duplicates:
+        not_taken.append("the copies of a story: a rule sends one alert per story")
+    return {
+        "root": root,
+        "query": f.q,
+        "rule": {"query": f.q or "*", "filters": f.rule_filters()},
+        "search": {"query": f.q, "filters": f.search_filters()},
+        "topic_names": names,
+        "not_taken": not_taken,
+    }
 
 
 def _clip(text: str, limit: int = 300) -> str:
