@@ -203,9 +203,13 @@ class Articles:
         source: list[str] | bool = False,
         sort: list[Any] | None = None,
         limit: int | None = None,
+        page_size: int | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Every hit of `query` over the alias, however many (see Backend.scan)."""
-        return self.backend.scan(query, source=source, index=self.alias, sort=sort, limit=limit)
+        """Every hit of `query` over the alias, however many (see Backend.scan); `page_size` hits
+        per response (the backend's default when None)."""
+        return self.backend.scan(
+            query, source=source, index=self.alias, sort=sort, limit=limit, page_size=page_size
+        )
 
     def stream(
         self, query: dict[str, Any], fields: list[str], sort: list[Any], limit: int
