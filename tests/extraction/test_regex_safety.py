@@ -16,7 +16,7 @@ from types import ModuleType
 import pytest
 
 from newsmon import redaction, text
-from newsmon.extraction import body, cleanup, cleanup_rules, language, page, page_facts
+from newsmon.extraction import body, byline, cleanup, cleanup_rules, language, page, page_facts, parsing
 from newsmon.tagging import matching
 
 HOT_MODULES: tuple[ModuleType, ...] = (
@@ -26,6 +26,8 @@ HOT_MODULES: tuple[ModuleType, ...] = (
     body,
     language,
     page,
+    byline,
+    parsing,
     text,
     redaction,
 )

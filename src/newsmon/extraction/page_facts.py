@@ -23,6 +23,7 @@ from trafilatura import metadata as tmeta
 from trafilatura.settings import Document
 
 from newsmon.clock import publication_problem
+from newsmon.extraction.byline import find_author
 from newsmon.extraction.cleanup import link_keys
 from newsmon.urls import canonicalize, domain, same_site
 
@@ -227,7 +228,7 @@ def page_metadata(tree: HtmlElement, url: str | None) -> Document:
     except Exception:  # noqa: BLE001 - broken JSON-LD leaves the meta tags' values
         pass
     meta.title = meta.title or tmeta.extract_title(tree)
-    meta.author = meta.author or tmeta.extract_author(tree)
+    meta.author = meta.author or find_author(tree)
     meta.url = meta.url or tmeta.extract_url(tree, url)
     sitename = (meta.sitename or tmeta.extract_sitename(tree) or "").lstrip("@")
     if sitename and "." not in sitename and not sitename[0].isupper():
