@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from htmldate import find_date
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura import metadata as tmeta
 from trafilatura.settings import Document
@@ -65,35 +66,21 @@ class PageFacts:
 
 def read_page(tree: HtmlElement) -> PageFacts:
     facts = PageFacts()
-    metas: dict[str, str] = {}
-    for meta in tree.iter("meta"):
-        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
-        value = (meta.get("content") or "").strip()
-        if key and value:
-            metas.setdefault(key, value)
-    for link in tree.iter("link"):
-        if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
-            facts.canonical = link.get("href", "").strip()
-            break
-    facts.canonical = facts.canonical or metas.get("og:url")
+    markup = _gather(tree)
+    metas = markup.metas
+    facts.canonical = markup.canonical or metas.get("og:url")
     facts.site_name = metas.get("og:site_name")
-    head_title = tree.findtext(".//title")
-    facts.titles = [t.strip() for t in (metas.get("og:title"), head_title) if t and t.strip()]
+    facts.titles = [t.strip() for t in (metas.get("og:title"), markup.title) if t and t.strip()]
     facts.lang = (tree.get("lang") or metas.get("og:locale") or "").replace("_", "-").split("-")[
         0
     ].lower() or None
 
-    facts.json_ld = list(_json_ld(tree))
+    facts.json_ld = list(_json_ld(markup.json_ld))
     articles = [o for o in facts.json_ld if ARTICLE_TYPE.search(str(o.get("@type", "")))]
     published = [metas[k] for k in _DATE_METAS[:1] if k in metas]
     published += [str(o["datePublished"]) for o in articles if o.get("datePublished")]
     published += [metas[k] for k in _DATE_METAS[1:] if k in metas]
-    published += [
-        str(t.get("datetime"))
-        for t in tree.xpath(
-            "//time[@datetime][@itemprop='datePublished' or @pubdate or contains(@class, 'publish')]"
-        )
-    ]
+    published += markup.times
     facts.published = published
 
     if any(str(o.get("isAccessibleForFree", "")).strip().lower() == "false" for o in facts.json_ld):
@@ -101,17 +88,73 @@ def read_page(tree: HtmlElement) -> PageFacts:
     elif metas.get("article:content_tier", "").lower() == "locked":
         facts.paywall = "article:content_tier is locked"
     else:
-        for box in tree.xpath(
-            "//*[contains(@class, 'wall') or contains(@id, 'wall') or contains(@class, 'only')]"
-        ):
-            marks = f"{box.get('class', '')} {box.get('id', '')}"
-            if _hidden(box):  # a template the page's scripts show only to readers over their limit
-                continue
-            if _PAYWALL_BOX.search(marks) and _PAYWALL_BOX_TEXT.search(box.text_content()):
-                facts.paywall = f"paywall box ({squeeze(marks)})"
-                break
-    facts.links = link_keys(a.text_content() for a in tree.iter("a"))
+        facts.paywall = _paywall_box(tree)
+    facts.links = link_keys(set(markup.link_texts))  # many links repeat (menus, teasers)
     return facts
+
+
+@dataclass
+class _Markup:
+    metas: dict[str, str] = field(default_factory=dict)  # the first content of each meta key
+    canonical: str | None = None  # the first <link rel=canonical href>
+    title: str | None = None  # the first <title>'s text
+    json_ld: list[HtmlElement] = field(default_factory=list)  # <script type=application/ld+json>
+    times: list[str] = field(default_factory=list)  # datetime of <time>s that mark the publication
+    link_texts: list[str] = field(default_factory=list)
+
+
+_GATHERED = ("meta", "link", "title", "script", "time", "a")
+
+
+def _gather(tree: HtmlElement) -> _Markup:
+    """The elements `read_page` reads, in one pass over the tree (lxml picks them by tag)."""
+    got = _Markup()
+    for el in tree.iter(*_GATHERED):
+        tag = el.tag
+        if tag == "a":
+            got.link_texts.append(el.text_content())
+        elif tag == "meta":
+            key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
+            value = (el.get("content") or "").strip()
+            if key and value:
+                got.metas.setdefault(key, value)
+        elif tag == "link":
+            if (
+                got.canonical is None
+                and "canonical" in (el.get("rel") or "").lower().split()
+                and el.get("href")
+            ):
+                got.canonical = el.get("href", "").strip()
+        elif tag == "title":
+            if got.title is None and el is not tree:
+                got.title = el.text or ""
+        elif tag == "script":
+            if el.get("type") == "application/ld+json":
+                got.json_ld.append(el)
+        elif el.get("datetime") is not None and (
+            el.get("itemprop") == "datePublished"
+            or el.get("pubdate") is not None
+            or "publish" in el.get("class", "")
+        ):
+            got.times.append(str(el.get("datetime")))
+    return got
+
+
+# Elements whose class or id can name a paywall box: read from the attributes (one pass over the
+# attributes that exist, not an attribute test on every element).
+_PAYWALL_BOXES = XPath(
+    "//@class[contains(., 'wall') or contains(., 'only')]/.. | //@id[contains(., 'wall')]/.."
+)
+
+
+def _paywall_box(tree: HtmlElement) -> str | None:
+    for box in _PAYWALL_BOXES(tree):
+        marks = f"{box.get('class', '')} {box.get('id', '')}"
+        if _hidden(box):  # a template the page's scripts show only to readers over their limit
+            continue
+        if _PAYWALL_BOX.search(marks) and _PAYWALL_BOX_TEXT.search(box.text_content()):
+            return f"paywall box ({squeeze(marks)})"
+    return None
 
 
 def _hidden(el: HtmlElement) -> bool:
@@ -119,9 +162,9 @@ def _hidden(el: HtmlElement) -> bool:
     return el.get("hidden") is not None or el.get("aria-hidden") == "true" or "display:none" in style
 
 
-def _json_ld(tree: HtmlElement) -> Iterator[dict[str, Any]]:
+def _json_ld(scripts: list[HtmlElement]) -> Iterator[dict[str, Any]]:
     """Every object in the page's JSON-LD blocks (graphs and nested parts flattened)."""
-    for script in tree.xpath("//script[@type='application/ld+json']"):
+    for script in scripts:
         try:
             data = json.loads(script.text or "", strict=False)
         except ValueError:
