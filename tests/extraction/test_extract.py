@@ -4,6 +4,8 @@ written for these tests (tests/fixtures/extraction)."""
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -261,3 +263,18 @@ def test_short_page_is_not_an_article() -> None:
     page = b"<html><body><article><h1>Brief</h1><p>The meeting was postponed.</p></article></body></html>"
     ext = extract_page(page, None)
     assert not ext.is_article and ext.chars < MIN_ARTICLE_CHARS
+
+
+def test_a_page_extracts_the_same_whatever_was_extracted_before() -> None:
+    """What extraction remembers between pages (the line keys, the language model) never changes
+    a page's result: the same pages in the other order, from a cold start, give the same results."""
+    pages = [
+        (served(SCRAPER_PAGE), f"{BASE}/scraper/a.html"),
+        (served(OUTLET_PAGE), f"{BASE}/outlet/b.html"),
+        *((fixture(name), f"https://news.example.org/{name}") for name in sorted(os.listdir(FIXTURES))),
+    ]
+    forward = [asdict(extract_page(page, url, now=NOW)) for page, url in pages]
+    line_key.cache_clear()
+    backward = [asdict(extract_page(page, url, now=NOW)) for page, url in reversed(pages)]
+    assert forward == backward[::-1]
+    assert line_key.cache_info().hits > 0

