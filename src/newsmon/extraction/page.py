@@ -79,7 +79,7 @@ def extract_page(
     # as a named fallback when this finds too little (on the evaluation it never changed a page).
     # Metadata is read once, by `page_metadata`, not again inside this call.
     doc = trafilatura.bare_extraction(tree, url=url, fast=True, include_comments=False)
-    meta = page_metadata(tree, url)
+    meta = page_metadata(tree, url, facts)
     title = meta.title or (facts.titles[0] if facts.titles else None)
     titles = [t for t in (title, *facts.titles) if t]
 

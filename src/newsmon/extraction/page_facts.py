@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -21,6 +21,7 @@ from htmldate import find_date
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura import metadata as tmeta
+from trafilatura.json_metadata import extract_json, extract_json_parse_error, normalize_json
 from trafilatura.settings import Document
 
 from newsmon.clock import publication_problem
@@ -63,6 +64,8 @@ class PageFacts:
     json_ld: list[dict[str, Any]] = field(default_factory=list)
     paywall: str | None = None  # why the page says it is behind a paywall
     links: set[str] = field(default_factory=set)  # line keys of the page's link texts
+    # <script type=application/ld+json or application/settings+json>: trafilatura's metadata reads both
+    json_scripts: list[HtmlElement] = field(default_factory=list)
 
 
 def read_page(tree: HtmlElement) -> PageFacts:
@@ -76,7 +79,8 @@ def read_page(tree: HtmlElement) -> PageFacts:
         0
     ].lower() or None
 
-    facts.json_ld = list(_json_ld(markup.json_ld))
+    facts.json_scripts = markup.json_scripts
+    facts.json_ld = list(_json_ld(s for s in markup.json_scripts if s.get("type") == _JSON_LD))
     articles = [o for o in facts.json_ld if ARTICLE_TYPE.search(str(o.get("@type", "")))]
     published = [metas[k] for k in _DATE_METAS[:1] if k in metas]
     published += [str(o["datePublished"]) for o in articles if o.get("datePublished")]
@@ -99,12 +103,14 @@ class _Markup:
     metas: dict[str, str] = field(default_factory=dict)  # the first content of each meta key
     canonical: str | None = None  # the first <link rel=canonical href>
     title: str | None = None  # the first <title>'s text
-    json_ld: list[HtmlElement] = field(default_factory=list)  # <script type=application/ld+json>
+    json_scripts: list[HtmlElement] = field(default_factory=list)  # PageFacts.json_scripts
     times: list[str] = field(default_factory=list)  # datetime of <time>s that mark the publication
     link_texts: list[str] = field(default_factory=list)
 
 
 _GATHERED = ("meta", "link", "title", "script", "time", "a")
+_JSON_LD = "application/ld+json"
+_JSON_TYPES = frozenset({_JSON_LD, "application/settings+json"})
 
 
 def _gather(tree: HtmlElement) -> _Markup:
@@ -130,8 +136,8 @@ def _gather(tree: HtmlElement) -> _Markup:
             if got.title is None and el is not tree:
                 got.title = el.text or ""
         elif tag == "script":
-            if el.get("type") == "application/ld+json":
-                got.json_ld.append(el)
+            if el.get("type") in _JSON_TYPES and el is not tree:
+                got.json_scripts.append(el)
         elif el.get("datetime") is not None and (
             el.get("itemprop") == "datePublished"
             or el.get("pubdate") is not None
@@ -163,7 +169,7 @@ def _hidden(el: HtmlElement) -> bool:
     return el.get("hidden") is not None or el.get("aria-hidden") == "true" or "display:none" in style
 
 
-def _json_ld(scripts: list[HtmlElement]) -> Iterator[dict[str, Any]]:
+def _json_ld(scripts: Iterable[HtmlElement]) -> Iterator[dict[str, Any]]:
     """Every object in the page's JSON-LD blocks (graphs and nested parts flattened)."""
     for script in scripts:
         try:
@@ -258,7 +264,7 @@ def split_authors(raw: str | None) -> list[str]:
     return [a.strip() for a in re.split(r";|\band\b", raw) if a.strip()]
 
 
-def page_metadata(tree: HtmlElement, url: str | None) -> Document:
+def page_metadata(tree: HtmlElement, url: str | None, facts: PageFacts) -> Document:
     """Title, author, URL, site name and description, by trafilatura's own readers, each run only
     when the ones before found nothing (as `trafilatura.extract_metadata` does). Left out of
     extract_metadata's work: the date (`extract_page` asks htmldate only when the markup declares
@@ -268,7 +274,7 @@ def page_metadata(tree: HtmlElement, url: str | None) -> Document:
     if meta.author and " " not in meta.author:  # a handle, not a name (trafilatura's rule too)
         meta.author = None
     try:
-        meta = tmeta.extract_meta_json(tree, meta)
+        meta = _meta_json(facts.json_scripts, meta)
     except Exception:  # noqa: BLE001 - broken JSON-LD leaves the meta tags' values
         pass
     meta.title = meta.title or tmeta.extract_title(tree)
@@ -279,4 +285,32 @@ def page_metadata(tree: HtmlElement, url: str | None) -> Document:
         sitename = sitename.title()
     meta.sitename = sitename or (domain(meta.url) if meta.url else None) or None
     meta.clean_and_trim()
+    return meta
+
+
+# A JSON string, as trafilatura's JSON_MINIFY finds it (its first group).
+_JSON_STRING = re.compile(r'("(?:\\.|[^"\\])*")')
+
+
+def minify_json(text: str) -> str:
+    """`trafilatura.metadata.JSON_MINIFY.sub(r"\\1", text)`: the white space outside JSON strings
+    removed. JSON_MINIFY matches each white-space character alone and expands a template for it (a
+    third of a page's metadata reading); splitting at the strings finds the same strings, and
+    `str.split` drops the characters `\\s` matches."""
+    parts = _JSON_STRING.split(text)
+    parts[::2] = ["".join(between.split()) for between in parts[::2]]
+    return "".join(parts)
+
+
+def _meta_json(scripts: list[HtmlElement], meta: Document) -> Document:
+    """`trafilatura.metadata.extract_meta_json`, on the scripts `read_page` found and with
+    `minify_json`: the same author, title, site name and page type from the page's JSON."""
+    for script in scripts:
+        if not script.text:
+            continue
+        text = normalize_json(minify_json(script.text))
+        try:
+            meta = extract_json(json.loads(text, strict=False), meta)
+        except json.JSONDecodeError:
+            meta = extract_json_parse_error(text, meta)
     return meta
