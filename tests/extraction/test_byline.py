@@ -69,6 +69,9 @@ CRAFTED = {
     ),
     "nested discards": '<div class="author">Ines <div class="quote">q<time>t</time>u</div>Marchetti</div>',
     "rel element: trafilatura's own search": '<div class="x"><rel>me</rel><span class="author">Ines Marchetti</span></div>',
+    "rel element after a byline inside its parent": (
+        '<div class="x"><span class="author">Ines Marchetti</span><rel>me</rel></div>'
+    ),
     "names normalized": '<span class="author">By INES MARCHETTI and Al Wu, Reuters</span>',
     "none": "<p>No byline here.</p>",
 }

@@ -7,9 +7,10 @@ sidebars, dates, figures: `AUTHOR_DISCARD_XPATHS`), then runs up to three XPath 
 characters long. Each search is a pass over every element with a dozen attribute tests, several of
 them regular expressions called back from libxml2: 5-7 ms a page, the largest part of newsmon's own
 extraction work on the pages that need it. Here one walk tests every element against the same
-rules, written in Python with the same regular expressions (`_AUTHOR_0` ... `_DISCARD` below,
-each beside the XPath it stands for); the discarded elements are skipped instead of removed, and
-an element's text is read as the pruned copy would give it. `find_author(tree)` returns what
+rules, written in Python with the same regular expressions (`_CLASS_0` ... `_DISCARD_TAGS` below,
+each beside the XPath it stands for), and stops at the first search's first byline; nothing is
+copied or removed: an element is skipped when it or an ancestor would be removed, and its text is
+read as the pruned copy would give it. `find_author(tree)` returns what
 `trafilatura.metadata.extract_author(tree)` returns; a test holds the two together on real and
 crafted pages and fails when trafilatura changes its rules.
 """
@@ -61,74 +62,88 @@ _DISCARD_TAGS = frozenset({"time", "figure"})
 
 
 def find_author(tree: HtmlElement) -> str | None:
-    """The byline trafilatura's `extract_author(tree)` finds, or None."""
-    walked = _walk(tree)
-    if walked is None:
+    """The byline trafilatura's `extract_author(tree)` finds, or None.
+
+    The first search's elements are tried as the walk meets them: in document order, the first
+    with a byline is the answer, and the walk stops there. The other two searches' elements are
+    tried after the walk, when the first search has found none."""
+    if next(tree.iter("rel"), None) is not None:
+        # The `rel='me'` test reads a <rel> element's text, which the removals could change, and
+        # makes its parent, met before a byline inside it, a match: trafilatura's search decides.
         return extract_author(tree)
-    found, dropped = walked
-    for candidates in found:
+    later: tuple[list[HtmlElement], list[HtmlElement]] = ([], [])  # the second and third searches
+    for el in tree.iter(etree.Element):
+        tag = el.tag
+        first = tag == "author"
+        if el.attrib:
+            cls = el.get("class") or ""
+            id_ = el.get("id") or ""
+            itemprop = el.get("itemprop") or ""
+            first = first or (
+                tag in _TAGS_0
+                and (
+                    cls == "author"
+                    or id_ == "author"
+                    or el.get("rel") == "author"
+                    or itemprop == "author name"
+                    or el.get("data-testid") in ("AuthorCard", "AuthorURL")
+                    or bool(_CLASS_0.search(cls))
+                )
+            )
+            if tag in _TAGS_1 and (
+                cls in _CLASSES_1 or "author" in itemprop or _ID_1.search(id_) or _CLASS_1.search(cls)
+            ):
+                later[0].append(el)
+            if (
+                "author" in itemprop
+                or _ID_2.search(id_)
+                or _CLASS_2.search(cls)
+                or "Byline" in (el.get("data-component") or "")
+            ):
+                later[1].append(el)
+        if first and (content := _content(el, tree)) is not None:
+            return normalize_authors(None, content)
+    for candidates in later:
         for el in candidates:
-            if el in dropped or any(a in dropped for a in el.iterancestors()):
-                continue
-            content = trim(" ".join(_pruned_text(el, dropped)))
-            if content and 2 < len(content) < LEN_LIMIT:
+            if (content := _content(el, tree)) is not None:
                 return normalize_authors(None, content)
     return None
 
 
-def _walk(tree: HtmlElement) -> tuple[list[list[HtmlElement]], set[HtmlElement]] | None:
-    """The elements each of the three searches finds, in document order, and the elements the
-    discard rules remove; None for a page with a <rel> element (the `rel='me'` test reads an
-    element's text, which the removals could change: trafilatura's own search is left to it)."""
-    found: list[list[HtmlElement]] = [[], [], []]
-    dropped: set[HtmlElement] = set()
-    for el in tree.iter(etree.Element):
-        tag = el.tag
-        if tag == "rel":
+def _content(el: HtmlElement, tree: HtmlElement) -> str | None:
+    """The element's text in the pruned copy, when it is there and reads as a byline (3 to 119
+    characters); None otherwise."""
+    if el is not tree and _discarded(el):
+        return None
+    for ancestor in el.iterancestors():
+        if ancestor is tree:  # the copy trafilatura prunes starts here
+            break
+        if _discarded(ancestor):
             return None
-        if tag == "author":
-            found[0].append(el)
-        elif tag in _DISCARD_TAGS:
-            dropped.add(el)
-        if not el.attrib:
-            continue
-        cls = el.get("class") or ""
-        id_ = el.get("id") or ""
-        itemprop = el.get("itemprop") or ""
-        if tag in _TAGS_0 and (
-            cls == "author"
-            or id_ == "author"
-            or el.get("rel") == "author"
-            or itemprop == "author name"
-            or el.get("data-testid") in ("AuthorCard", "AuthorURL")
-            or _CLASS_0.search(cls)
-        ):
-            found[0].append(el)
-        if tag in _TAGS_1 and (
-            cls in _CLASSES_1 or "author" in itemprop or _ID_1.search(id_) or _CLASS_1.search(cls)
-        ):
-            found[1].append(el)
-        if (
-            "author" in itemprop
-            or _ID_2.search(id_)
-            or _CLASS_2.search(cls)
-            or "Byline" in (el.get("data-component") or "")
-        ):
-            found[2].append(el)
-        if tag in _TAGS_DISCARD and (
-            id_ == "comments"
-            or cls in _CLASSES_DISCARD
-            or _ID_DISCARD.search(id_)
-            or _CLASS_DISCARD.search(cls)
-            or "Figure" in (el.get("data-component") or "")
-        ):
-            dropped.add(el)
-    dropped.discard(tree)  # removing the root is a no-op in trafilatura's pruning
-    return found, dropped
+    content = trim(" ".join(_pruned_text(el)))
+    return content if content and 2 < len(content) < LEN_LIMIT else None
 
 
-def _pruned_text(el: HtmlElement, dropped: set[HtmlElement]) -> list[str]:
-    """`el.itertext()` as it reads once the `dropped` elements are removed: trafilatura's removal
+def _discarded(el: HtmlElement) -> bool:
+    """Whether trafilatura's pruning removes the element (never the root of what it prunes)."""
+    tag = el.tag
+    if tag in _DISCARD_TAGS:
+        return True
+    if tag not in _TAGS_DISCARD:
+        return False
+    cls = el.get("class") or ""
+    id_ = el.get("id") or ""
+    return bool(
+        id_ == "comments"
+        or cls in _CLASSES_DISCARD
+        or _ID_DISCARD.search(id_)
+        or _CLASS_DISCARD.search(cls)
+        or "Figure" in (el.get("data-component") or "")
+    )
+
+
+def _pruned_text(el: HtmlElement) -> list[str]:
+    """`el.itertext()` as it reads once the discarded elements are removed: trafilatura's removal
     keeps a removed element's tail, joined without a space to the text before it (the previous
     sibling's tail, or the parent's text)."""
     pieces: list[str | None] = []
@@ -136,13 +151,14 @@ def _pruned_text(el: HtmlElement, dropped: set[HtmlElement]) -> list[str]:
     def walk(node: HtmlElement) -> None:
         pieces.append(node.text)
         for child in node:
-            if child in dropped:
+            if not isinstance(child.tag, str):  # a comment or processing instruction: only its tail
+                pieces.append(child.tail)
+            elif _discarded(child):
                 if child.tail:
                     pieces[-1] = (pieces[-1] or "") + child.tail
-                continue
-            if isinstance(child.tag, str):
+            else:
                 walk(child)
-            pieces.append(child.tail)  # of a comment or processing instruction: only the tail
+                pieces.append(child.tail)
 
     walk(el)
     return [p for p in pieces if p is not None]
