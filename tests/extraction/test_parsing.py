@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import zlib
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,8 @@ CRAFTED = {
     "noncharacter": f"<html>{BODY}<p>\ufffe</p></html>".encode(),
     "byte-order mark": b"\xef\xbb\xbf" + f"<html>{BODY}</html>".encode(),
     "gzip": gzip.compress(f"<html>{BODY}</html>".encode()),
+    "zlib": zlib.compress(f"<html>{BODY}</html>".encode()),
+    "leading white space": f"\n\t <html>{BODY}</html>".encode(),
     "no html word at the start": BODY.encode(),
     "one paragraph": b"<p>just a paragraph</p>",
     "not html": b"plain text, no markup",
@@ -68,7 +71,7 @@ def test_plain_utf8_pages_do_not_go_through_load_html(monkeypatch: pytest.Monkey
         raise AssertionError("load_html called")
 
     monkeypatch.setattr(parsing, "load_html", refused)
-    for name in ("plain", "xhtml doctype (removed by the repair)", "self-closing html", "gzip"):
+    for name in ("plain", "xhtml doctype (removed by the repair)", "self-closing html", "gzip", "zlib"):
         tree = parse_html(CRAFTED[name])
         assert tree is not None and tree.findtext(".//p") is not None
     with pytest.raises(AssertionError):

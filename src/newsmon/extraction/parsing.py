@@ -12,9 +12,11 @@ parser finds empty) goes through `load_html` itself, so the tree is always the o
 from __future__ import annotations
 
 from lxml.html import HtmlElement, fromstring
+from trafilatura.settings import DEFAULT_CONFIG
 from trafilatura.utils import (
     DOCTYPE_TAG,
     FAULTY_HTML,
+    HAS_BROTLI,
     HTML_PARSER,
     handle_compressed_file,
     is_dubious_html,
@@ -26,12 +28,18 @@ from trafilatura.utils import (
 _CONTROL_BYTES = tuple(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D))
 _NONCHARACTERS = (b"\xef\xbf\xbe", b"\xef\xbf\xbf")
 _BOM = b"\xef\xbb\xbf"
+# The first bytes of nearly every page. None opens a gzip or zstd stream (their magic numbers) or a
+# zlib one (the low four bits of its first byte are 8), so handle_compressed_file, which tries
+# those, gives such bytes back unchanged, unless brotli (no magic number) is installed.
+_PLAIN_STARTS = (b"<", b" ", b"\t", b"\n", b"\r")
+_MAX_SIZE = DEFAULT_CONFIG.getint("DEFAULT", "MAX_FILE_SIZE")  # what load_html reads on each call
 
 
 def parse_html(html: bytes | str) -> HtmlElement | None:
     """The page's tree, as `trafilatura.utils.load_html(html)` returns it (None when not HTML)."""
     if isinstance(html, bytes):
-        tree = _parse_plain_utf8(handle_compressed_file(html))
+        plain = html[:1] in _PLAIN_STARTS and not HAS_BROTLI
+        tree = _parse_plain_utf8(html if plain else handle_compressed_file(html, _MAX_SIZE))
         if tree is not None:
             return tree
     return load_html(html)
