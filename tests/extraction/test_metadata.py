@@ -1,5 +1,6 @@
-"""The page's JSON metadata is read as trafilatura's extract_meta_json reads it, from the scripts
-read_page found, with a faster minifier that gives the same text."""
+"""The page's metadata is read as trafilatura's readers read the whole page: its meta tags from the
+<head><meta> elements read_page found, its JSON from the scripts read_page found, with a faster
+minifier that gives the same text."""
 
 from __future__ import annotations
 
@@ -30,6 +31,21 @@ JSON_TEXTS = [
     '{"unicode": "\\u00e9t\\u00e9", "html": "<p>para graph</p>"}',
 ]
 
+METAS = {
+    "meta tags": (
+        '<meta property="og:title" content="Talks resume"><meta property="og:url" content="https://n.example/a">'
+        '<meta name="author" content="Ines Marchetti"><meta property="article:author" content="Al Wu">'
+        '<meta name="description" content="A <b>round</b> of talks"><meta itemprop="headline" content="H">'
+        '<meta name="twitter:site" content="@harbour"><meta property="article:tag" content="treaties">'
+        '<meta charset="utf-8"><meta name="unknown-thing" content="x">'
+    ),
+    "handle, not a name": '<meta name="author" content="@handle">',
+    "meta in the body too": '<meta name="author" content="Head Name">',
+}
+BODY_META = (
+    '<div><meta name="author" content="Body Name"><meta property="og:title" content="Body title"></div>'
+)
+
 SCRIPTS = {
     "article with authors": (
         '{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Talks resume",'
@@ -56,13 +72,15 @@ FIELDS = ("title", "author", "url", "hostname", "description", "sitename", "page
 def both_readings(
     html: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[dict[str, object], dict[str, object]]:
-    """page_metadata as it is, and with trafilatura's extract_meta_json reading the JSON."""
+    """page_metadata as it is, and with trafilatura's examine_meta and extract_meta_json reading the
+    whole page."""
     tree = load_html(html)
     assert tree is not None
     facts = read_page(tree)
     ours = page_metadata(tree, None, facts)
     with monkeypatch.context() as patched:
         patched.setattr(page_facts, "_meta_json", lambda scripts, meta: extract_meta_json(tree, meta))
+        patched.setattr(page_facts, "_meta_head", lambda facts: tree)
         theirs = page_metadata(tree, None, facts)
     return {f: getattr(ours, f) for f in FIELDS}, {f: getattr(theirs, f) for f in FIELDS}
 
@@ -84,3 +102,13 @@ def test_crafted_json(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     ours, theirs = both_readings(html, monkeypatch)
     assert ours == theirs
     assert ours["author"], "the JSON names an author"
+
+
+@pytest.mark.parametrize("name", METAS)
+def test_crafted_meta_tags(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    html = f"<html><head><title>t</title>{METAS[name]}</head><body>{BODY_META}<p>text</p></body></html>"
+    ours, theirs = both_readings(html.encode(), monkeypatch)
+    assert ours == theirs
+    tree = load_html(html.encode())
+    assert tree is not None
+    assert len(read_page(tree).head_metas) == METAS[name].count("<meta")
