@@ -23,10 +23,9 @@ from trafilatura.utils import (
     load_html,
 )
 
-# What load_html's INVALID_XML_CHARS removes, as UTF-8 bytes: the C0 controls but tab, line feed
-# and carriage return (one byte each, never inside a multi-byte character), and U+FFFE, U+FFFF.
+# What load_html's INVALID_XML_CHARS removes: the C0 controls but tab, line feed and carriage return
+# (one byte each in UTF-8, never inside a multi-byte character), and U+FFFE, U+FFFF.
 _CONTROL_BYTES = tuple(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D))
-_NONCHARACTERS = (b"\xef\xbf\xbe", b"\xef\xbf\xbf")
 _BOM = b"\xef\xbb\xbf"
 # The first bytes of nearly every page. None opens a gzip or zstd stream (their magic numbers) or a
 # zlib one (the low four bits of its first byte are 8), so handle_compressed_file, which tries
@@ -49,12 +48,12 @@ def _parse_plain_utf8(data: bytes) -> HtmlElement | None:
     """The tree of UTF-8 bytes without control characters, or None to leave the page to load_html."""
     if data.startswith(_BOM) or any(c in data for c in _CONTROL_BYTES):
         return None
-    if any(n in data for n in _NONCHARACTERS):
-        return None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None  # load_html guesses the encoding
+    if "\ufffe" in text or "\uffff" in text:  # instant on text without characters past U+00FF
+        return None
     beginning = text[:50].lower()
     if is_dubious_html(beginning):
         return None  # load_html may reject the tree: its own rules decide
