@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from lxml.html import HtmlElementClassLookup
 from trafilatura.utils import load_html
 
 from newsmon.extraction import parsing
@@ -19,7 +20,9 @@ PAGES = sorted(
 )
 BODY = "<body><p>Zürich — “quoted” 日本, a paragraph of text.</p><p>Another one.</p></body>"
 
+FORM = '<form action="/s"><label>Find</label><input name="q"><select><option>a</option></select><textarea>t</textarea></form>'
 CRAFTED = {
+    "form elements": f"<html><body>{FORM}<INPUT name='upper'>{BODY}</body></html>".encode(),
     "plain": f"<html><head><title>Café</title></head>{BODY}</html>".encode(),
     "xhtml doctype (removed by the repair)": (
         '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
@@ -48,7 +51,8 @@ def same_tree(html: bytes | str) -> bool:
     ours, theirs = parse_html(html), load_html(html)
     if ours is None or theirs is None:
         return ours is None and theirs is None
-    return bool(etree.tostring(ours) == etree.tostring(theirs) and ours.tag == theirs.tag)
+    same_classes = [type(e) for e in ours.iter()] == [type(e) for e in theirs.iter()]
+    return bool(etree.tostring(ours) == etree.tostring(theirs) and ours.tag == theirs.tag and same_classes)
 
 
 @pytest.mark.parametrize("path", PAGES, ids=lambda p: str(p.relative_to(REPO)))
@@ -76,3 +80,22 @@ def test_plain_utf8_pages_do_not_go_through_load_html(monkeypatch: pytest.Monkey
         assert tree is not None and tree.findtext(".//p") is not None
     with pytest.raises(AssertionError):
         parse_html(CRAFTED["control characters"])
+
+
+def test_every_tag_lxml_html_gives_a_class_of_its_own_gets_it() -> None:
+    special = HtmlElementClassLookup._default_element_classes
+    page = "".join(f"<{tag}>x</{tag}>" for tag in special)
+    assert same_tree(f"<html><body><div>{page}</div>{BODY}</body></html>".encode())
+
+
+def test_form_elements_get_their_lxml_classes() -> None:
+    tree = parse_html(CRAFTED["form elements"])
+    assert tree is not None
+    assert {type(e).__name__ for e in tree.iter("form", "input", "select", "textarea", "label", "p")} == {
+        "FormElement",
+        "InputElement",
+        "SelectElement",
+        "TextareaElement",
+        "LabelElement",
+        "HtmlElement",
+    }
