@@ -15,6 +15,7 @@ from lxml import html as lxml_html
 from newsmon.cli import main as cli_main
 from newsmon.extraction import MIN_ARTICLE_CHARS, extract_page, line_key
 from newsmon.extraction import body as extraction_body
+from newsmon.extraction.page_facts import text_of
 
 REPO = Path(__file__).resolve().parents[2]
 SITE = REPO / "examples" / "site"
@@ -278,3 +279,16 @@ def test_a_page_extracts_the_same_whatever_was_extracted_before() -> None:
     backward = [asdict(extract_page(page, url, now=NOW)) for page, url in reversed(pages)]
     assert forward == backward[::-1]
     assert line_key.cache_info().hits > 0
+
+
+def test_text_of_an_element_is_its_text_content() -> None:
+    pages = [served(SCRAPER_PAGE), served(OUTLET_PAGE), *(fixture(n) for n in sorted(os.listdir(FIXTURES)))]
+    pages.append(
+        b"<html><body><a>one <!-- note --> two</a><p>x<?pi y?>z</p><a></a><a><b></b></a></body></html>"
+    )
+    for page in pages:
+        tree = lxml_html.fromstring(page)  # comments and processing instructions kept
+        elements = [el for el in tree.iter() if isinstance(el.tag, str)]
+        assert elements
+        for el in elements:
+            assert text_of(el) == el.text_content()

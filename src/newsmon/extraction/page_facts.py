@@ -47,6 +47,12 @@ _PAYWALL_BOX = re.compile(
 _PAYWALL_BOX_TEXT = re.compile(r"subscri|sign in|log in", re.IGNORECASE)
 
 
+def text_of(el: HtmlElement) -> str:
+    """`el.text_content()`. An element without children (most links, many paragraphs) holds only
+    its text, read without text_content's XPath evaluation."""
+    return el.text_content() if len(el) else el.text or ""
+
+
 def squeeze(text: str) -> str:
     """The text with every run of white space made one space, and none at its ends. (`str.split`
     splits at the characters `\\s` matches; a regular expression replacing each run of a long
@@ -124,7 +130,7 @@ def _gather(tree: HtmlElement) -> _Markup:
     for el in tree.iter(*_GATHERED):
         tag = el.tag
         if tag == "a":
-            got.link_texts.append(el.text_content())
+            got.link_texts.append(text_of(el))
         elif tag == "meta":
             _read_meta(el, tree, got)
         elif tag == "link":
