@@ -48,7 +48,9 @@ _ASCII_NON_WORD = str.maketrans({chr(c): " " for c in range(128) if not chr(c).i
 # texts, which recur across a site's pages); it is a pure function of the text, so remembered.
 @lru_cache(maxsize=2048)
 def line_key(text: str) -> str:
-    text = rules.BULLET.sub("", text.strip())
+    text = text.strip()
+    if text[:1] in rules.BULLETS:  # a bullet is one character, then white space
+        text = rules.BULLET.sub("", text)
     if text.isascii():
         return " ".join(text.lower().translate(_ASCII_NON_WORD).split())
     return " ".join(words(text, underscores=False))

@@ -257,4 +257,5 @@ REPEAT_MIN_CHARS = 20  # for scripts without spaces between words
 # the whole article cost recall on the extraction evaluation).
 
 # A list bullet, left out when lines are compared with each other and with the page's link texts.
-BULLET = re.compile(r"^[-*•·–]\s+")
+BULLETS = "-*•·–"
+BULLET = re.compile(rf"^[{re.escape(BULLETS)}]\s+")

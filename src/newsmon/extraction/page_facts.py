@@ -335,9 +335,9 @@ def _meta_json(scripts: list[HtmlElement], meta: Document) -> Document:
     """`trafilatura.metadata.extract_meta_json`, on the scripts `read_page` found and with
     `minify_json`: the same author, title, site name and page type from the page's JSON."""
     for script in scripts:
-        if not script.text:
+        if not (raw := script.text):  # read once: each read copies the script's text
             continue
-        text = normalize_json(minify_json(script.text))
+        text = normalize_json(minify_json(raw))
         try:
             meta = extract_json(json.loads(text, strict=False), meta)
         except json.JSONDecodeError:
