@@ -70,7 +70,7 @@ def _kept_container(tree: HtmlElement, found: set[str]) -> HtmlElement | None:
     parents: Counter[HtmlElement] = Counter(
         parent
         for p in tree.iter("p")
-        if (parent := p.getparent()) is not None and squeeze(text_of(p)) in found
+        if squeeze(text_of(p)) in found and (parent := p.getparent()) is not None
     )
     if not parents:
         return None
