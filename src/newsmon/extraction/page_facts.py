@@ -72,8 +72,9 @@ class PageFacts:
     json_ld: list[dict[str, Any]] = field(default_factory=list)
     paywall: str | None = None  # why the page says it is behind a paywall
     links: set[str] = field(default_factory=set)  # line keys of the page's link texts
-    # <script type=application/ld+json or application/settings+json>: trafilatura's metadata reads both
-    json_scripts: list[HtmlElement] = field(default_factory=list)
+    # (type, text) of <script type=application/ld+json or application/settings+json>: trafilatura's
+    # metadata reads both kinds. The text is read once: each read copies it (tens of kB with a body).
+    json_scripts: list[tuple[str, str | None]] = field(default_factory=list)
     head_metas: list[HtmlElement] = field(default_factory=list)  # <head><meta>, in document order
 
 
@@ -90,7 +91,7 @@ def read_page(tree: HtmlElement) -> PageFacts:
 
     facts.json_scripts = markup.json_scripts
     facts.head_metas = markup.head_metas
-    facts.json_ld = list(_json_ld(s for s in markup.json_scripts if s.get("type") == _JSON_LD))
+    facts.json_ld = list(_json_ld(text for kind, text in markup.json_scripts if kind == _JSON_LD))
     articles = [o for o in facts.json_ld if ARTICLE_TYPE.search(str(o.get("@type", "")))]
     published = [metas[k] for k in _DATE_METAS[:1] if k in metas]
     published += [str(o["datePublished"]) for o in articles if o.get("datePublished")]
@@ -113,7 +114,7 @@ class _Markup:
     metas: dict[str, str] = field(default_factory=dict)  # the first content of each meta key
     canonical: str | None = None  # the first <link rel=canonical href>
     title: str | None = None  # the first <title>'s text
-    json_scripts: list[HtmlElement] = field(default_factory=list)  # PageFacts.json_scripts
+    json_scripts: list[tuple[str, str | None]] = field(default_factory=list)  # PageFacts.json_scripts
     head_metas: list[HtmlElement] = field(default_factory=list)  # PageFacts.head_metas
     times: list[str] = field(default_factory=list)  # datetime of <time>s that mark the publication
     link_texts: list[str] = field(default_factory=list)
@@ -144,8 +145,8 @@ def _gather(tree: HtmlElement) -> _Markup:
             if got.title is None and el is not tree:
                 got.title = el.text or ""
         elif tag == "script":
-            if el.get("type") in _JSON_TYPES and el is not tree:
-                got.json_scripts.append(el)
+            if (kind := el.get("type")) in _JSON_TYPES and el is not tree:
+                got.json_scripts.append((kind, el.text))
         elif el.get("datetime") is not None and (
             el.get("itemprop") == "datePublished"
             or el.get("pubdate") is not None
@@ -187,11 +188,11 @@ def _hidden(el: HtmlElement) -> bool:
     return el.get("hidden") is not None or el.get("aria-hidden") == "true" or "display:none" in style
 
 
-def _json_ld(scripts: Iterable[HtmlElement]) -> Iterator[dict[str, Any]]:
+def _json_ld(scripts: Iterable[str | None]) -> Iterator[dict[str, Any]]:
     """Every object in the page's JSON-LD blocks (graphs and nested parts flattened)."""
-    for script in scripts:
+    for text in scripts:
         try:
-            data = json.loads(script.text or "", strict=False)
+            data = json.loads(text or "", strict=False)
         except ValueError:
             continue
         stack = [data]
@@ -331,11 +332,11 @@ def _meta_head(facts: PageFacts) -> HtmlElement:
     return root
 
 
-def _meta_json(scripts: list[HtmlElement], meta: Document) -> Document:
+def _meta_json(scripts: list[tuple[str, str | None]], meta: Document) -> Document:
     """`trafilatura.metadata.extract_meta_json`, on the scripts `read_page` found and with
     `minify_json`: the same author, title, site name and page type from the page's JSON."""
-    for script in scripts:
-        if not (raw := script.text):  # read once: each read copies the script's text
+    for _kind, raw in scripts:
+        if not raw:
             continue
         text = normalize_json(minify_json(raw))
         try:
