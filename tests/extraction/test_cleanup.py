@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from newsmon.extraction import clean_text, line_key, link_keys, strip_markers
+from newsmon.extraction.cleanup_rules import BULLET
+from newsmon.text import words
 
 STORY = [
     "Delegates at the conference on naval confidence-building agreed on Wednesday to exchange annual plans.",
@@ -256,3 +260,22 @@ def test_paywall_prompts_go_and_are_reported(line: str) -> None:
 def test_link_keys_ignore_case_punctuation_and_bullets() -> None:
     keys = link_keys(["Ferry strike ends — after four days"])
     assert line_key("- ferry strike ends after four days") in keys
+
+
+def test_line_key_of_ascii_text_is_its_words() -> None:
+    """ASCII lines take a shorter way to their key: the same words as any other line."""
+    rng = random.Random(7)
+    texts = [
+        "",
+        "  - Read more: the Treaty_of_Rome (1957)!",
+        "ABC\tdef\x0bghi",
+        "".join(map(chr, range(128))),
+    ]
+    texts += [
+        "".join(rng.choice("aZ09_ -.,:\t\n\x00\x7f'\"") for _ in range(rng.randint(0, 40)))
+        for _ in range(3000)
+    ]
+    for text in texts:
+        expected = " ".join(words(BULLET.sub("", text.strip()), underscores=False))
+        assert line_key.__wrapped__(text) == expected, repr(text)
+    assert line_key("Café — “Zürich”") == "café zürich"  # the other way, for the rest

@@ -4,6 +4,8 @@ written for these tests (tests/fixtures/extraction)."""
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from lxml import html as lxml_html
 from newsmon.cli import main as cli_main
 from newsmon.extraction import MIN_ARTICLE_CHARS, extract_page, line_key
 from newsmon.extraction import body as extraction_body
+from newsmon.extraction.page_facts import text_of
 
 REPO = Path(__file__).resolve().parents[2]
 SITE = REPO / "examples" / "site"
@@ -261,3 +264,31 @@ def test_short_page_is_not_an_article() -> None:
     page = b"<html><body><article><h1>Brief</h1><p>The meeting was postponed.</p></article></body></html>"
     ext = extract_page(page, None)
     assert not ext.is_article and ext.chars < MIN_ARTICLE_CHARS
+
+
+def test_a_page_extracts_the_same_whatever_was_extracted_before() -> None:
+    """What extraction remembers between pages (the line keys, the language model) never changes
+    a page's result: the same pages in the other order, from a cold start, give the same results."""
+    pages = [
+        (served(SCRAPER_PAGE), f"{BASE}/scraper/a.html"),
+        (served(OUTLET_PAGE), f"{BASE}/outlet/b.html"),
+        *((fixture(name), f"https://news.example.org/{name}") for name in sorted(os.listdir(FIXTURES))),
+    ]
+    forward = [asdict(extract_page(page, url, now=NOW)) for page, url in pages]
+    line_key.cache_clear()
+    backward = [asdict(extract_page(page, url, now=NOW)) for page, url in reversed(pages)]
+    assert forward == backward[::-1]
+    assert line_key.cache_info().hits > 0
+
+
+def test_text_of_an_element_is_its_text_content() -> None:
+    pages = [served(SCRAPER_PAGE), served(OUTLET_PAGE), *(fixture(n) for n in sorted(os.listdir(FIXTURES)))]
+    pages.append(
+        b"<html><body><a>one <!-- note --> two</a><p>x<?pi y?>z</p><a></a><a><b></b></a></body></html>"
+    )
+    for page in pages:
+        tree = lxml_html.fromstring(page)  # comments and processing instructions kept
+        elements = [el for el in tree.iter() if isinstance(el.tag, str)]
+        assert elements
+        for el in elements:
+            assert text_of(el) == el.text_content()

@@ -10,13 +10,15 @@ and feeds each one runs of the characters it loops over, behind each word it sta
 from __future__ import annotations
 
 import re
+import re._constants as C
+import re._parser as sre_parse
 import time
 from types import ModuleType
 
 import pytest
 
 from newsmon import redaction, text
-from newsmon.extraction import body, cleanup, cleanup_rules, language, page, page_facts
+from newsmon.extraction import body, byline, cleanup, cleanup_rules, language, page, page_facts, parsing
 from newsmon.tagging import matching
 
 HOT_MODULES: tuple[ModuleType, ...] = (
@@ -26,6 +28,8 @@ HOT_MODULES: tuple[ModuleType, ...] = (
     body,
     language,
     page,
+    byline,
+    parsing,
     text,
     redaction,
 )
@@ -122,3 +126,66 @@ def test_no_pattern_is_quadratic_on_long_runs(name, pattern, size):
     inputs += [f"{lead}{'A' * size}\nrest" for lead in lead_words(pattern)[:8]]
     took, value = slowest(pattern, inputs, budget)
     assert took < budget, f"{name} took {took * 1000:.0f} ms on {value[:60]!r}... ({len(value)} chars)"
+
+
+# --- patterns behind a lookahead of their first characters (cleanup_rules.starting_with) ----------
+
+
+def first_characters(items: list[tuple[object, object]]) -> tuple[set[str], bool]:
+    """The characters a match of this parsed sequence can start with, and whether it can match
+    without consuming one. Raises ValueError where a match could start with any character."""
+    found: set[str] = set()
+    for op, av in items:
+        chars, empty = _first_of(op, av)
+        found |= chars
+        if not empty:
+            return found, False
+    return found, True
+
+
+def _first_of(op: object, av: object) -> tuple[set[str], bool]:
+    if op is C.LITERAL:
+        return {chr(av)}, False  # type: ignore[arg-type]
+    if op is C.IN and all(kind in (C.LITERAL, C.RANGE) for kind, _ in av):  # type: ignore[attr-defined]
+        chars = set()
+        for kind, value in av:  # type: ignore[attr-defined]
+            low, high = (value, value) if kind is C.LITERAL else value
+            chars |= {chr(c) for c in range(low, high + 1)}
+        return chars, False
+    if op is C.AT:
+        return set(), True  # ^, \b: no character
+    if op is C.SUBPATTERN:
+        return first_characters(av[-1])  # type: ignore[index]
+    if op is C.BRANCH:
+        results = [first_characters(branch) for branch in av[1]]  # type: ignore[index]
+        return set().union(*(r[0] for r in results)), any(r[1] for r in results)
+    if op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
+        low, _high, inner = av  # type: ignore[misc]
+        chars, empty = first_characters(inner)
+        return chars, empty or low == 0
+    raise ValueError(f"a match may start with any character ({op})")
+
+
+LOOKAHEAD_PATTERNS = [
+    (name, p) for name, p in PATTERNS if sre_parse.parse(p.pattern, p.flags)[0][0] is C.ASSERT
+]
+
+
+def test_some_patterns_open_with_their_first_characters() -> None:
+    names = {name for name, _ in LOOKAHEAD_PATTERNS}
+    assert "newsmon.extraction.cleanup_rules.PAYWALL" in names
+
+
+@pytest.mark.parametrize("name, pattern", LOOKAHEAD_PATTERNS, ids=[n for n, _ in LOOKAHEAD_PATTERNS])
+def test_the_lookahead_lists_every_first_character(name: str, pattern: re.Pattern[str]) -> None:
+    """`(?=[abc])(?:P)` finds what P finds only if every match of P starts with a, b or c."""
+    parsed = list(sre_parse.parse(pattern.pattern, pattern.flags))
+    (_, (direction, lookahead)), rest = parsed[0], parsed[1:]
+    assert direction == 1, "a lookahead, not a lookbehind"
+    allowed, _ = first_characters(list(lookahead))
+    starts, empty = first_characters(rest)
+    assert not empty, "the pattern can match the empty string"
+    fold = str.lower if pattern.flags & re.IGNORECASE else str
+    assert {fold(c) for c in starts} <= {fold(c) for c in allowed}, (
+        f"not in the lookahead: {starts - allowed}"
+    )

@@ -22,7 +22,7 @@ from lxml.html import HtmlElement
 from trafilatura.settings import Document
 
 from newsmon.extraction.cleanup import Cleaned, line_key
-from newsmon.extraction.page_facts import ARTICLE_TYPE, PageFacts, squeeze
+from newsmon.extraction.page_facts import ARTICLE_TYPE, PageFacts, squeeze, text_of
 from newsmon.text import words
 
 MIN_ARTICLE_CHARS = 200  # below this the page is "not an article" (Media Cloud uses the same bound)
@@ -70,7 +70,7 @@ def _kept_container(tree: HtmlElement, found: set[str]) -> HtmlElement | None:
     parents: Counter[HtmlElement] = Counter(
         parent
         for p in tree.iter("p")
-        if (parent := p.getparent()) is not None and squeeze(p.text_content()) in found
+        if squeeze(text_of(p)) in found and (parent := p.getparent()) is not None
     )
     if not parents:
         return None

@@ -16,6 +16,16 @@ from __future__ import annotations
 
 import re
 
+
+def starting_with(first: str, pattern: str) -> str:
+    """`pattern`, tried only where a match can start: `first` lists the characters every match of
+    it begins with (the pattern's flags apply to them too). For a pattern that is an alternation
+    searched anywhere in a line, Python's re then tests one character class at each position
+    instead of every alternative: the same matches, about twice as fast on the lines (nearly
+    all) where there is none. tests/extraction/test_regex_safety.py checks each list."""
+    return f"(?=[{first}])(?:{pattern})"
+
+
 # -- markers inside a line ("markers": removed wherever they stand) -------------------------------
 
 # WordPress-style shortcodes: a closing tag, a tag with attributes, or a tag whose name carries an
@@ -66,11 +76,14 @@ FURNITURE = {
         re.IGNORECASE,
     ),
     "newsletter": re.compile(
-        r"^(?:click here to |please )?(?:sign up|subscribe|get|join|register)\b.{0,100}\bnewsletters?\b"
-        r"|\bnewsletters?\b.{0,60}\b(?:to|in) your inbox|\bby subscribing to (?:our|the) .{0,40}newsletter",
+        starting_with(
+            "bcgjnprs",
+            r"^(?:click here to |please )?(?:sign up|subscribe|get|join|register)\b.{0,100}\bnewsletters?\b"
+            r"|\bnewsletters?\b.{0,60}\b(?:to|in) your inbox|\bby subscribing to (?:our|the) .{0,40}newsletter",
+        ),
         re.IGNORECASE,
     ),
-    "click-here": re.compile(r"\bclick(?:ing)? here\b", re.IGNORECASE),
+    "click-here": re.compile(starting_with("c", r"\bclick(?:ing)? here\b"), re.IGNORECASE),
     "follow-us": re.compile(
         r"^follow\b.{1,80}\bon (?:twitter|facebook|instagram|linkedin|x|youtube|tiktok|telegram)\b",
         re.IGNORECASE,
@@ -91,7 +104,9 @@ FURNITURE = {
         r"|^this copy is for your personal,? non-?commercial use only\b",
         re.IGNORECASE,
     ),
-    "copyright": re.compile(r"^(?:copyright\b|©|\(c\)\s*\d{4})|\ball rights reserved\b", re.IGNORECASE),
+    "copyright": re.compile(
+        starting_with("ac©(", r"^(?:copyright\b|©|\(c\)\s*\d{4})|\ball rights reserved\b"), re.IGNORECASE
+    ),
 }
 FURNITURE_MAX = 200  # a longer line is prose that happens to mention these words
 
@@ -192,13 +207,16 @@ COUNTERS = re.compile(rf"^(?:{_COUNTER}[\s|•·]*)+$", re.IGNORECASE)
 
 # "paywall": a subscription prompt; a text that had one is a teaser of the story.
 PAYWALL = re.compile(
-    r"(?:subscribe|sign in|log in) (?:now |today )?to (?:continue|keep|read|unlock|access)"
-    r"|(?:to )?continue reading,? (?:please )?(?:subscribe|sign in|log in|register)"
-    r"|this (?:article|story|content|post) is (?:only )?"
-    r"(?:for|available (?:to|for)|reserved for|exclusive to) (?:paying |our )?(?:subscribers|members|premium)"
-    r"|(?:subscribers?|members?)[- ]only (?:content|article|story)"
-    r"|you(?:'ve| have) (?:reached|used up) (?:your|all your|the) (?:limit|free|monthly)"
-    r"|(?:become|register as) a (?:subscriber|member) to (?:read|continue|access)",
+    starting_with(
+        "bclmrsty",
+        r"(?:subscribe|sign in|log in) (?:now |today )?to (?:continue|keep|read|unlock|access)"
+        r"|(?:to )?continue reading,? (?:please )?(?:subscribe|sign in|log in|register)"
+        r"|this (?:article|story|content|post) is (?:only )?"
+        r"(?:for|available (?:to|for)|reserved for|exclusive to) (?:paying |our )?(?:subscribers|members|premium)"
+        r"|(?:subscribers?|members?)[- ]only (?:content|article|story)"
+        r"|you(?:'ve| have) (?:reached|used up) (?:your|all your|the) (?:limit|free|monthly)"
+        r"|(?:become|register as) a (?:subscriber|member) to (?:read|continue|access)",
+    ),
     re.IGNORECASE,
 )
 PAYWALL_MAX_LINE = 240  # a longer line mentioning subscriptions is prose about them, not a prompt
@@ -239,4 +257,5 @@ REPEAT_MIN_CHARS = 20  # for scripts without spaces between words
 # the whole article cost recall on the extraction evaluation).
 
 # A list bullet, left out when lines are compared with each other and with the page's link texts.
-BULLET = re.compile(r"^[-*•·–]\s+")
+BULLETS = "-*•·–"
+BULLET = re.compile(rf"^[{re.escape(BULLETS)}]\s+")

@@ -13,7 +13,6 @@ from datetime import datetime
 
 import trafilatura
 from trafilatura.settings import Document
-from trafilatura.utils import load_html
 
 from newsmon import clock
 from newsmon.extraction.body import (
@@ -32,6 +31,7 @@ from newsmon.extraction.page_facts import (
     read_page,
     split_authors,
 )
+from newsmon.extraction.parsing import parse_html
 
 
 @dataclass
@@ -71,7 +71,7 @@ def extract_page(
     The page is parsed once: trafilatura gets the tree (it works on its own copy), newsmon's own
     reading and the metadata use the same tree."""
     now = now or clock.now()
-    tree = load_html(html)
+    tree = parse_html(html)
     if tree is None:
         return _not_article("no HTML found")
     facts = read_page(tree)
@@ -79,7 +79,7 @@ def extract_page(
     # as a named fallback when this finds too little (on the evaluation it never changed a page).
     # Metadata is read once, by `page_metadata`, not again inside this call.
     doc = trafilatura.bare_extraction(tree, url=url, fast=True, include_comments=False)
-    meta = page_metadata(tree, url)
+    meta = page_metadata(tree, url, facts)
     title = meta.title or (facts.titles[0] if facts.titles else None)
     titles = [t for t in (title, *facts.titles) if t]
 
