@@ -1,8 +1,10 @@
 """Feed polling: what per-feed state and conditional GET save, and what the state costs at scale.
 
 1. 1,000 feeds served on loopback by a separate process (20 items each, strong ETags). After a
-   first pass has stored every feed's validators, one pass in which 90% of the feeds answer 304 is
-   timed against one in which all 1,000 changed. A pass here is the feed stage of a batch: read
+   first pass has stored every feed's validators, a pass in which 90% of the feeds answer 304 is
+   timed against one in which all 1,000 changed, in turn, ROUNDS times: each kind's best time
+   counts, so both are measured in the same warm state and neither is favoured by the machine's
+   load of the moment. A pass here is the feed stage of a batch, as `process_batch` runs it: read
    the states (mget), conditional GETs, parse what changed, ask the index which entries are known,
    write the states (bulk). Target: ratio at most 0.15.
 2. State handling alone (mget, schedule, bulk write) for 1,000 and for 10,000 feeds: the per-feed
@@ -13,12 +15,12 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
 from bench.loopback import served
+from newsmon import clock
 from newsmon.config import FeedConfig
 from newsmon.fetching import Fetcher
 from newsmon.reader.poll import poll_feeds
@@ -28,6 +30,7 @@ from newsmon.storage import Storage
 
 FEEDS = 1000
 ITEMS = 20
+ROUNDS = 3
 
 
 def serve(port: int) -> None:
@@ -82,7 +85,7 @@ def serve(port: int) -> None:
 
 def feed_pass(storage: Storage, settings, feeds: list[FeedConfig]) -> tuple[float, dict[str, int]]:
     started = time.perf_counter()
-    now = datetime.now(UTC)
+    now = clock.now()
     states = storage.feed_states
     old = states_from(states.get_many(f.id for f in feeds))
     with Fetcher(settings) as fetcher:
@@ -103,7 +106,7 @@ def state_cost(storage: Storage, n: int) -> float:
     """Seconds per feed to read, schedule and write the state of n feeds."""
     states = storage.feed_states.scratch(n)
     ids = [f"feed-{i}" for i in range(n)]
-    now = datetime.now(UTC)
+    now = clock.now()
     states.put_many([FeedState(id=i, url=f"http://h{i}.example/rss.xml", etag='"x"').to_doc() for i in ids])
     states.refresh()
     best = float("inf")
@@ -116,6 +119,10 @@ def state_cost(storage: Storage, n: int) -> float:
     return best / n
 
 
+def _times(seconds: list[float]) -> str:
+    return " ".join(f"{s:.2f}" for s in seconds)
+
+
 def run() -> list[str]:
     prefix = f"bench-{uuid.uuid4().hex[:6]}-"
     settings = load_settings(index_prefix=prefix, allow_private_networks=True)
@@ -125,10 +132,16 @@ def run() -> list[str]:
                 storage.setup()
                 feeds = [FeedConfig(id=f"f{i}", url=f"{base}/feed/{i}.xml") for i in range(FEEDS)]
                 feed_pass(storage, settings, feeds)  # stores every feed's validators
-                httpx.get(f"{base}/bump?mod=10")
-                mostly_304, outcomes_304 = feed_pass(storage, settings, feeds)
-                httpx.get(f"{base}/bump?mod=1")
-                changed, outcomes_changed = feed_pass(storage, settings, feeds)
+                times_304: list[float] = []
+                times_changed: list[float] = []
+                for _ in range(ROUNDS):
+                    httpx.get(f"{base}/bump?mod=10")
+                    seconds, outcomes_304 = feed_pass(storage, settings, feeds)
+                    times_304.append(seconds)
+                    httpx.get(f"{base}/bump?mod=1")
+                    seconds, outcomes_changed = feed_pass(storage, settings, feeds)
+                    times_changed.append(seconds)
+                mostly_304, changed = min(times_304), min(times_changed)
                 ratio = mostly_304 / changed
                 small = state_cost(storage, 1000)
                 large = state_cost(storage, 10_000)
@@ -137,8 +150,9 @@ def run() -> list[str]:
             storage.drop_all()
     return [
         f"{FEEDS} feeds x {ITEMS} items on loopback; outcomes {outcomes_304} then {outcomes_changed}",
-        f"feed pass, 90% 304 / all changed: {mostly_304:.2f} s / {changed:.2f} s, ratio {ratio:.2f} "
-        f"(target <= 0.15{'' if ratio <= 0.15 else ': MISSED'})",
+        f"feed pass, 90% 304 / all changed, best of {ROUNDS}: {mostly_304:.2f} s / {changed:.2f} s, "
+        f"ratio {ratio:.2f} (target <= 0.15{'' if ratio <= 0.15 else ': MISSED'}); "
+        f"all: {_times(times_304)} / {_times(times_changed)}",
         f"feed state per feed, 10,000 / 1,000 feeds: {large * 1e6:.0f} us / {small * 1e6:.0f} us, "
         f"ratio {scale:.2f} (target <= 1.5{'' if scale <= 1.5 else ': MISSED'})",
     ]
