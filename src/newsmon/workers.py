@@ -15,6 +15,7 @@ runs `_serve` (no locks of the fetch threads are needed there), and a replacemen
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -45,6 +46,37 @@ def _serve(conn: Connection, fn: Callable[..., Any]) -> None:
         except Exception as exc:  # fn should catch its own; never let one job end the worker
             result = Failed(f"{type(exc).__name__}: {exc}")
         conn.send(result)
+
+
+class Doorbell:
+    """Rung by the threads that make jobs (fetching threads), so that `WorkerPool.run`, waiting on
+    busy workers, hands a new job to an idle worker at once rather than when a busy one finishes.
+    A pipe: it wakes the same wait(2) that watches the workers' pipes."""
+
+    def __init__(self) -> None:
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._read, False)
+        os.set_blocking(self._write, False)
+
+    def fileno(self) -> int:
+        return self._read
+
+    def ring(self) -> None:
+        try:
+            os.write(self._write, b"\0")
+        except BlockingIOError:
+            pass  # the pipe is full: it is ringing already
+
+    def clear(self) -> None:
+        try:
+            while os.read(self._read, 4096):
+                pass
+        except BlockingIOError:
+            pass
+
+    def close(self) -> None:
+        os.close(self._read)
+        os.close(self._write)
 
 
 class _Worker:
@@ -106,23 +138,17 @@ class WorkerPool:
         self.replaced += 1
 
     def run(
-        self, next_job: Callable[[float], tuple[Any, tuple[Any, ...]] | None]
+        self,
+        next_job: Callable[[float], tuple[Any, tuple[Any, ...]] | None],
+        doorbell: Doorbell | None = None,
     ) -> Iterator[tuple[Any, Any]]:
         """Results as they come. `next_job(wait_s)` returns the next (key, args), None when there is
-        none yet (after waiting at most wait_s), or raises StopIteration when there are no more."""
+        none yet (after waiting at most wait_s), or raises StopIteration when there are no more.
+        With a `doorbell` rung whenever a job is added, an idle worker gets it at once; without,
+        within POLL_S or when a busy worker finishes."""
         more = True
         while True:
-            idle = [w for w in self.workers if not w.busy]
-            while more and idle:
-                busy = len(idle) < len(self.workers)
-                try:
-                    job = next_job(0.0 if busy else POLL_S)
-                except StopIteration:
-                    more = False
-                    break
-                if job is None:
-                    break
-                idle.pop().give(*job)
+            more = more and self._hand_out(next_job)
             busy_workers = [w for w in self.workers if w.busy]
             if not busy_workers:
                 if not more:
@@ -130,22 +156,44 @@ class WorkerPool:
                 continue
             now = time.monotonic()
             deadline = min(w.started for w in busy_workers) + self.timeout
-            ready = wait([w.conn for w in busy_workers], timeout=max(0.0, min(deadline - now, POLL_S)))
-            for w in busy_workers:
-                key = w.key
-                if w.conn in ready:
-                    try:
-                        result = w.conn.recv()
-                    except (EOFError, OSError):
-                        code = w.proc.exitcode if not w.proc.is_alive() else None
-                        self._replace(w, kill=True)
-                        yield key, Failed(f"extraction worker died (exit code {code})")
-                        continue
-                    w.key = None
-                    yield key, result
-                elif time.monotonic() - w.started > self.timeout:
+            watched: list[Any] = [w.conn for w in busy_workers]
+            if doorbell is not None and more and len(busy_workers) < len(self.workers):
+                watched.append(doorbell)
+            ready: list[Any] = wait(watched, timeout=max(0.0, min(deadline - now, POLL_S)))
+            if doorbell is not None and doorbell in ready:
+                doorbell.clear()  # before next_job looks: a job added after this rings again
+            yield from self._results(busy_workers, ready)
+
+    def _hand_out(self, next_job: Callable[[float], tuple[Any, tuple[Any, ...]] | None]) -> bool:
+        """Give idle workers the jobs there are now; False once next_job says there are no more."""
+        idle = [w for w in self.workers if not w.busy]
+        while idle:
+            busy = len(idle) < len(self.workers)
+            try:
+                job = next_job(0.0 if busy else POLL_S)
+            except StopIteration:
+                return False
+            if job is None:
+                break
+            idle.pop().give(*job)
+        return True
+
+    def _results(self, busy_workers: list[_Worker], ready: list[Any]) -> Iterator[tuple[Any, Any]]:
+        for w in busy_workers:
+            key = w.key
+            if w.conn in ready:
+                try:
+                    result = w.conn.recv()
+                except (EOFError, OSError):
+                    code = w.proc.exitcode if not w.proc.is_alive() else None
                     self._replace(w, kill=True)
-                    yield (
-                        key,
-                        Failed(f"extraction took more than {self.timeout:g} s; stopped", timed_out=True),
-                    )
+                    yield key, Failed(f"extraction worker died (exit code {code})")
+                    continue
+                w.key = None
+                yield key, result
+            elif time.monotonic() - w.started > self.timeout:
+                self._replace(w, kill=True)
+                yield (
+                    key,
+                    Failed(f"extraction took more than {self.timeout:g} s; stopped", timed_out=True),
+                )

@@ -31,7 +31,7 @@ from newsmon.reader.formats import ParsedFeed
 from newsmon.reader.hints import from_headers
 from newsmon.reader.state import FeedState, Poll, error_class
 from newsmon.records import FeedEntry
-from newsmon.workers import Failed
+from newsmon.workers import Doorbell, Failed
 
 # The name feed lines have always been logged under: log filters select on it.
 log = logging.getLogger("newsmon.feeds")
@@ -169,6 +169,51 @@ def _fetched(fut: Future[Polled | _Unparsed], feed: FeedConfig) -> Polled | _Unp
         return Polled(feed, Poll("failed", error_class="error", error=f"{type(exc).__name__}: {exc}"))
 
 
+class _Fetches:
+    """The fetch threads' answers, one at a time as they come, for the parsing loop: a finished poll
+    is kept, a body to parse becomes a job. The doorbell rings at each answer, so that a parsing
+    process that is free starts on a body as soon as it is there."""
+
+    def __init__(
+        self,
+        threads: ThreadPoolExecutor,
+        fetcher: Fetcher,
+        feeds: list[FeedConfig],
+        states: dict[str, FeedState],
+        now: datetime,
+        doorbell: Doorbell,
+    ):
+        self.doorbell = doorbell
+        self.results: dict[str, Polled] = {}
+        self.waiting: dict[str, _Unparsed] = {}
+        self._done: queue.SimpleQueue[Future[Polled | _Unparsed]] = queue.SimpleQueue()
+        self._futures = {threads.submit(fetch_feed, fetcher, f, states.get(f.id), now): f for f in feeds}
+        self._left = len(self._futures)
+        for fut in self._futures:
+            fut.add_done_callback(self._answered)
+
+    def _answered(self, fut: Future[Polled | _Unparsed]) -> None:
+        self._done.put(fut)
+        self.doorbell.ring()
+
+    def next_job(self, wait_s: float) -> tuple[str, tuple[Any, ...]] | None:
+        """The next body to parse as (feed id, parse_job's arguments); None if none came within
+        wait_s; StopIteration once every feed has its answer."""
+        while self._left:
+            try:
+                fut = self._done.get(timeout=wait_s) if wait_s > 0 else self._done.get_nowait()
+            except queue.Empty:
+                return None
+            self._left -= 1
+            got = _fetched(fut, self._futures[fut])
+            if isinstance(got, Polled):
+                self.results[got.feed.id] = got
+            else:
+                self.waiting[got.feed.id] = got
+                return got.feed.id, (got.content, got.headers, got.final_url, got.feed.max_entries)
+        raise StopIteration
+
+
 def poll_feeds(
     fetcher: Fetcher, feeds: list[FeedConfig], states: dict[str, FeedState], now: datetime
 ) -> list[Polled]:
@@ -180,47 +225,22 @@ def poll_feeds(
     budget = settings.parse_timeout
     # Workers first: they are forked before the fetch threads exist (see newsmon.workers).
     pool = start_pool(parse_job, min(settings.workers, len(feeds)), budget)
-    results: dict[str, Polled] = {}
-    waiting: dict[str, _Unparsed] = {}
+    doorbell = Doorbell()
     try:
         with ThreadPoolExecutor(max_workers=min(settings.fetch_concurrency * 2, len(feeds))) as threads:
-            futures = {threads.submit(fetch_feed, fetcher, f, states.get(f.id), now): f for f in feeds}
-            done: queue.SimpleQueue[Future[Polled | _Unparsed]] = queue.SimpleQueue()
-            for fut in futures:
-                fut.add_done_callback(done.put)
-            left = len(futures)
-
-            def next_job(wait_s: float) -> tuple[str, tuple[Any, ...]] | None:
-                nonlocal left
-                while left:
-                    try:
-                        fut = done.get(timeout=wait_s) if wait_s > 0 else done.get_nowait()
-                    except queue.Empty:
-                        return None
-                    left -= 1
-                    got = _fetched(fut, futures[fut])
-                    if isinstance(got, Polled):
-                        results[got.feed.id] = got
-                    elif pool is None:
-                        results[got.feed.id] = finish_poll(
-                            got,
-                            parse_job(got.content, got.headers, got.final_url, got.feed.max_entries),
-                            now,
-                            budget,
-                        )
-                    else:
-                        waiting[got.feed.id] = got
-                        return got.feed.id, (got.content, got.headers, got.final_url, got.feed.max_entries)
-                raise StopIteration
-
+            fetches = _Fetches(threads, fetcher, feeds, states, now, doorbell)
             if pool is None:
                 with contextlib.suppress(StopIteration):
                     while True:
-                        next_job(1.0)
+                        if job := fetches.next_job(1.0):
+                            key, args = job
+                            parsed = parse_job(*args)
+                            fetches.results[key] = finish_poll(fetches.waiting.pop(key), parsed, now, budget)
             else:
-                for key, parsed in pool.run(next_job):
-                    results[key] = finish_poll(waiting.pop(key), parsed, now, budget)
+                for key, parsed in pool.run(fetches.next_job, doorbell):
+                    fetches.results[key] = finish_poll(fetches.waiting.pop(key), parsed, now, budget)
     finally:
         if pool is not None:
             pool.close()
-    return [results[f.id] for f in feeds]
+        doorbell.close()  # after the threads have ended: none rings any more
+    return [fetches.results[f.id] for f in feeds]
