@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import logging
 import queue
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -31,7 +32,7 @@ from newsmon.reader.formats import ParsedFeed
 from newsmon.reader.hints import from_headers
 from newsmon.reader.state import FeedState, Poll, error_class
 from newsmon.records import FeedEntry
-from newsmon.workers import Doorbell, Failed
+from newsmon.workers import Doorbell, Failed, WorkerPool
 
 # The name feed lines have always been logged under: log filters select on it.
 log = logging.getLogger("newsmon.feeds")
@@ -169,10 +170,16 @@ def _fetched(fut: Future[Polled | _Unparsed], feed: FeedConfig) -> Polled | _Unp
         return Polled(feed, Poll("failed", error_class="error", error=f"{type(exc).__name__}: {exc}"))
 
 
+def _job(got: _Unparsed) -> tuple[str, tuple[Any, ...]]:
+    """What a parsing process is given for a fetched body: (feed id, parse_job's arguments)."""
+    return got.feed.id, (got.content, got.headers, got.final_url, got.feed.max_entries)
+
+
 class _Fetches:
     """The fetch threads' answers, one at a time as they come, for the parsing loop: a finished poll
-    is kept, a body to parse becomes a job. The doorbell rings at each answer, so that a parsing
-    process that is free starts on a body as soon as it is there."""
+    is kept, a body to parse becomes a job. The thread that fetched a body offers it to a parsing
+    process itself; one that none has room for is handed over by `next_job`, and the doorbell rings
+    so that the loop asks for it at once."""
 
     def __init__(
         self,
@@ -181,36 +188,49 @@ class _Fetches:
         feeds: list[FeedConfig],
         states: dict[str, FeedState],
         now: datetime,
+        pool: WorkerPool | None,
         doorbell: Doorbell,
     ):
+        self.pool = pool
         self.doorbell = doorbell
         self.results: dict[str, Polled] = {}
         self.waiting: dict[str, _Unparsed] = {}
-        self._done: queue.SimpleQueue[Future[Polled | _Unparsed]] = queue.SimpleQueue()
+        self._done: queue.SimpleQueue[tuple[Future[Polled | _Unparsed], bool]] = queue.SimpleQueue()
+        self._answers = itertools.count(1)
         self._futures = {threads.submit(fetch_feed, fetcher, f, states.get(f.id), now): f for f in feeds}
         self._left = len(self._futures)
         for fut in self._futures:
             fut.add_done_callback(self._answered)
 
     def _answered(self, fut: Future[Polled | _Unparsed]) -> None:
-        self._done.put(fut)
-        self.doorbell.ring()
+        """In the fetching thread, as its fetch ends."""
+        got = fut.result() if fut.exception() is None else None
+        offered = False
+        if isinstance(got, _Unparsed) and self.pool is not None:
+            self.waiting[got.feed.id] = got  # before the offer: its result may come back at once
+            offered = self.pool.offer(*_job(got))
+        self._done.put((fut, offered))
+        if (isinstance(got, _Unparsed) and not offered) or next(self._answers) == len(self._futures):
+            self.doorbell.ring()
 
     def next_job(self, wait_s: float) -> tuple[str, tuple[Any, ...]] | None:
-        """The next body to parse as (feed id, parse_job's arguments); None if none came within
-        wait_s; StopIteration once every feed has its answer."""
+        """The next body to parse that was not given to a parsing process yet, as (feed id,
+        parse_job's arguments); None if none came within wait_s; StopIteration once every feed
+        has its answer."""
         while self._left:
             try:
-                fut = self._done.get(timeout=wait_s) if wait_s > 0 else self._done.get_nowait()
+                fut, offered = self._done.get(timeout=wait_s) if wait_s > 0 else self._done.get_nowait()
             except queue.Empty:
                 return None
             self._left -= 1
+            if offered:
+                continue
             got = _fetched(fut, self._futures[fut])
             if isinstance(got, Polled):
                 self.results[got.feed.id] = got
             else:
                 self.waiting[got.feed.id] = got
-                return got.feed.id, (got.content, got.headers, got.final_url, got.feed.max_entries)
+                return _job(got)
         raise StopIteration
 
 
@@ -223,12 +243,13 @@ def poll_feeds(
         return []
     settings = fetcher.settings
     budget = settings.parse_timeout
-    # Workers first: they are forked before the fetch threads exist (see newsmon.workers).
-    pool = start_pool(parse_job, min(settings.workers, len(feeds)), budget)
+    # Workers first: they are forked before the fetch threads exist (see newsmon.workers). Each
+    # has the next body waiting in its pipe: this process, busy fetching, is slow to hand one over.
+    pool = start_pool(parse_job, min(settings.workers, len(feeds)), budget, depth=2)
     doorbell = Doorbell()
     try:
         with ThreadPoolExecutor(max_workers=min(settings.fetch_concurrency * 2, len(feeds))) as threads:
-            fetches = _Fetches(threads, fetcher, feeds, states, now, doorbell)
+            fetches = _Fetches(threads, fetcher, feeds, states, now, pool, doorbell)
             if pool is None:
                 with contextlib.suppress(StopIteration):
                     while True:
