@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import pytest
 
+from newsmon import clock
 from newsmon.reader.state import states_from
 from newsmon.run import prepare, process_batch
 from newsmon.storage import Storage
@@ -88,7 +89,9 @@ def test_a_304_changes_only_what_a_poll_changes_and_the_next_pass_asks_the_same(
     process_batch(["a"], settings)
     with Storage.from_settings(settings) as storage:
         before = storage.feed_states.get_many(["a"])["a"]
-    process_batch(["a"], settings)
+    later = clock.now() + timedelta(hours=1)  # states keep whole seconds: the poll times must differ
+    with clock.use(lambda: later):
+        process_batch(["a"], settings)
     with Storage.from_settings(settings) as storage:
         after = storage.feed_states.get_many(["a"])["a"]
     changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
@@ -100,7 +103,8 @@ def test_a_304_changes_only_what_a_poll_changes_and_the_next_pass_asks_the_same(
     # The validators, the body hash and what the last body said are kept.
     for key in ("etag", "last_modified", "body_hash", "format", "last_entries", "health", "url"):
         assert after[key] == before[key], key
-    process_batch(["a"], settings)
+    with clock.use(lambda: later + timedelta(days=1)):
+        process_batch(["a"], settings)
     sent = server.headers_of("/feed.xml")[-1]
     assert sent["if-none-match"] == '"v1"' and sent["if-modified-since"] == before["last_modified"]
 
