@@ -96,6 +96,7 @@ class _Worker:
         # the pipe. `started`: when the first began (for a waiting one, when the one before ended).
         self.jobs: deque[tuple[Any, tuple[Any, ...]]] = deque()
         self.started = 0.0
+        self.sending = threading.Lock()
 
     @property
     def busy(self) -> bool:
@@ -105,11 +106,26 @@ class _Worker:
     def key(self) -> Any:
         return self.jobs[0][0] if self.jobs else None
 
-    def give(self, key: Any, args: tuple[Any, ...], data: bytes) -> None:
+    def take(self, key: Any, args: tuple[Any, ...]) -> bool:
+        """Count the job as this worker's (under the pool's lock); `send` sends it. The sending
+        lock is taken here, before the pool's lock is let go, so jobs are sent in this order;
+        False while another job is being sent to it."""
+        if not self.sending.acquire(blocking=False):
+            return False
         if not self.jobs:
             self.started = time.monotonic()
         self.jobs.append((key, args))
-        self.conn.send_bytes(data)
+        return True
+
+    def send(self, data: bytes) -> None:
+        """Outside the pool's lock: a send gives the interpreter up, and the thread may wait long
+        to get it back while sixteen fetching threads run."""
+        try:
+            self.conn.send_bytes(data)
+        except OSError:
+            pass  # stopped meanwhile: its jobs were handed on, and its death is seen by `run`
+        finally:
+            self.sending.release()
 
     def answered(self) -> Any:
         """The key of the job whose result was just read."""
@@ -118,13 +134,14 @@ class _Worker:
         return key
 
     def stop(self, kill: bool = False) -> None:
-        if not kill:
-            try:
-                self.conn.send(None)
-            except OSError:
-                kill = True
         if kill:
             self.proc.kill()
+        with self.sending:  # a send under way ends (at once, if the process is killed)
+            if not kill:
+                try:
+                    self.conn.send(None)
+                except OSError:
+                    self.proc.kill()
         self.proc.join(timeout=5)
         if self.proc.is_alive():
             self.proc.kill()
@@ -170,17 +187,20 @@ class WorkerPool:
         False when none has (then hand it to `run` through next_job). `run` yields its result."""
         data = _pickled(args)
         with self._lock:
-            return not self._closed and not self._held and self._give(key, args, data)
+            worker = None if self._closed or self._held else self._take(key, args, data)
+        if worker is None:
+            return False
+        worker.send(data)
+        return True
 
-    def _give(self, key: Any, args: tuple[Any, ...], data: bytes) -> bool:
-        """Under the lock: the job sent to the least busy worker, if it may take it."""
+    def _take(self, key: Any, args: tuple[Any, ...], data: bytes) -> _Worker | None:
+        """Under the lock: the least busy worker, if it may take the job (to be sent to it)."""
         worker = min(self.workers, key=lambda w: len(w.jobs), default=None)
         if worker is None or len(worker.jobs) >= self.depth:
-            return False
+            return None
         if worker.busy and len(data) > QUEUED_MAX_BYTES:
-            return False  # too big to wait in the pipe: it goes to the next idle worker
-        worker.give(key, args, data)
-        return True
+            return None  # too big to wait in the pipe: it goes to the next idle worker
+        return worker if worker.take(key, args) else None
 
     def _replace(self, worker: _Worker, kill: bool) -> Any:
         """Under the lock: a new worker for `worker`; the key of the job it was running."""
@@ -228,11 +248,15 @@ class WorkerPool:
         more (False once it has said there are none)."""
         while True:
             with self._lock:
-                while self._held and self._give(*self._held[0]):
-                    self._held.popleft()
-                if self._held or not any(len(w.jobs) < self.depth for w in self.workers):
-                    return more
+                sends = []
+                while self._held and (worker := self._take(*self._held[0])) is not None:
+                    sends.append((worker, self._held.popleft()[2]))
+                full = bool(self._held) or not any(len(w.jobs) < self.depth for w in self.workers)
                 busy = any(w.busy for w in self.workers)
+            for worker, data in sends:
+                worker.send(data)
+            if full:
+                return more
             if not more:
                 return False
             try:
@@ -244,8 +268,11 @@ class WorkerPool:
             key, args = job
             data = _pickled(args)
             with self._lock:
-                if not self._give(key, args, data):
+                taker = self._take(key, args, data)
+                if taker is None:
                     self._held.append((key, args, data))
+            if taker is not None:
+                taker.send(data)
 
     def _results(self, busy_workers: list[_Worker], ready: list[Any]) -> Iterator[tuple[Any, Any]]:
         for w in busy_workers:
