@@ -1,11 +1,13 @@
-"""The HTTP layer against a real loopback server: guard, caps, errors."""
+"""The HTTP layer against a real loopback server: guard, caps, errors, kept connections."""
 
+import base64
 import gzip
 import socket
 import threading
 import time
 import tracemalloc
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import pytest
@@ -350,3 +352,54 @@ def test_a_reused_connection_never_skips_the_guard(monkeypatch):
             with pytest.raises(FetchError, match="non-public address 127.0.0.1"):
                 fetcher.get(f"http://rebind.example:{port}/a", max_bytes=1000)
     assert accepted[0].count(b"GET ") == 1
+
+
+def test_a_connection_the_server_closed_while_idle_is_not_reused():
+    # The first answer keeps the connection open, then the server hangs up while it is idle: the
+    # next request goes on a new connection instead of failing on the dead one.
+    def answer_then_hang_up(conn, accepted):
+        accepted[-1] = read_request(conn)
+        conn.sendall(PAGE_OK)
+        time.sleep(0.2)  # the client has the answer; now the idle connection is closed
+
+    with raw_server(answer_then_hang_up) as (port, accepted):
+        with Fetcher(allowed()) as fetcher:
+            first = fetcher.get(f"http://127.0.0.1:{port}/a", max_bytes=1000)
+            time.sleep(0.5)
+            second = fetcher.get(f"http://127.0.0.1:{port}/a", max_bytes=1000)
+    assert first.content == second.content == b"<p>ok</p"
+    assert len(accepted) == 2
+
+
+def test_fetching_threads_share_each_hosts_connections():
+    with raw_server(keep_alive(PAGE_OK)) as (port, accepted):
+        with Fetcher(allowed()) as fetcher, ThreadPoolExecutor(4) as threads:
+            got = list(
+                threads.map(
+                    lambda i: fetcher.get(f"http://127.0.0.1:{port}/{i}", max_bytes=1000).status, range(200)
+                )
+            )
+    assert got == [200] * 200
+    assert len(accepted) <= 4, "a connection per request, not per thread"
+    assert sum(a.count(b"GET ") for a in accepted) == 200
+
+
+def test_a_cookie_a_server_sets_is_sent_back_to_it():
+    first = b"HTTP/1.1 200 OK\r\nSet-Cookie: consent=yes; Path=/\r\nContent-Length: 2\r\n\r\nok"
+    with raw_server(keep_alive(first, PAGE_OK)) as (port, accepted):
+        with Fetcher(allowed()) as fetcher:
+            fetcher.get(f"http://127.0.0.1:{port}/a", max_bytes=1000)
+            fetcher.get(f"http://127.0.0.1:{port}/b", max_bytes=1000)
+    requests = accepted[0].split(b"GET ")[1:]
+    assert b"cookie:" not in requests[0].lower()
+    assert b"cookie: consent=yes" in requests[1].lower()
+
+
+def test_credentials_in_the_url_are_sent_as_basic_auth():
+    with raw_server(answer(b"ok")) as (port, accepted):
+        with Fetcher(allowed()) as fetcher:
+            fetcher.get(f"http://reader:hunter22@127.0.0.1:{port}/feed.xml", max_bytes=1000)
+    token = base64.b64encode(b"reader:hunter22").decode()
+    assert f"Authorization: Basic {token}\r\n".encode() in accepted[0]
+    assert accepted[0].startswith(b"GET /feed.xml HTTP/1.1\r\n")
+    assert f"Host: 127.0.0.1:{port}\r\n".encode() in accepted[0]

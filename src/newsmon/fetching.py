@@ -16,21 +16,26 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
-import ssl
 import time
 import zlib
+from base64 import b64encode
 from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 
 import httpcore
 import httpx
 
 from newsmon import clock
+from newsmon.connections import (
+    DEADLINE,
+    PINNED,
+    Destination,
+    KeepAlive,
+    connection_maker,
+)
 from newsmon.errors import FetchError
 from newsmon.redaction import redact_url
 from newsmon.settings import Settings
@@ -73,13 +78,6 @@ def _is_public(address: str) -> bool:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
     return ip.is_global and not ip.is_multicast
-
-
-@dataclass(frozen=True)
-class Destination:
-    host: str
-    port: int
-    address: str  # the IP the connection is made to
 
 
 def resolve_destination(url: str, allow_private: bool, *, via_proxy: bool = False) -> Destination | None:
@@ -127,138 +125,6 @@ def resolve_destination(url: str, allow_private: bool, *, via_proxy: bool = Fals
 def check_destination(url: str, allow_private: bool) -> None:
     """Refuse `url` if its scheme is not http(s) or its host resolves to a non-public address."""
     resolve_destination(url, allow_private)
-
-
-# -- the connection layer ---------------------------------------------------------------------------
-#
-# httpx's own timeouts bound each socket operation, not a request: a server that sends its headers
-# one byte every few seconds never trips the read timeout. Rather than run requests in threads that
-# cannot be cancelled, the network backend below gives every connect, read, write and TLS handshake
-# at most the time left before the request's deadline; when none is left the operation times out,
-# and the socket is closed by httpx as for any timeout. It is also where the pinned address is
-# used. Both come from context variables set by Fetcher.get for the current request (each fetching
-# thread has its own context).
-
-_DEADLINE: ContextVar[float | None] = ContextVar("newsmon_fetch_deadline", default=None)
-_PINNED: ContextVar[Destination | None] = ContextVar("newsmon_fetch_pinned", default=None)
-
-
-def _time_left(timeout: float | None, error: type[Exception]) -> float | None:
-    deadline = _DEADLINE.get()
-    if deadline is None:
-        return timeout
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise error("the request's total deadline has passed")
-    return left if timeout is None else min(timeout, left)
-
-
-class _DeadlineStream(httpcore.NetworkStream):
-    def __init__(self, inner: httpcore.NetworkStream):
-        self._inner = inner
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _time_left(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _time_left(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(
-        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.NetworkStream:
-        # server_hostname is the URL's host, not the pinned IP: SNI and certificate checks hold.
-        inner = self._inner.start_tls(
-            ssl_context, server_hostname, _time_left(timeout, httpcore.ConnectTimeout)
-        )
-        return _DeadlineStream(inner)
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class _DeadlineBackend(httpcore.NetworkBackend):
-    """Plain connections (no pinning) whose every operation ends by the request's deadline."""
-
-    def __init__(self) -> None:
-        self._inner = httpcore.SyncBackend()
-
-    def _target(self, host: str, port: int) -> str:
-        """The address to connect to for `host`."""
-        return host
-
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                    socket_options: Any = None) -> httpcore.NetworkStream:  # fmt: skip
-        stream = self._inner.connect_tcp(
-            self._target(host, port),
-            port,
-            _time_left(timeout, httpcore.ConnectTimeout),
-            local_address,
-            socket_options,
-        )
-        return _DeadlineStream(stream)
-
-    def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
-        raise httpcore.ConnectError("unix sockets are not used")
-
-    def sleep(self, seconds: float) -> None:
-        self._inner.sleep(seconds)
-
-
-class _PinnedBackend(_DeadlineBackend):
-    """Connects to the address the guard checked, and only there (or to the configured proxy)."""
-
-    def __init__(self, proxy_origin: tuple[str, int] | None):
-        super().__init__()
-        self._proxy_origin = proxy_origin
-
-    def _target(self, host: str, port: int) -> str:
-        pinned = _PINNED.get()
-        if pinned is not None and (host, port) == (pinned.host, pinned.port):
-            return pinned.address
-        if self._proxy_origin is not None and (host, port) == self._proxy_origin:
-            return host  # the operator's proxy: trusted, resolved as usual
-        raise httpcore.ConnectError(f"refused: {host}:{port} was not resolved and checked first")
-
-
-def deadline_transport() -> httpx.HTTPTransport:
-    """A transport for requests to operator-configured endpoints (alert webhooks): no address guard,
-    but every request made inside `total_deadline(...)` ends by its deadline, however slowly the
-    peer trickles its answer."""
-    transport = httpx.HTTPTransport()
-    pool = transport._pool
-    assert hasattr(pool, "_network_backend"), "httpcore changed: cannot bound requests"
-    pool._network_backend = _DeadlineBackend()
-    return transport
-
-
-@contextmanager
-def total_deadline(seconds: float) -> Iterator[None]:
-    """Requests through a deadline transport inside this block end within `seconds` of its start."""
-    token = _DEADLINE.set(time.monotonic() + seconds)
-    try:
-        yield
-    finally:
-        _DEADLINE.reset(token)
-
-
-def _transport(settings: Settings) -> httpx.HTTPTransport:
-    proxy = settings.http_proxy.get_secret_value() if settings.http_proxy else None
-    transport = httpx.HTTPTransport(
-        proxy=proxy, limits=httpx.Limits(max_connections=settings.fetch_concurrency * 2)
-    )
-    proxy_origin = None
-    if proxy:
-        parts = httpx.URL(proxy)
-        proxy_origin = (parts.host, parts.port or (443 if parts.scheme == "https" else 80))
-    # httpx has no parameter for httpcore's network backend; its pool keeps it in this attribute
-    # (httpcore 1.x, both ConnectionPool and HTTPProxy). A test fails if an upgrade moves it.
-    pool = transport._pool
-    assert hasattr(pool, "_network_backend"), "httpcore changed: cannot pin connections"
-    pool._network_backend = _PinnedBackend(proxy_origin)
-    return transport
 
 
 # -- decoding ---------------------------------------------------------------------------------------
@@ -338,8 +204,17 @@ def _decoded(
 
 DRAIN_MAX_BYTES = 16 * 1024
 
+# What httpcore raises for a request that failed on the network or in the protocol (besides
+# timeouts and refused connections, reported apart); its names are httpx's.
+_HTTP_ERRORS = (
+    httpcore.NetworkError,
+    httpcore.ProtocolError,
+    httpcore.ProxyError,
+    httpcore.UnsupportedProtocol,
+)
 
-def _drain(response: httpx.Response, deadline: float) -> None:
+
+def _drain(response: httpcore.Response, deadline: float) -> None:
     """Read the short body of an answer whose body is not used (304, redirect, error status), so
     that its connection goes back to the pool for the host's next request: a response closed
     before its end closes the connection, and a 304 then costs a new TCP connection (and a new
@@ -347,32 +222,38 @@ def _drain(response: httpx.Response, deadline: float) -> None:
     worth reading: its connection is closed as before."""
     size = 0
     try:
-        for chunk in response.iter_raw():
+        for chunk in response.iter_stream():
             size += len(chunk)
             if size > DRAIN_MAX_BYTES or time.monotonic() > deadline:
                 return
-    except httpx.HTTPError:
+    except (httpcore.TimeoutException, *_HTTP_ERRORS):
         return  # the answer is complete without its body; the broken connection is not reused
 
 
 class Fetcher:
-    """A thread-safe HTTP client with the project's limits. Use as a context manager."""
+    """A thread-safe HTTP client with the project's limits. Use as a context manager.
+
+    Requests go to httpcore's connections through KeepAlive (newsmon.connections), not through an
+    httpx client: redirects are followed here (each hop passes the network guard), and what else
+    httpx's client adds per request (cookie jar, credentials of the URL, default headers, the
+    timeouts) is done here, the cookie jar only when a server sets a cookie. Proxies in the
+    environment and .netrc are not read: only settings decide where we connect."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        timeout = httpx.Timeout(
-            connect=settings.connect_timeout,
-            read=settings.read_timeout,
-            write=settings.read_timeout,
-            pool=settings.read_timeout,
-        )
-        self._client = httpx.Client(
-            timeout=timeout,
-            follow_redirects=False,  # followed by hand so every hop passes the network guard
-            headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
-            transport=_transport(settings),
-            trust_env=False,  # HTTP(S)_PROXY, NO_PROXY, .netrc: only settings decide where we connect
-        )
+        self._connections = KeepAlive(connection_maker(settings), max_idle=settings.fetch_concurrency * 2)
+        self._timeouts = {
+            "connect": settings.connect_timeout,
+            "read": settings.read_timeout,
+            "write": settings.read_timeout,
+            "pool": settings.read_timeout,
+        }
+        self._cookies = httpx.Cookies()
+        self._headers = [
+            (b"Accept-Encoding", ACCEPT_ENCODING.encode()),
+            (b"Connection", b"keep-alive"),
+            (b"User-Agent", settings.user_agent.encode()),
+        ]
 
     def __enter__(self) -> Fetcher:
         return self
@@ -381,7 +262,7 @@ class Fetcher:
         self.close()
 
     def close(self) -> None:
-        self._client.close()
+        self._connections.close()
 
     def get(
         self,
@@ -396,22 +277,51 @@ class Fetcher:
         with `raise_for_status=False` a 304 or an error status is returned, body not read."""
         total = self.settings.total_timeout
         deadline = time.monotonic() + total
-        deadline_token = _DEADLINE.set(deadline)
+        deadline_token = DEADLINE.set(deadline)
         try:
             return self._get(
                 url, max_bytes=max_bytes, accept=accept, deadline=deadline, headers=headers,
                 raise_for_status=raise_for_status,
             )  # fmt: skip
-        except httpx.TimeoutException as exc:
+        except httpcore.TimeoutException as exc:
             if time.monotonic() >= deadline - 0.05:
                 raise FetchError(url, f"too slow: request not complete in {total:g} s") from None
             raise FetchError(url, f"timed out ({type(exc).__name__})") from None
-        except httpx.ConnectError as exc:
+        except httpcore.ConnectError as exc:
             raise FetchError(url, f"connection failed: {redact_url(str(exc))}") from None
-        except httpx.HTTPError as exc:
+        except _HTTP_ERRORS as exc:
             raise FetchError(url, f"HTTP error: {type(exc).__name__}: {redact_url(str(exc))}") from None
         finally:
-            _DEADLINE.reset(deadline_token)
+            DEADLINE.reset(deadline_token)
+
+    def _send(self, url: httpx.URL, headers: dict[str, str]) -> tuple[httpcore.Response, dict[str, str]]:
+        """One GET of `url` (already checked and pinned); the response, its body not read yet,
+        and its headers (names in lower case, repeated ones joined, as httpx shows them)."""
+        sent = [(b"Host", url.netloc), *self._headers]
+        if not any(k.lower() == "accept" for k in headers):
+            sent.append((b"Accept", b"*/*"))
+        sent += [(k.encode(), v.encode()) for k, v in headers.items()]
+        if url.username or url.password:  # http://user:password@host/: HTTP Basic, as httpx does
+            token = b64encode(f"{url.username}:{url.password}".encode()).decode()
+            sent.append((b"Authorization", f"Basic {token}".encode()))
+        if len(self._cookies.jar):
+            with_cookies = httpx.Request("GET", url)
+            self._cookies.set_cookie_header(with_cookies)
+            if "cookie" in with_cookies.headers:
+                sent.append((b"Cookie", with_cookies.headers["cookie"].encode()))
+        request = httpcore.Request(
+            b"GET",
+            httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path),
+            headers=sent,
+            extensions={"timeout": self._timeouts},
+        )
+        response = self._connections.request(request)
+        shown = httpx.Headers(response.headers)
+        if "set-cookie" in shown:
+            self._cookies.extract_cookies(
+                httpx.Response(response.status, headers=response.headers, request=httpx.Request("GET", url))
+            )
+        return response, {k.lower(): v for k, v in shown.items()}
 
     def _get(
         self,
@@ -432,61 +342,61 @@ class Fetcher:
             checked = resolve_destination(
                 current, self.settings.allow_private_networks, via_proxy=self.settings.http_proxy is not None
             )
-            pinned_token = _PINNED.set(checked)
+            pinned_token = PINNED.set(checked)
             try:
-                with self._client.stream("GET", current, headers=sent or None) as response:
-                    # httpx counts 304 among redirects; here it is an answer to our validators.
-                    if response.status_code in (301, 302, 303, 307, 308):
+                target = httpx.URL(current)
+                response, got = self._send(target, sent)
+                try:
+                    if response.status in (301, 302, 303, 307, 308):
                         _drain(response, deadline)
-                        location = response.headers.get("location")
+                        location = got.get("location")
                         if not location:
-                            raise FetchError(url, f"HTTP {response.status_code} redirect without Location")
-                        history.append((response.status_code, current))
+                            raise FetchError(url, f"HTTP {response.status} redirect without Location")
+                        history.append((response.status, current))
                         current = urljoin(current, location)
                         if any(seen == current for _, seen in history):
                             raise FetchError(url, f"redirect loop at {current}")
                         continue
-                    if response.status_code >= 400 or response.status_code == 304:
+                    if response.status >= 400 or response.status == 304:
                         if raise_for_status:
-                            raise FetchError(url, f"HTTP {response.status_code}")
+                            raise FetchError(url, f"HTTP {response.status}")
                         _drain(response, deadline)
-                        return Fetched(
-                            url=url,
-                            final_url=str(response.url),
-                            status=response.status_code,
-                            content=b"",
-                            headers={k.lower(): v for k, v in response.headers.items()},
-                            history=tuple(history),
-                        )
-                    declared = response.headers.get("content-length")
-                    decoder = _decoder(url, response.headers.get("content-encoding"))
-                    # The declared length counts encoded bytes: past the cap, refused before reading.
-                    # ASCII digits only ("²".isdigit() is true), and no int() of thousands of digits.
-                    if (
-                        declared
-                        and declared.isascii()
-                        and declared.isdigit()
-                        and (len(declared) > 15 or int(declared) > max_bytes)
-                    ):
-                        shown = (
-                            declared
-                            if len(declared) <= 15
-                            else f"{declared[:15]}... ({len(declared)} digits)"
-                        )
-                        raise FetchError(url, f"too large: {shown} bytes declared, cap is {max_bytes}")
-                    chunks = []
-                    for chunk in _decoded(url, response.iter_raw(), decoder, max_bytes):
-                        chunks.append(chunk)
-                        if time.monotonic() > deadline:
-                            raise httpx.ReadTimeout("the request's total deadline has passed")
+                        content = b""
+                    else:
+                        content = self._body(url, response, got, max_bytes, deadline)
                     return Fetched(
                         url=url,
-                        final_url=str(response.url),
-                        status=response.status_code,
-                        content=b"".join(chunks),
-                        headers={k.lower(): v for k, v in response.headers.items()},
+                        final_url=str(target),
+                        status=response.status,
+                        content=content,
+                        headers=got,
                         history=tuple(history),
                     )
+                finally:
+                    response.close()
             finally:
-                _PINNED.reset(pinned_token)
+                PINNED.reset(pinned_token)
         raise FetchError(url, f"more than {self.settings.max_redirects} redirects")
+
+    @staticmethod
+    def _body(
+        url: str, response: httpcore.Response, headers: dict[str, str], max_bytes: int, deadline: float
+    ) -> bytes:
+        declared = headers.get("content-length")
+        decoder = _decoder(url, headers.get("content-encoding"))
+        # The declared length counts encoded bytes: past the cap, refused before reading.
+        # ASCII digits only ("²".isdigit() is true), and no int() of thousands of digits.
+        if (
+            declared
+            and declared.isascii()
+            and declared.isdigit()
+            and (len(declared) > 15 or int(declared) > max_bytes)
+        ):
+            shown = declared if len(declared) <= 15 else f"{declared[:15]}... ({len(declared)} digits)"
+            raise FetchError(url, f"too large: {shown} bytes declared, cap is {max_bytes}")
+        chunks = []
+        for chunk in _decoded(url, response.iter_stream(), decoder, max_bytes):
+            chunks.append(chunk)
+            if time.monotonic() > deadline:
+                raise httpcore.ReadTimeout("the request's total deadline has passed")
+        return b"".join(chunks)

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import pytest
 
+from newsmon import clock
 from newsmon.reader.state import states_from
 from newsmon.run import prepare, process_batch
 from newsmon.storage import Storage
@@ -79,6 +80,33 @@ def test_validators_sent_304_honoured_and_no_page_fetched(server, settings_for):
     assert second.per_feed["a"]["outcome"] == "not_modified" and second.entries_seen == 0
     assert server.hits("/p1.html") == 1  # no page fetched after a 304
     assert states(settings)["a"].etag == '"v1"'
+
+
+def test_a_304_changes_only_what_a_poll_changes_and_the_next_pass_asks_the_same(server, settings_for):
+    server.routes["/p1.html"] = page("Geneva talks resume")
+    server.routes["/feed.xml"] = conditional_feed(rss(server.base, [f"{server.base}/p1.html"]))
+    settings = one_feed(settings_for, f"{server.base}/feed.xml")
+    process_batch(["a"], settings)
+    with Storage.from_settings(settings) as storage:
+        before = storage.feed_states.get_many(["a"])["a"]
+    later = clock.now() + timedelta(hours=1)  # states keep whole seconds: the poll times must differ
+    with clock.use(lambda: later):
+        process_batch(["a"], settings)
+    with Storage.from_settings(settings) as storage:
+        after = storage.feed_states.get_many(["a"])["a"]
+    changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    # What a poll that found nothing new changes: when it was, what it got, when the next is due.
+    polled = {"last_poll_at", "@timestamp", "last_success_at", "last_status", "last_outcome", "next_due"}
+    schedule = {"interval_s", "interval_reason", "recent_yield"}
+    assert {"last_poll_at", "next_due", "last_outcome", "last_status"} <= changed <= polled | schedule
+    assert after["last_outcome"] == "not_modified" and after["last_status"] == 304
+    # The validators, the body hash and what the last body said are kept.
+    for key in ("etag", "last_modified", "body_hash", "format", "last_entries", "health", "url"):
+        assert after[key] == before[key], key
+    with clock.use(lambda: later + timedelta(days=1)):
+        process_batch(["a"], settings)
+    sent = server.headers_of("/feed.xml")[-1]
+    assert sent["if-none-match"] == '"v1"' and sent["if-modified-since"] == before["last_modified"]
 
 
 def test_conditional_off_sends_no_validators_and_unchanged_body_is_not_parsed(server, settings_for):

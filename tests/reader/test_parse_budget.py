@@ -5,6 +5,7 @@ feeds of the batch go on; a feed of 140,000 items is read only up to the entry c
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -67,3 +68,34 @@ def test_run_once_stops_a_parse_past_its_budget():
     assert run_once(_sleepy, (0,), 5, "document") == "done"
     with pytest.raises(TimeoutError, match="document took longer than 0.5 s to parse"):
         run_once(_sleepy, (60,), 0.5, "document")
+
+
+def test_a_hostile_feed_among_100_changed_ones_stops_at_the_budget_and_the_others_are_read(server):
+    # Bodies are handed to the parsing processes by the fetching threads, and a worker holds the
+    # next body while it parses one: the body waiting behind the hostile feed goes to the other
+    # worker when that one is stopped, and every other feed is read.
+    from newsmon.clock import now
+    from newsmon.config import FeedConfig
+    from newsmon.fetching import Fetcher
+    from newsmon.reader.poll import poll_feeds
+    from newsmon.settings import load_settings
+
+    server.routes["/deep.xml"] = (200, {"Content-Type": "application/rss+xml"}, deep_xml())
+    feeds = [FeedConfig(id="deep", url=f"{server.base}/deep.xml")]
+    for i in range(100):
+        server.routes[f"/{i}.xml"] = (
+            200,
+            {"Content-Type": "application/rss+xml"},
+            rss(server.base, [f"{server.base}/{i}/{k}.html" for k in range(5)]),
+        )
+        feeds.insert(min(i, 3), FeedConfig(id=f"f{i}", url=f"{server.base}/{i}.xml"))
+    settings = load_settings({"NEWSMON_ALLOW_PRIVATE_NETWORKS": "1"}, parse_timeout=1, workers=2)
+    started = time.monotonic()
+    with Fetcher(settings) as fetcher:
+        polled = {p.feed.id: p for p in poll_feeds(fetcher, feeds, {}, now())}
+    elapsed = time.monotonic() - started
+    assert polled["deep"].poll.error == "feed took longer than 1 s to parse; stopped"
+    assert polled["deep"].poll.error_class == "parse_timeout"
+    others = [polled[f"f{i}"] for i in range(100)]
+    assert all(p.poll.outcome == "new_content" and len(p.entries) == 5 for p in others)
+    assert elapsed < 20, f"{elapsed:.1f} s for 101 feeds with a 1 s budget"

@@ -27,8 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from newsmon import clock
 from newsmon.alerts.messages import SUBJECT_PREFIX, Message, slack_payload
+from newsmon.connections import deadline_transport, total_deadline
 from newsmon.errors import NewsmonError
-from newsmon.fetching import deadline_transport, total_deadline
 from newsmon.redaction import for_log, redact_text
 from newsmon.settings import SmtpSettings, environment, load_settings
 

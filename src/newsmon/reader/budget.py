@@ -41,11 +41,11 @@ def too_slow(what: str, seconds: float) -> str:
     return f"{what} took longer than {seconds:g} s to parse; stopped"
 
 
-def start_pool(fn: Callable[..., Any], workers: int, timeout: float) -> WorkerPool | None:
+def start_pool(fn: Callable[..., Any], workers: int, timeout: float, depth: int = 1) -> WorkerPool | None:
     """Parsing processes, forked now (before any fetch thread starts); None where this process
-    may not have children."""
+    may not have children. `depth`: jobs a worker may be sent at once (WorkerPool)."""
     try:
-        return WorkerPool(fn, workers, timeout)
+        return WorkerPool(fn, workers, timeout, depth)
     except (AssertionError, OSError) as exc:
         log.warning("no parsing processes (%s): documents are parsed here, without a time budget", exc)
         return None
