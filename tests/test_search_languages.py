@@ -24,7 +24,11 @@ CASES = {
     "fr": ("Les armes nucléaires et les missiles balistiques.", ["arme", "missile", "balistique"], "traité"),
     "de": ("Die Waffen und die Raketen der Atommächte.", ["Waffe", "Rakete"], "Vertrag"),
     "ru": ("Испытания ракеты и поставки оружия продолжаются.", ["ракета", "оружие", "испытание"], "договор"),
-    "it": ("I missili nucleari e le testate.", ["missile", "nucleare", "testata"], "trattato"),
+    "it": (
+        "I missili nucleari e le testate dell'arsenale.",
+        ["missile", "nucleare", "testata", "arsenale"],
+        "trattato",
+    ),
     # the article (ال) and the feminine ending: معاهدة finds المعاهدة
     "ar": ("وقعت الدولتان على المعاهدة بشأن الأسلحة النووية.", ["معاهدة", "أسلحة", "نووي"], "صاروخ"),
     # the plural ها after a zero-width non-joiner
