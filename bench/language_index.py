@@ -2,12 +2,12 @@
 
 For each language of newsmon.analysis.LANGUAGES found in the JSONL files given (records with
 `lang`, `title`, `text`; by default eval/data/topics-multilingual*.jsonl), the same articles are
-written into two indices made from the articles template: one as the pipeline writes them (with
-`title_<lang>`/`body_<lang>` analysed by the language's analyzer), one without the copies (the
-`standard` fields only). Each index is force-merged to one segment; the difference of their store
-sizes, divided by the articles, is what the copy costs per article. The indexing cost is the
-`indexing.index_time_in_millis` Elasticsearch reports (time spent in its indexing threads) for the
-articles written `REPEAT` times, per article, with and without the copy: the best of `ROUNDS`.
+written through the pipeline's storage (`Articles.write`, a prefix of their own, the articles
+template) twice: once in their language (with the `title_<lang>`/`body_<lang>` copies), once as
+an unsupported language (`standard` fields only). The articles index is force-merged to one
+segment; the difference of the store sizes, divided by the articles, is what the copy costs per
+article. The indexing cost is the `indexing.index_time_in_millis` Elasticsearch reports (time in
+its indexing threads) per article for the articles written REPEAT more times, best of ROUNDS.
 
     python -m bench.language_index [FILE.jsonl ...]      (NEWSMON_ES_URL, default 127.0.0.1:9200)
 """
@@ -21,15 +21,15 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from newsmon.analysis import LANGUAGES, language_fields
+from newsmon.analysis import LANGUAGES
+from newsmon.records import Article
 from newsmon.settings import load_settings
 from newsmon.storage import Storage
-from newsmon.storage.backend import resource_json
-from newsmon.storage.client import make_client
 
 ROOT = Path(__file__).resolve().parents[1]
-REPEAT = 10  # each article written this many times (distinct ids) for the timing
+REPEAT = 10  # each article written this many more times (new ids) for the timing
 ROUNDS = 3
+UNSUPPORTED = "xx"  # a language without a copy: the `standard` fields only
 
 
 def _records(paths: list[Path]) -> dict[str, list[dict[str, Any]]]:
@@ -45,53 +45,48 @@ def _records(paths: list[Path]) -> dict[str, list[dict[str, Any]]]:
     return by_lang
 
 
-def _documents(recs: list[dict[str, Any]], lang: str, copies: bool) -> list[dict[str, Any]]:
-    docs = []
-    for rec in recs:
-        doc: dict[str, Any] = {"title": rec.get("title") or "", "body": rec["text"], "language": lang}
-        if copies:
-            doc |= language_fields(doc)
-        docs.append(doc)
-    return docs
+def _articles(recs: list[dict[str, Any]], lang: str, round_: int) -> list[Article]:
+    out = []
+    for n, rec in enumerate(recs):
+        url = f"https://bench.example/{round_}/{n}"
+        out.append(Article(
+            id=f"r{round_}-{n}", url=url, canonical_url=url, source="bench", source_domain="bench.example",
+            title=rec.get("title") or "", body=rec["text"], summary=None, authors=[],
+            published_at="2026-11-20T10:00:00Z", fetched_at="2026-11-28T00:00:00Z", language=lang,
+            content_hash=f"h{round_}-{n}", topics=[], url_ids=[f"r{round_}-{n}"],
+        ))  # fmt: skip
+    return out
 
 
-def _write(storage: Storage, index: str, docs: list[dict[str, Any]], repeat: int) -> tuple[int, float]:
-    """Create `index` (the template applies), write the documents `repeat` times, merge to one
-    segment: (store bytes, indexing milliseconds)."""
-    es = storage.es
-    es.indices.create(index=index, settings={"index": {"number_of_replicas": 0, "refresh_interval": "-1"}})
-    ops: list[dict[str, Any]] = []
-    for r in range(repeat):
-        for n, doc in enumerate(docs):
-            ops += [{"index": {"_index": index, "_id": f"{r}-{n}"}}, doc]
-    for start in range(0, len(ops), 1000):
-        resp = es.bulk(operations=ops[start : start + 1000])
-        assert not resp["errors"], resp
-    es.indices.refresh(index=index)
-    es.indices.forcemerge(index=index, max_num_segments=1)
-    stats = es.indices.stats(index=index, metric=["store", "indexing"])["indices"][index]["primaries"]
-    return int(stats["store"]["size_in_bytes"]), float(stats["indexing"]["index_time_in_millis"])
+def _variant(url: str, recs: list[dict[str, Any]], lang: str) -> tuple[float, float]:
+    """(store bytes per article, best indexing ms per article) of the articles stored as `lang`."""
+    settings = load_settings(
+        {"NEWSMON_ES_URL": url, "NEWSMON_INDEX_PREFIX": f"bench-lang-{uuid.uuid4().hex[:8]}-"}
+    )
+    with Storage.from_settings(settings) as storage:
+        try:
+            storage.setup()
+            assert not storage.articles.write(_articles(recs, lang, 0), {}).errors
+            size, spent = storage.articles_footprint()
+            times = []
+            for r in range(ROUNDS):
+                arts = [a for k in range(REPEAT) for a in _articles(recs, lang, 1 + r * REPEAT + k)]
+                assert not storage.articles.write(arts, {}).errors
+                _, total = storage.articles_footprint()
+                times.append((total - spent) / len(arts))
+                spent = total
+        finally:
+            storage.drop_all()
+    return size / len(recs), min(times)
 
 
-def measure(storage: Storage, lang: str, recs: list[dict[str, Any]]) -> dict[str, Any]:
-    tag = uuid.uuid4().hex[:6]
+def measure(url: str, lang: str, recs: list[dict[str, Any]]) -> dict[str, Any]:
     n = len(recs)
     row: dict[str, Any] = {"lang": lang, "analyzer": LANGUAGES[lang], "articles": n}
     row["chars"] = sum(len(r["text"]) + len(r.get("title") or "") for r in recs) // n
-    for copies, key in ((False, "plain"), (True, "copy")):
-        size, _ = _write(
-            storage, f"{storage.prefix}articles-{lang}-{key}-{tag}", _documents(recs, lang, copies), 1
-        )
-        row[f"bytes_{key}"] = size / n
-        times = []
-        for r in range(ROUNDS):
-            index = f"{storage.prefix}articles-{lang}-{key}-t{r}-{tag}"
-            _, ms = _write(storage, index, _documents(recs, lang, copies), REPEAT)
-            times.append(ms / (n * REPEAT))
-            storage.es.indices.delete(index=index)
-        row[f"ms_{key}"] = min(times)
+    row["bytes_plain"], row["ms_plain"] = _variant(url, recs, UNSUPPORTED)
+    row["bytes_copy"], row["ms_copy"] = _variant(url, recs, lang)
     row["bytes_extra"] = row["bytes_copy"] - row["bytes_plain"]
-    row["ms_extra"] = row["ms_copy"] - row["ms_plain"]
     return row
 
 
@@ -99,18 +94,10 @@ def main(argv: list[str]) -> int:
     paths = [Path(a) for a in argv] or sorted((ROOT / "eval" / "data").glob("topics-multilingual*.jsonl"))
     by_lang = _records(paths)
     url = os.environ.get("NEWSMON_ES_URL", "http://127.0.0.1:9200")
-    prefix = f"bench-lang-{uuid.uuid4().hex[:8]}-"
-    with Storage(make_client(load_settings({"NEWSMON_ES_URL": url})), prefix, url) as storage:
-        body = resource_json("articles-template.json", prefix)
-        storage.es.indices.put_index_template(name=f"{prefix}articles", **body)
-        try:
-            # Warm-up: the node's first analyses of a language load its dictionaries and JIT.
-            for lang, recs in sorted(by_lang.items()):
-                _write(storage, f"{prefix}articles-warm-{lang}", _documents(recs, lang, True), 2)
-            rows = [measure(storage, lang, recs) for lang, recs in sorted(by_lang.items())]
-        finally:
-            storage.es.indices.delete(index=f"{prefix}*", expand_wildcards="all")
-            storage.es.indices.delete_index_template(name=f"{prefix}articles")
+    # Warm-up: the node's first analyses in a language load its dictionaries and compile its code.
+    for lang, recs in sorted(by_lang.items()):
+        _variant(url, recs[:5], lang)
+    rows = [measure(url, lang, recs) for lang, recs in sorted(by_lang.items())]
     print(
         "| lang | analyzer | articles | chars/article | bytes/article, standard only | with the copy | "
         "copy: bytes/article | indexing ms/article, standard only | with the copy |"
