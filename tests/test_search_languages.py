@@ -234,21 +234,28 @@ def test_setup_reports_an_old_index_and_reindex_upgrades_it(es_url, prefix):
             id="old",
             document={"title": "T", "body": "weapons", "language": "en"},
         )
+        storage.es.index(
+            index=storage.articles.alias,
+            id="old-zh",
+            document={"title": "T", "body": "双方同意加强核查工作。", "language": "zh"},
+        )
         storage.articles.refresh()
         done = storage.setup()
         assert storage.names.first_articles_index in done["schema"] and storage.outdated_indices() == [
             storage.names.first_articles_index
         ]
         assert search(storage, "weapon")["total"] == 0
+        assert search(storage, "核查")["total"] == 0  # no zh copy yet: Chinese words are not searchable
         moved = storage.reindex_articles()
         assert moved == {
             "from": [storage.names.first_articles_index],
             "to": f"{prefix}articles-000002",
-            "documents": 1,
+            "documents": 2,
             "kept_newer": 0,
         }
         assert storage.outdated_indices() == [] and "schema" not in storage.setup()
         assert [h["id"] for h in search(storage, "weapon")["hits"]] == ["old"]
+        assert [h["id"] for h in search(storage, "核查")["hits"]] == ["old-zh"]  # the copy made anew
 
 
 SEGMENTED_STORIES = {"a96", "a97", "a98", "a99", "a89"}
