@@ -259,7 +259,9 @@ def test_depends_on_uses_conditions_that_can_be_met(services):
 
 def test_elasticsearch_and_kibana(services):
     es, kb = services["elasticsearch"], services["kibana"]
-    assert es["image"] == "docker.elastic.co/elasticsearch/elasticsearch:8.14.3"
+    # Elastic's image with its language plugins (test_elasticsearch_image_has_the_template_analyzers)
+    assert es["build"] == {"context": "docker", "dockerfile": "elasticsearch.Dockerfile"}
+    assert es["image"] == "${NEWSMON_ES_IMAGE:-newsmon-elasticsearch:8.14.3}"
     assert es["environment"]["discovery.type"] == "single-node"
     assert es["environment"]["xpack.security.enabled"] == "true"
     assert "_cluster/health" in json.dumps(es["healthcheck"]["test"])
@@ -268,6 +270,33 @@ def test_elasticsearch_and_kibana(services):
     assert kb["environment"]["ELASTICSEARCH_USERNAME"] == "kibana_system"
     assert kb["depends_on"]["es-setup"]["condition"] == "service_completed_successfully"
     assert "kibana_system/_password" in services["es-setup"]["command"][-1]
+
+
+# Analyzers the full distribution has only with one of Elastic's plugins; all the others the
+# articles template names are analysis-common's (or the template's own).
+PLUGIN_ANALYZERS = {
+    "smartcn": "analysis-smartcn",
+    "kuromoji": "analysis-kuromoji",
+    "nori": "analysis-nori",
+    "ukrainian": "analysis-ukrainian",
+}
+
+
+def test_elasticsearch_image_has_the_template_analyzers():
+    dockerfile = (ROOT / "docker" / "elasticsearch.Dockerfile").read_text()
+    base = re.search(r"^FROM (\S+)", dockerfile, re.M)
+    assert base and base.group(1) == "docker.elastic.co/elasticsearch/elasticsearch:8.14.3"
+    installed = set(
+        re.findall(r"\banalysis-[a-z]+", " ".join(re.findall(r"elasticsearch-plugin install .*", dockerfile)))
+    )
+    template = json.loads((ROOT / "src/newsmon/resources/articles-template.json").read_text())
+    named = {
+        spec.get(key)
+        for spec in template["template"]["mappings"]["properties"].values()
+        for key in ("analyzer", "search_analyzer", "search_quote_analyzer")
+    }
+    needed = {PLUGIN_ANALYZERS[a] for a in named if a in PLUGIN_ANALYZERS}
+    assert needed == set(PLUGIN_ANALYZERS.values()) and needed <= installed, (needed, installed)
 
 
 def test_newsmon_setup_runs_setup_then_kibana_import(compose, services):

@@ -24,7 +24,27 @@ CASES = {
     "fr": ("Les armes nucléaires et les missiles balistiques.", ["arme", "missile", "balistique"], "traité"),
     "de": ("Die Waffen und die Raketen der Atommächte.", ["Waffe", "Rakete"], "Vertrag"),
     "ru": ("Испытания ракеты и поставки оружия продолжаются.", ["ракета", "оружие", "испытание"], "договор"),
-    "it": ("I missili nucleari e le testate.", ["missile", "nucleare", "testata"], "trattato"),
+    "it": (
+        "I missili nucleari e le testate dell'arsenale.",
+        ["missile", "nucleare", "testata", "arsenale"],
+        "trattato",
+    ),
+    # the article (ال) and the feminine ending: معاهدة finds المعاهدة
+    "ar": ("وقعت الدولتان على المعاهدة بشأن الأسلحة النووية.", ["معاهدة", "أسلحة", "نووي"], "صاروخ"),
+    # the plural ها after a zero-width non-joiner
+    "fa": ("آزمایش موشک\u200cها ادامه دارد.", ["موشک", "آزمایش"], "پیمان"),
+    # case endings: the genitive договору and the instrumental договором of договір
+    "uk": (
+        "Сторони не дотрималися договору, і за договором інспекції тривають.",
+        ["договір", "інспекція"],
+        "ракета",
+    ),
+    # particles: 조약을 (object), 조약이 (subject)
+    "ko": ("북한은 조약을 위반했고 조약이 무효라고 주장했다.", ["조약", "위반"], "미사일"),
+    # words, not characters: 核查 (verification) is one word here
+    "zh": ("双方同意加强核查工作。", ["核查", "加强"], "导弹"),
+    # the past tense 発射した of 発射する
+    "ja": ("北朝鮮がミサイルを発射した。", ["ミサイル", "発射"], "条約"),
 }
 ID = {lang: f"a{n}" for n, lang in enumerate(sorted(CASES))}
 
@@ -41,7 +61,7 @@ def article(n: int, lang: str | None, body: str, title: str = "Report") -> Artic
 def test_language_copies_only_for_the_detected_language():
     doc = article(1, "en", "weapons", title="Talks").to_document()
     assert doc["body_en"] == "weapons" and doc["title_en"] == "Talks" and "summary_en" not in doc
-    assert not [k for k in doc if k.endswith(("_es", "_fr", "_de", "_ru", "_it"))]
+    assert not [k for k in doc if k.endswith(("_es", "_fr", "_de", "_ru", "_it", "_zh", "_ja", "_ko", "_ar"))]
     other = article(2, "pl", "broń jądrowa").to_document()
     assert language_fields(other) == {} and not [k for k in other if k.startswith("body_")]
     assert language_fields(article(3, None, "x").to_document()) == {}
@@ -74,6 +94,15 @@ def storage(es_url: str):
         )
         arts.append(article(94, "en", "The goalkeeper broke her arm and was taken off.", title="Sport"))
         arts.append(article(95, "es", "El control de armamentos fue el tema principal.", title="Ginebra"))
+        # Words that a run of characters crosses: 结核|查出 ("tuberculosis" | "found") holds 核查
+        # ("verification") as characters, 東京|都 ("Tokyo" | metropolis) holds 京都 ("Kyoto").
+        arts.append(article(96, "zh", "医院结核查出病例增加。", title="医院"))
+        arts.append(article(97, "ja", "東京都は新しい計画を発表した。", title="都政"))
+        arts.append(article(98, "zh", "武器出口增加。", title="贸易"))  # 武器 alone, no treaty
+        arts.append(
+            article(99, "ko", "무기 수출이 늘었다.", title="수출")
+        )  # 무기 (arms) without 핵 (nuclear)
+        arts.append(article(89, "ko", "북한의 핵무기를 둘러싼 협상.", title="협상"))  # 핵무기 + particle 를
         result = s.articles.write(arts, {})
         assert not result.errors
         s.articles.refresh()
@@ -205,18 +234,103 @@ def test_setup_reports_an_old_index_and_reindex_upgrades_it(es_url, prefix):
             id="old",
             document={"title": "T", "body": "weapons", "language": "en"},
         )
+        storage.es.index(
+            index=storage.articles.alias,
+            id="old-zh",
+            document={"title": "T", "body": "双方同意加强核查工作。", "language": "zh"},
+        )
         storage.articles.refresh()
         done = storage.setup()
         assert storage.names.first_articles_index in done["schema"] and storage.outdated_indices() == [
             storage.names.first_articles_index
         ]
         assert search(storage, "weapon")["total"] == 0
+        assert search(storage, "核查")["total"] == 0  # no zh copy yet: Chinese words are not searchable
         moved = storage.reindex_articles()
         assert moved == {
             "from": [storage.names.first_articles_index],
             "to": f"{prefix}articles-000002",
-            "documents": 1,
+            "documents": 2,
             "kept_newer": 0,
         }
         assert storage.outdated_indices() == [] and "schema" not in storage.setup()
         assert [h["id"] for h in search(storage, "weapon")["hits"]] == ["old"]
+        assert [h["id"] for h in search(storage, "核查")["hits"]] == ["old-zh"]  # the copy made anew
+
+
+SEGMENTED_STORIES = {"a96", "a97", "a98", "a99", "a89"}
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    "query, must, must_not",
+    [
+        ("核查", {ID["zh"]}, {"a96"}),  # not inside 结核查出
+        ('"核查"', {ID["zh"]}, {"a96"}),
+        ("结核", {"a96"}, {ID["zh"]}),
+        ("京都", set(), {"a97"}),  # not inside 東京都
+        ("東京", {"a97"}, set()),
+        ("新削减战略武器条约", set(), {"a98"}),  # a phrase of its words, not any of them
+        ("武器", {"a98"}, set()),
+        ("核查 OR 武器", {ID["zh"], "a98"}, {"a96"}),
+        ("핵무기", {"a89"}, {"a99"}),  # 핵무기를 found; 무기 alone is not 핵무기
+        ("무기", {"a89", "a99"}, set()),
+        (
+            '"조약의 위반"',
+            {ID["ko"]},
+            set(),
+        ),  # quoted: meets 조약을 위반했고 in the nori copy (the particle's place kept)
+    ],
+)
+def test_chinese_japanese_korean_words_not_characters(storage, query, must, must_not):
+    found = _ids(storage, query)
+    assert must <= found, (query, found)
+    assert not (must_not & found), (query, found)
+
+
+@pytest.mark.integration
+def test_the_standard_fields_would_find_words_across_word_boundaries(storage):
+    """Why the search does not look in `title`/`body` for Chinese and Japanese: there the text is
+    single characters, and the characters of 核查 and 京都 stand side by side in 结核查出, 東京都."""
+    for story, phrase in (("a96", "核查"), ("a97", "京都")):
+        hits = storage.articles.search(query={"match_phrase": {"body": phrase}}, size=20)["hits"]["hits"]
+        assert story in {h["_id"] for h in hits}, phrase
+
+
+def test_segmented_query_makes_words_phrases():
+    from newsmon.analysis import segmented_query
+
+    assert segmented_query("核查") == '"核查"'
+    assert segmented_query("导弹 试验") == '"导弹" "试验"'
+    assert segmented_query("(核查 OR 京都) -東京") == '("核查" OR "京都") -"東京"'
+    assert segmented_query("조약^2 AND weapons") == '"조약"^2 AND weapons'
+    assert segmented_query("title:核查 topics:arms_control") == 'title:"核查" topics:arms_control'
+    # wildcards, fuzzy terms, phrases and ranges as written; other scripts untouched
+    for query in ("核*", "核查~1", '"核查 导弹"~3', "[核 TO 查]", "nuclear weapons", "договору", '核 "'):
+        assert segmented_query(query) == query
+
+
+@pytest.mark.integration
+def test_alert_rules_match_in_the_new_languages(storage, tmp_path: Path):
+    rules = tmp_path / "alerts.yaml"
+    rules.write_text(
+        "rules:\n"
+        "  - {id: ko, name: K, query: 조약}\n"
+        "  - {id: ar, name: A, query: معاهدة}\n"
+        "  - {id: uk, name: U, query: договір}\n"
+        "  - {id: fa, name: F, query: موشک}\n"
+        "  - {id: zh, name: Z, query: 核查}\n"
+        "  - {id: ja, name: J, query: 京都}\n"
+        "  - {id: nuke, name: N, query: 핵무기}\n"
+        "  - {id: ko_phrase, name: P, query: '\"조약의 위반\"'}\n",
+        encoding="utf-8",
+    )
+    assert sync_rules(storage, load_alerts(rules)).errors == []
+    got = {
+        (m.rule["rule_id"], m.story["_id"]) for m in percolate(storage, [*ID.values(), *SEGMENTED_STORIES])
+    }
+    assert got == {
+        ("ko", ID["ko"]), ("ar", ID["ar"]), ("uk", ID["uk"]), ("fa", ID["fa"]), ("zh", ID["zh"]),  # not a96
+        ("nuke", "a89"),  # not a99; and 京都 alerts on nothing (a97 is 東京都)
+        ("ko_phrase", ID["ko"]),  # the story says 조약을 위반했고: only its nori copy holds 조약, 위반
+    }  # fmt: skip

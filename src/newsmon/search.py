@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from newsmon.analysis import QUOTE_SUFFIX, base_field, search_fields, stemmed_fields
+from newsmon.analysis import (
+    QUOTE_SUFFIX,
+    base_field,
+    cjk_fields,
+    has_cjk,
+    search_fields,
+    segmented_query,
+    stemmed_fields,
+)
 from newsmon.errors import NewsmonError, QueryRejected, QueryTooCostly
 from newsmon.query_budget import OPERATOR, QueryBudget, check
 from newsmon.storage import Storage
@@ -15,14 +23,19 @@ DEFAULT_FIELDS = ["title^2", "body", "summary", "authors"]
 # Bare words are also looked up in the per-language copies (stemmed); a quoted phrase only in the
 # unstemmed fields, through the template's `<field>_<lang>_exact` aliases (see newsmon.analysis).
 SEARCH_FIELDS = search_fields(DEFAULT_FIELDS)
+# A query in Chinese or Japanese characters: only the segmented zh and ja copies hold their words
+# (the `standard` fields hold single characters); see newsmon.analysis.segmented_query.
+CJK_FIELDS = cjk_fields(DEFAULT_FIELDS)
 
 
 def query_string(query: str, budget: QueryBudget | None = None) -> dict[str, Any]:
     """The query_string clause of `newsmon search`, the web page and alert rules; with a budget,
-    its limits on wildcards, regular expressions and fuzzy terms."""
+    its limits on wildcards, regular expressions and fuzzy terms. Words in Chinese, Japanese or
+    Korean script are searched as phrases of their analyzer's words, and a query with Chinese or
+    Japanese characters only in the zh and ja copies."""
     clause: dict[str, Any] = {
-        "query": query,
-        "fields": SEARCH_FIELDS,
+        "query": segmented_query(query),
+        "fields": CJK_FIELDS if has_cjk(query) else SEARCH_FIELDS,
         "default_operator": "OR",
         "quote_field_suffix": QUOTE_SUFFIX,
     }

@@ -26,7 +26,15 @@ from typing import Any
 from newsmon import clock
 from newsmon.alerts.rules import AlertRule, LoadedAlerts
 from newsmon.alerts.terms import required_terms
-from newsmon.analysis import ANALYSED, LANGUAGES, SEARCH_ANALYZERS, base_field, stemmed_fields
+from newsmon.analysis import (
+    ANALYSED,
+    LANGUAGES,
+    SEARCH_ANALYZERS,
+    SEGMENTED,
+    base_field,
+    is_segmented,
+    stemmed_fields,
+)
 from newsmon.query_budget import QueryBudget
 from newsmon.search import finished, highlight, merged_highlights, query_string, since_to_es
 from newsmon.storage import Storage
@@ -82,12 +90,21 @@ class _TermPicker:
         """The index terms one alternative stands for; None when it cannot be required."""
         if field is not None:
             return [f"{field}={text}"]
-        phrase = text.startswith('"')
-        tokens = self.articles.analyze(text.strip('"'))
-        if not tokens:  # e.g. only punctuation
+        bare = text.strip('"')
+        # A phrase, or a word in Chinese, Japanese or Korean script (searched as one: see
+        # newsmon.analysis.segmented_query), matches where all its tokens occur: in the unstemmed
+        # fields (quote_field_suffix) or in a segmented copy, whose `_exact` alias is itself. The
+        # rarest token of each will do.
+        if text.startswith('"') or is_segmented(text):
+            groups = [self.articles.analyze(bare)]
+            groups += [
+                [f"{lang}:{t}" for t in _search_tokens(self.articles, bare, lang)] for lang in SEGMENTED
+            ]
+            picks = [min(g, key=lambda t: (self.freq(t), -len(t))) for g in groups if g]
+            return picks or None  # e.g. only punctuation
+        tokens = self.articles.analyze(bare)
+        if not tokens:
             return None
-        if phrase:  # exact words only (quote_field_suffix); all must occur: require the rarest
-            return [min(tokens, key=lambda t: (self.freq(t), -len(t)))]
         # A word analyzed into several tokens matches any of them, unstemmed or stemmed.
         return sorted(set(tokens) | set(_stems(self.articles, text)))
 

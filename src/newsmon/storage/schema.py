@@ -57,6 +57,16 @@ class Schema(Backend):
         nodes = self.es.nodes.stats(metric="jvm")["nodes"].values()
         return max(int(n["jvm"]["uptime_in_millis"]) for n in nodes) / 1000
 
+    def articles_footprint(self) -> tuple[int, float]:
+        """Benchmarks only: the articles indices merged to one segment each (refreshed first), then
+        their primaries' store bytes and the milliseconds Elasticsearch has spent indexing into
+        them so far (`indexing.index_time_in_millis`)."""
+        alias = self.names.articles
+        self.es.indices.refresh(index=alias)
+        self.es.indices.forcemerge(index=alias, max_num_segments=1)
+        stats = self.es.indices.stats(index=alias, metric=["store", "indexing"])["_all"]["primaries"]
+        return int(stats["store"]["size_in_bytes"]), float(stats["indexing"]["index_time_in_millis"])
+
     def setup(self) -> dict[str, str]:
         """Install the articles template and the first index with its write alias, and create the
         runs, feeds, failed-pages and pending indices and the search page's saved-searches, visits

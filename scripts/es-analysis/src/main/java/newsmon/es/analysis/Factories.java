@@ -43,6 +43,16 @@ final class Factories {
         }
     }
 
+    /** An analyzer built once from its settings, e.g. {@code {"type": "nori", "decompound_mode": "mixed"}}. */
+    static AbstractIndexAnalyzerProvider<Analyzer> analyzer(String name, Settings settings, Analyzer analyzer) {
+        return new AbstractIndexAnalyzerProvider<>(name, settings) {
+            @Override
+            public Analyzer get() {
+                return analyzer;
+            }
+        };
+    }
+
     /** A filter without settings, used as-is at search time too (not for normalizers). */
     static class Plain extends AbstractTokenFilterFactory {
         private final Function<TokenStream, TokenStream> filter;

@@ -26,9 +26,11 @@ import org.apache.lucene.analysis.snowball.SnowballFilter;
 import org.apache.lucene.analysis.sr.SerbianNormalizationFilter;
 import org.apache.lucene.analysis.util.ElisionFilter;
 import org.elasticsearch.index.analysis.AnalyzerProvider;
+import org.elasticsearch.index.analysis.CharFilterFactory;
 import org.elasticsearch.index.analysis.PreBuiltAnalyzerProviderFactory;
 import org.elasticsearch.index.analysis.PreConfiguredTokenFilter;
 import org.elasticsearch.index.analysis.TokenFilterFactory;
+import org.elasticsearch.index.analysis.TokenizerFactory;
 import org.elasticsearch.indices.analysis.AnalysisModule.AnalysisProvider;
 import org.elasticsearch.indices.analysis.PreBuiltCacheFactory.CachingStrategy;
 import org.elasticsearch.plugins.AnalysisPlugin;
@@ -58,8 +60,13 @@ import java.util.function.Function;
  *       {@code keyword_marker}, {@code stemmer_override}.
  * </ul>
  *
- * <p>Never install this next to analysis-common (the full distribution): the names would be
- * registered twice and the node would refuse to start.
+ * <p>And the analyzers, tokenizers and filters of Elastic's official language plugins, under their
+ * names ({@link Smartcn}, {@link Kuromoji}, {@link Nori}, {@link Ukrainian}), on the Lucene modules
+ * those plugins are made of, so one index template serves the local node and a full distribution
+ * with analysis-smartcn, analysis-kuromoji, analysis-nori and analysis-ukrainian installed.
+ *
+ * <p>Never install this next to analysis-common or those plugins (the full distribution): the names
+ * would be registered twice and the node would refuse to start.
  */
 public final class NewsmonAnalysisPlugin extends Plugin implements AnalysisPlugin {
 
@@ -103,7 +110,27 @@ public final class NewsmonAnalysisPlugin extends Plugin implements AnalysisPlugi
                 (indexSettings, env, name, settings) -> new Factories.LanguageAnalyzerProvider(env, name, settings, language)
             );
         }
+        Smartcn.analyzers(analyzers);
+        Kuromoji.analyzers(analyzers);
+        Nori.analyzers(analyzers);
+        Ukrainian.analyzers(analyzers);
         return analyzers;
+    }
+
+    @Override
+    public Map<String, AnalysisProvider<TokenizerFactory>> getTokenizers() {
+        Map<String, AnalysisProvider<TokenizerFactory>> tokenizers = new TreeMap<>();
+        Smartcn.tokenizers(tokenizers);
+        Kuromoji.tokenizers(tokenizers);
+        Nori.tokenizers(tokenizers);
+        return tokenizers;
+    }
+
+    @Override
+    public Map<String, AnalysisProvider<CharFilterFactory>> getCharFilters() {
+        Map<String, AnalysisProvider<CharFilterFactory>> charFilters = new TreeMap<>();
+        Kuromoji.charFilters(charFilters);
+        return charFilters;
     }
 
     @Override
@@ -155,6 +182,9 @@ public final class NewsmonAnalysisPlugin extends Plugin implements AnalysisPlugi
                     : new Factories.Plain(name, settings, simple.filter())
             );
         }
+        Smartcn.filters(filters);
+        Kuromoji.filters(filters);
+        Nori.filters(filters);
         return filters;
     }
 
