@@ -168,10 +168,10 @@ def test_a_page_past_its_extraction_budget_is_stopped_recorded_and_not_refetched
     slow = "geneva-strategic-stability-round"
     real = articles.build_article
 
-    def build(fetched, entry, topics_path):  # a page that hangs its parser, as a crafted one could
+    def build(fetched, entry, topics_path, *rest):  # a page that hangs its parser, as a crafted one could
         if slow in entry.link:
             time.sleep(600)
-        return real(fetched, entry, topics_path)
+        return real(fetched, entry, topics_path, *rest)
 
     monkeypatch.setattr(articles, "build_article", build)  # the workers are forked with it
     settings = settings_for(DEMO % {"base": site.base_url}, extract_timeout=2, workers=2)

@@ -463,7 +463,7 @@
     const f = search.filters || {};
     const params = new URLSearchParams();
     if (search.query) params.append("q", search.query);
-    for (const [key, name] of [["topics", "topic"], ["entities", "entity"], ["outlets", "outlet"], ["languages", "language"]]) {
+    for (const [key, name] of [["topics", "topic"], ["entities", "entity"], ["outlets", "outlet"], ["languages", "language"], ["content_types", "content_type"]]) {
       for (const value of f[key] || []) params.append(name, value);
     }
     for (const key of ["since", "date_from", "date_to"]) if (f[key]) params.append(key, f[key]);
