@@ -185,7 +185,11 @@ def _meaningful_title(title: str) -> str | None:
 
 
 def _furniture_key(line: str) -> str:
-    return _DIGITS.sub("#", line.lower()).strip()
+    """A line as it repeats from page to page: a short one (a running head with its page number,
+    "Page 3 of 12") with its numbers left out; a longer one as it is, so that body lines that differ
+    only in a number (numbered paragraphs of the same pattern) are not taken for furniture."""
+    line = line.lower().strip()
+    return _DIGITS.sub("#", line) if len(line.split()) <= 6 else line
 
 
 def strip_furniture(pages: list[list[str]]) -> tuple[list[list[str]], int]:
@@ -236,7 +240,7 @@ def paragraphs(lines: list[str]) -> list[str]:
         short = len(line) < 0.8 * usual
         # A line well short of the width, followed by a capital, ends its paragraph even without a
         # full stop: a heading, a title, a date line.
-        heading = len(line) < 0.6 * usual and nxt[:1].isupper()
+        heading = len(line) < 0.6 * usual and nxt[:1].isupper() and not line.endswith(("-", ","))
         if (_SENTENCE_END.search(line) and (short or not nxt)) or heading:
             out.append(current)
             current = ""
