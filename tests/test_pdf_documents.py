@@ -163,3 +163,47 @@ def test_documents_stored_before_pdfs_were_read_count_as_html(storage):
     assert ids("html") == {"legacy"} and ids("pdf") == {"id2"} and ids(None) == {"legacy", "id2"}
     legacy_hit = next(h for h in search(storage, "*")["hits"] if h["id"] == "legacy")
     assert legacy_hit["content_type"] == "html" and legacy_hit["page_count"] is None
+
+
+def test_a_pdf_has_its_own_byte_cap_and_the_extraction_budget(settings_for, monkeypatch):
+    """A PDF type may be larger than a page (NEWSMON_PDF_MAX_BYTES); under a generic type it keeps
+    the page's cap. A PDF whose reading outlasts NEWSMON_EXTRACT_TIMEOUT is stopped and recorded as
+    a failed page, as an HTML page is."""
+    import time
+
+    from newsmon import articles
+
+    report = sample_document()
+    slow_doc = text_pdf("A report that hangs its reader", TALKS[:3])
+    s = FeedServer()
+    try:
+        s.routes["/typed.pdf"] = (200, {"Content-Type": "application/pdf"}, report)
+        s.routes["/generic"] = (200, {"Content-Type": "application/octet-stream"}, report)
+        s.routes["/slow.pdf"] = (200, {"Content-Type": "application/pdf"}, slow_doc)
+        links = [s.base + p for p in ("/typed.pdf", "/generic", "/slow.pdf")]
+        s.routes["/rss.xml"] = (200, {"Content-Type": "application/rss+xml"}, rss(s.base, links))
+        real = articles.extract_pdf
+
+        def extract(data, **kw):  # a PDF that hangs its parser, as a crafted one could
+            if data == slow_doc:
+                time.sleep(600)
+            return real(data, **kw)
+
+        monkeypatch.setattr(articles, "extract_pdf", extract)  # the workers are forked with it
+        assert 2_000 < len(report) < 10_000
+        settings = settings_for(
+            FEED % s.base, max_page_bytes=2_000, pdf_max_bytes=10_000, extract_timeout=2, workers=2
+        )
+        started = time.monotonic()
+        summary = run_pass(settings)
+        assert time.monotonic() - started < 300
+        errors = {e["url"].removeprefix(s.base): e["error"] for e in summary.errors if "url" in e}
+        assert set(errors) == {"/generic", "/slow.pdf"}, summary.errors
+        assert "too large" in errors["/generic"] and "2000" in errors["/generic"]
+        assert "took more than 2 s" in errors["/slow.pdf"]
+        assert set(stored(settings)) == {"/typed.pdf"}
+        with Storage.from_settings(settings) as storage:
+            slow_id = doc_id(canonicalize(s.base + "/slow.pdf"))
+            assert storage.failed_pages.deferred([slow_id], clock.now()) == {slow_id}
+    finally:
+        s.close()
