@@ -86,7 +86,8 @@ def test_pdfs_are_indexed_once_failures_named_and_nothing_refetched(server, sett
     assert set(errors) == set(BAD), first.errors
     for path, reason in BAD.items():
         assert errors[path].startswith(reason), (path, errors[path])
-    assert first.articles_new == 3 and first.indexed == 3
+    assert first.articles_new == 3 and first.indexed == 3 and first.pdf_documents == 2
+    assert "3 indexed (2 PDF documents)" in first.render()
 
     docs = stored(settings)
     assert set(docs) == {*GOOD, "/inspectors.html"}

@@ -96,6 +96,7 @@ def test_news_monitor_dag_indexes_the_site_and_search_finds_the_seed_story(
     )  # fmt: skip
     last = json.loads(runs.stdout)["runs"][0]
     assert last["mode"] == "airflow" and last["articles_new"] == 7 and last["feeds_ok"] == 3
+    assert last["pdf_documents"] == 1
     assert last["alerts_fired"] == 1
 
     # The DAG runs again: nothing new, and the seed story does not notify a second time.
