@@ -208,3 +208,23 @@ def test_a_pdf_has_its_own_byte_cap_and_the_extraction_budget(settings_for, monk
             assert storage.failed_pages.deferred([slow_id], clock.now()) == {slow_id}
     finally:
         s.close()
+
+
+def test_the_same_pdf_at_two_addresses_is_one_story(settings_for):
+    """A document republished elsewhere (a mirror, another site of the same organisation) is a copy,
+    found by its text as an HTML copy is."""
+    report = sample_document()
+    s = FeedServer()
+    try:
+        s.routes["/a/gov-2021-41.pdf"] = (200, {"Content-Type": "application/pdf"}, report)
+        s.routes["/b/report-41.pdf"] = (200, {"Content-Type": "application/pdf"}, report)
+        links = [s.base + "/a/gov-2021-41.pdf", s.base + "/b/report-41.pdf"]
+        s.routes["/rss.xml"] = (200, {"Content-Type": "application/rss+xml"}, rss(s.base, links))
+        settings = settings_for(FEED % s.base)
+        summary = run_pass(settings)
+        assert summary.articles_new == 2 and summary.duplicates == 1, summary.to_dict()
+        docs = stored(settings)
+        leaders = [d for d in docs.values() if not d.get("duplicate_of")]
+        assert len(leaders) == 1 and leaders[0]["cluster_size"] == 2 and leaders[0]["content_type"] == "pdf"
+    finally:
+        s.close()

@@ -477,6 +477,8 @@
     const lines = filterLines({ all_topics: filters.topics, all_entities: filters.entities, outlets: filters.outlets, languages: filters.languages });
     if (filters.since) lines.push(`within ${filters.since}`);
     if (filters.date_from || filters.date_to) lines.push(`published ${filters.date_from || "…"} to ${filters.date_to || "…"}`);
+    const kinds = { html: "HTML articles", pdf: "PDF documents" };
+    if ((filters.content_types || []).length) lines.push(`only ${filters.content_types.map((t) => kinds[t] || t).join(" or ")}`);
     return parts.concat(lines).join("; ");
   }
 
