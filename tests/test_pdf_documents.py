@@ -94,7 +94,7 @@ def test_pdfs_are_indexed_once_failures_named_and_nothing_refetched(server, sett
     report, cd = docs["/report.pdf"], docs["/cd-2284"]
     assert report["content_type"] == "pdf" and report["page_count"] == 2
     assert report["title"].startswith("GOV/2021/41: Verification and monitoring")
-    assert report["published_at"] == "2021-09-24T09:30:00Z" and report["published_at_source"] == "pdf"
+    assert report["published_at"] == "2021-09-24T09:30:00Z" and report["published_at_source"] == "page"
     assert report["language"] == "en" and "arms_control" in report["topics"]
     assert report["extraction_method"] == "pypdf" and "2,441 kilograms" in report["body"]
     # Five pages, four read; the running header and page numbers are gone from the body.

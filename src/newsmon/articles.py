@@ -74,7 +74,8 @@ def build_article(
         return "; ".join(ext.notes) or "not an article"
     canonical = ext.canonical_url or entry.canonical_url
     art_id = doc_id(canonical)
-    published, published_source = ext.published_at, "page" if ext.content_type == "html" else ext.content_type
+    # "page" for a PDF's own date too (its metadata or first page; the extraction notes say which)
+    published, published_source = ext.published_at, "page"
     if not published and entry.published_at:
         published, published_source = iso(entry.published_at), "feed"
     fetched_at = iso(fetched.at) or ""
