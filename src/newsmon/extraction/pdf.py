@@ -25,6 +25,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+# Imported with the module, so that extraction workers forked after it do not pay for it out of
+# a document's budget.
+from pypdf import PdfReader
+from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PdfStreamError
+
 from newsmon.clock import iso, publication_problem
 from newsmon.extraction.body import MIN_ARTICLE_CHARS
 from newsmon.extraction.language import detect_language_scored
@@ -103,9 +108,6 @@ class _Read:
 
 def _reader(data: bytes) -> tuple[Any, int]:
     """pypdf's reader, decrypted when an empty password opens it, and the number of pages."""
-    from pypdf import PdfReader
-    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PdfStreamError
-
     if SIGNATURE not in data[:1024]:
         raise PdfRefused("broken PDF: no %PDF- signature")
     try:
