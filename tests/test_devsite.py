@@ -370,7 +370,7 @@ def test_report_pdf_is_a_well_formed_pdf() -> None:
 def test_demo_feeds_config_matches_the_site(site: DevSite) -> None:
     config = yaml.safe_load((REPO / "examples" / "demo-feeds.yaml").read_text(encoding="utf-8"))
     assert config["schedule"] == "*/15 * * * *"
-    assert [feed["id"] for feed in config["feeds"]] == ["meridian-wire", "scraper-blog"]
+    assert [feed["id"] for feed in config["feeds"]] == ["meridian-wire", "scraper-blog", "agency-documents"]
     for feed in config["feeds"]:
         url = feed["url"].replace("${NEWSMON_FEED_DEMO_SITE}", site.base_url)
         parsed = feedparser.parse(httpx.get(url, timeout=10).content)
@@ -392,3 +392,11 @@ def test_command_line_serves_until_interrupted() -> None:
         finally:
             if p.poll() is None:
                 p.kill()
+
+
+def test_the_demo_document_is_the_pdf_its_script_writes(site: DevSite) -> None:
+    from devsite.pdfs import sample_document
+
+    response = httpx.get(site.url("/documents/gov-2021-41.pdf"), timeout=10)
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.content == (SITE / "documents" / "gov-2021-41.pdf").read_bytes() == sample_document()

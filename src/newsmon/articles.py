@@ -3,7 +3,8 @@ a pool of worker processes (or inline, for a few pages).
 
 One broken page never ends a batch: its reason is returned instead of an Article. A page whose
 extraction outlasts NEWSMON_EXTRACT_TIMEOUT, or kills its worker (memory, a crash in a parser), has
-its worker replaced (newsmon.workers) and is returned as a FailedPage, to be retried later. Pages
+its worker replaced (newsmon.workers) and is returned as a FailedPage, to be retried later; so is a
+PDF document that cannot be read (encrypted, broken, scanned: newsmon.extraction.pdf). Pages
 stream through: fetched into a bounded window, extracted, yielded, so a batch of any length holds
 only a few pages at a time.
 """
@@ -22,6 +23,7 @@ from typing import Any
 from newsmon.clock import iso
 from newsmon.errors import FetchError
 from newsmon.extraction import LANGUAGE_SURE, Extraction, content_hash, extract_page, warm_up
+from newsmon.extraction.pdf import PDF_TYPES, PdfRefused, extract_pdf, is_pdf
 from newsmon.fetching import HTML_TYPES, Fetched, Fetcher
 from newsmon.records import Article, FeedEntry
 from newsmon.settings import Settings
@@ -33,7 +35,7 @@ from newsmon.workers import Failed, WorkerPool
 
 log = logging.getLogger(__name__)
 
-PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
+PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,application/pdf;q=0.8,*/*;q=0.5"
 PAGE_WINDOW_PER_WORKER = 4  # fetched pages waiting for a worker: enough to keep each one busy
 
 _TAGGER: Tagger | None = None
@@ -48,14 +50,31 @@ def _tagger(topics_path: Path) -> Tagger:
     return _TAGGER
 
 
-def build_article(fetched: Fetched, entry: FeedEntry, topics_path: Path) -> Article | str:
-    """Extract, tag and assemble one article; a string is the reason it is not one."""
-    html = fetched.content
-    ext = extract_page(html, fetched.final_url, feed_summary=entry.summary, now=fetched.at)
+@dataclass(frozen=True)
+class Refused:
+    """A document that cannot be read (an encrypted, broken or scanned PDF): recorded as a failed
+    page, so that it is not fetched again before its retry time."""
+
+    reason: str
+
+
+def build_article(
+    fetched: Fetched, entry: FeedEntry, topics_path: Path, pdf_max_pages: int = 50
+) -> Article | str | Refused:
+    """Extract, tag and assemble one article (an HTML page or a PDF document); a string is the
+    reason it is not one."""
+    if is_pdf(fetched.content_type, fetched.content):
+        try:
+            ext = extract_pdf(fetched.content, now=fetched.at, max_pages=pdf_max_pages)
+        except PdfRefused as exc:
+            return Refused(exc.reason)
+    else:
+        ext = extract_page(fetched.content, fetched.final_url, feed_summary=entry.summary, now=fetched.at)
     if not ext.is_article:
         return "; ".join(ext.notes) or "not an article"
     canonical = ext.canonical_url or entry.canonical_url
     art_id = doc_id(canonical)
+    # "page" for a PDF's own date too (its metadata or first page; the extraction notes say which)
     published, published_source = ext.published_at, "page"
     if not published and entry.published_at:
         published, published_source = iso(entry.published_at), "feed"
@@ -99,6 +118,8 @@ def build_article(fetched: Fetched, entry: FeedEntry, topics_path: Path) -> Arti
             "final_url": fetched.final_url,
         },
         outlets=[domain(canonical)],
+        content_type=ext.content_type,
+        page_count=ext.page_count,
     )
     return article
 
@@ -110,9 +131,11 @@ def _language(ext: Extraction, entry: FeedEntry) -> str | None:
     return ext.language
 
 
-def _worker(fetched: Fetched, entry: FeedEntry, topics_path: Path) -> tuple[str, Article | str]:
+def _worker(
+    fetched: Fetched, entry: FeedEntry, topics_path: Path, pdf_max_pages: int = 50
+) -> tuple[str, Article | str | Refused]:
     try:
-        return entry.link, build_article(fetched, entry, topics_path)
+        return entry.link, build_article(fetched, entry, topics_path, pdf_max_pages)
     except Exception as exc:  # one broken page must not end the batch
         log.exception("extraction failed for %s", entry.link)
         return entry.link, f"extraction failed: {type(exc).__name__}: {exc}"
@@ -120,8 +143,8 @@ def _worker(fetched: Fetched, entry: FeedEntry, topics_path: Path) -> tuple[str,
 
 @dataclass(frozen=True)
 class FailedPage:
-    """A page whose extraction was stopped (past NEWSMON_EXTRACT_TIMEOUT) or killed its worker:
-    not fetched again before a later retry time."""
+    """A page whose extraction was stopped (past NEWSMON_EXTRACT_TIMEOUT) or killed its worker, or a
+    document that cannot be read (Refused): not fetched again before a later retry time."""
 
     entry_id: str
     url: str
@@ -164,14 +187,16 @@ class _Fetching:
     def _get(self, entry: FeedEntry) -> Fetched:
         if entry.feed_id not in self.robots_off and not self.robots.allowed(entry.link):
             raise FetchError(entry.link, "disallowed by robots.txt")
+        settings = self.fetcher.settings
         fetched = self.fetcher.get(
-            entry.link, max_bytes=self.fetcher.settings.max_page_bytes, accept=PAGE_ACCEPT
+            entry.link,
+            max_bytes=settings.max_page_bytes,
+            accept=PAGE_ACCEPT,
+            type_caps=dict.fromkeys(PDF_TYPES, settings.pdf_max_bytes),
         )
         kind = fetched.content_type
-        if kind and kind not in HTML_TYPES:
-            raise FetchError(entry.link, f"not an HTML page ({kind})")
-        if not kind and fetched.content[:5] == b"%PDF-":
-            raise FetchError(entry.link, "not an HTML page (a PDF without content type)")
+        if kind and kind not in HTML_TYPES and not is_pdf(kind, fetched.content):
+            raise FetchError(entry.link, f"not an HTML page or a PDF ({kind})")
         return fetched
 
     def _fetch(self, entry: FeedEntry) -> None:
@@ -220,8 +245,16 @@ class _Jobs:
     """Fetched pages handed to extraction one at a time, and what became of each: fetch errors,
     pages past their budget and non-articles go to the run summary."""
 
-    def __init__(self, fetching: _Fetching, todo: list[FeedEntry], summary: RunSummary, topics_path: Path):
+    def __init__(
+        self,
+        fetching: _Fetching,
+        todo: list[FeedEntry],
+        summary: RunSummary,
+        topics_path: Path,
+        pdf_max_pages: int,
+    ):
         self.fetching, self.todo, self.summary, self.topics_path = fetching, todo, summary, topics_path
+        self.pdf_max_pages = pdf_max_pages
         self.taken = 0
 
     def next_job(self, wait_s: float) -> tuple[FeedEntry, tuple[Any, ...]] | None:
@@ -238,17 +271,21 @@ class _Jobs:
                 self.summary.errors.append({"url": entry.link, "error": page.reason})
                 log.warning("page %s: %s", entry.link, page.reason)
                 continue
-            return entry, (page, entry, self.topics_path)
+            return entry, (page, entry, self.topics_path, self.pdf_max_pages)
         raise StopIteration
 
     def outcome(
-        self, entry: FeedEntry, result: tuple[str, Article | str] | Failed
+        self, entry: FeedEntry, result: tuple[str, Article | str | Refused] | Failed
     ) -> Article | FailedPage | None:
         if isinstance(result, Failed):
             log.error("page %s: %s; its worker was replaced", entry.link, result.reason)
             self.summary.errors.append({"url": entry.link, "error": result.reason})
             return FailedPage(entry.id, entry.link, result.reason)
         _link, made = result
+        if isinstance(made, Refused):
+            log.warning("page %s: %s", entry.link, made.reason)
+            self.summary.errors.append({"url": entry.link, "error": made.reason})
+            return FailedPage(entry.id, entry.link, made.reason)
         if isinstance(made, str):
             self.summary.not_articles += 1
             self.summary.errors.append({"url": entry.link, "error": made})
@@ -273,7 +310,7 @@ def iter_articles(
     # Workers first: they are forked before the fetch threads exist (see newsmon.workers).
     pool = _start_pool(settings, len(todo))
     fetching = _Fetching(fetcher, todo, PAGE_WINDOW_PER_WORKER * max(1, settings.workers), robots_off)
-    jobs = _Jobs(fetching, todo, summary, topics_path)
+    jobs = _Jobs(fetching, todo, summary, topics_path, settings.pdf_max_pages)
 
     try:
         if pool is None:

@@ -19,7 +19,7 @@ import socket
 import time
 import zlib
 from base64 import b64encode
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -272,16 +272,19 @@ class Fetcher:
         accept: str | None = None,
         headers: dict[str, str] | None = None,
         raise_for_status: bool = True,
+        type_caps: Mapping[str, int] | None = None,
     ) -> Fetched:
         """GET with redirects followed by hand. `headers` are sent on every hop (validators);
-        with `raise_for_status=False` a 304 or an error status is returned, body not read."""
+        with `raise_for_status=False` a 304 or an error status is returned, body not read.
+        `type_caps`: another byte cap for a response of one of these content types (PDF documents
+        are larger than pages)."""
         total = self.settings.total_timeout
         deadline = time.monotonic() + total
         deadline_token = DEADLINE.set(deadline)
         try:
             return self._get(
                 url, max_bytes=max_bytes, accept=accept, deadline=deadline, headers=headers,
-                raise_for_status=raise_for_status,
+                raise_for_status=raise_for_status, type_caps=type_caps or {},
             )  # fmt: skip
         except httpcore.TimeoutException as exc:
             if time.monotonic() >= deadline - 0.05:
@@ -332,6 +335,7 @@ class Fetcher:
         deadline: float,
         headers: dict[str, str] | None,
         raise_for_status: bool,
+        type_caps: Mapping[str, int],
     ) -> Fetched:
         current = url
         history: list[tuple[int, str]] = []
@@ -363,7 +367,9 @@ class Fetcher:
                         _drain(response, deadline)
                         content = b""
                     else:
-                        content = self._body(url, response, got, max_bytes, deadline)
+                        kind = got.get("content-type", "").split(";")[0].strip().lower()
+                        cap = type_caps.get(kind, max_bytes)
+                        content = self._body(url, response, got, cap, deadline)
                     return Fetched(
                         url=url,
                         final_url=str(target),

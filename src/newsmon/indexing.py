@@ -256,6 +256,8 @@ def _record_written(
             continue
         if art.topics:
             summary.tagged += 1
+        if art.content_type == "pdf":
+            summary.pdf_documents += 1
         if art.id in created and art.source in summary.per_feed:
             summary.per_feed[art.source]["new"] += 1
     log.info("indexed %d new and %d updated article(s) into %s", len(created), len(updated), store.alias)

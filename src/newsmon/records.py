@@ -57,6 +57,8 @@ class Article:
     para_hashes: list[str] = field(default_factory=list)
     lsh_bands: list[str] = field(default_factory=list)
     shingle_sketch: str = ""  # newsmon.stories.similarity.encode_sketch: what confirming a copy needs
+    content_type: str = "html"  # html, or pdf: a PDF document linked from a feed
+    page_count: int | None = None  # a PDF's pages
 
     def to_document(self) -> dict[str, Any]:
         doc = asdict(self)

@@ -26,6 +26,23 @@ SEARCH_FIELDS = search_fields(DEFAULT_FIELDS)
 # A query in Chinese or Japanese characters: only the segmented zh and ja copies hold their words
 # (the `standard` fields hold single characters); see newsmon.analysis.segmented_query.
 CJK_FIELDS = cjk_fields(DEFAULT_FIELDS)
+# What a stored document is: an HTML article or a PDF document. Documents stored before PDFs were
+# read have no content_type: they are html.
+CONTENT_TYPES = ("html", "pdf")
+
+
+def content_type_filter(types: list[str] | tuple[str, ...] | str) -> dict[str, Any]:
+    """The filter for documents of any of `types` (html, pdf), a missing content_type read as html."""
+    wanted = [types] if isinstance(types, str) else list(types)
+    unknown = [t for t in wanted if t not in CONTENT_TYPES]
+    if unknown or not wanted:
+        raise NewsmonError(
+            f"content type: expected one of {', '.join(CONTENT_TYPES)}, got {unknown or wanted!r}"
+        )
+    should: list[dict[str, Any]] = [{"terms": {"content_type": sorted(set(wanted))}}]
+    if "html" in wanted:
+        should.append({"bool": {"must_not": [{"exists": {"field": "content_type"}}]}})
+    return {"bool": {"should": should, "minimum_should_match": 1}}
 
 
 def query_string(query: str, budget: QueryBudget | None = None) -> dict[str, Any]:
@@ -60,10 +77,13 @@ def build_query(
     since: str | None = None,
     include_duplicates: bool = False,
     budget: QueryBudget | None = None,
+    content_type: str | None = None,
 ) -> dict[str, Any]:
     filters: list[dict[str, Any]] = []
     if topic:
         filters.append({"term": {"topics": topic}})
+    if content_type:
+        filters.append(content_type_filter(content_type))
     if since:
         filters.append({"range": {"published_at": {"gte": since_to_es(since)}}})
     must_not = [] if include_duplicates else [{"exists": {"field": "duplicate_of"}}]
@@ -114,6 +134,7 @@ def search_request(
     size: int = 10,
     include_duplicates: bool = False,
     budget: QueryBudget = OPERATOR,
+    content_type: str | None = None,
 ) -> dict[str, Any]:
     """The search request (keyword arguments of `Articles.search`) of `newsmon search`; the web page
     adds its filters to it. A query the budget does not allow is QueryTooCostly."""
@@ -122,8 +143,13 @@ def search_request(
         raise QueryTooCostly(f"At most {budget.max_size} results per request here, not {size}.")
     request: dict[str, Any] = {
         "query": build_query(
-            query, topic=topic, since=since, include_duplicates=include_duplicates, budget=budget
-        ),
+            query,
+            topic=topic,
+            since=since,
+            include_duplicates=include_duplicates,
+            budget=budget,
+            content_type=content_type,
+        ),  # fmt: skip
         "size": size,
         "source_excludes": SOURCE_EXCLUDES,
         "highlight": HIGHLIGHT,
@@ -156,10 +182,12 @@ def search(
     size: int = 10,
     include_duplicates: bool = False,
     budget: QueryBudget = OPERATOR,
+    content_type: str | None = None,
 ) -> dict[str, Any]:
     request = search_request(
-        query, topic=topic, since=since, size=size, include_duplicates=include_duplicates, budget=budget
-    )
+        query, topic=topic, since=since, size=size, include_duplicates=include_duplicates, budget=budget,
+        content_type=content_type,
+    )  # fmt: skip
     try:
         resp = finished(storage.articles.search(**request), budget)
     except QueryRejected as exc:
@@ -184,6 +212,8 @@ def hit_record(hit: dict[str, Any]) -> dict[str, Any]:
         "topics": src.get("topics", []),
         "duplicate_of": src.get("duplicate_of"),
         "cluster_size": src.get("cluster_size", 1),
+        "content_type": src.get("content_type") or "html",
+        "page_count": src.get("page_count"),
         "score": hit.get("_score"),
         "highlights": [frag for frags in merged_highlights(hit).values() for frag in frags],
     }
@@ -198,7 +228,11 @@ def render(result: dict[str, Any]) -> str:
             if (hit.get("cluster_size") or 1) > 1 and not hit.get("duplicate_of")  # the leader's count
             else ""
         )
-        lines.append(f"{n:>2}. {hit['title']}{carried}")
+        document = ""
+        if hit.get("content_type") == "pdf":
+            pages = hit.get("page_count")
+            document = f"[PDF, {pages} page{'s' if pages != 1 else ''}] " if pages else "[PDF] "
+        lines.append(f"{n:>2}. {document}{hit['title']}{carried}")
         lines.append(f"    {hit['source']} | {hit['published_at']} | {hit['language']} | {topics}")
         lines.append(f"    {hit['url']}")
         for frag in hit["highlights"][:2]:

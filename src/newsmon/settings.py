@@ -116,6 +116,10 @@ class Settings(BaseSettings):
     http_proxy: SecretStr | None = None
     max_feed_bytes: int = Field(5_000_000, gt=0)
     max_page_bytes: int = Field(3_000_000, gt=0)
+    # PDF documents linked from feeds: their own byte cap (reports are larger than pages) and at most
+    # this many pages read (the rest noted); their extraction has the budget of a page's.
+    pdf_max_bytes: int = Field(20_000_000, gt=0)
+    pdf_max_pages: int = Field(50, ge=1)
     max_redirects: int = Field(5, ge=0)
     # Extraction is CPU-bound: one process per core by default. Page fetches are I/O-bound threads.
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)

@@ -29,6 +29,7 @@ class RunSummary:
     duplicates: int = 0
     tagged: int = 0
     indexed: int = 0
+    pdf_documents: int = 0  # of `indexed`, the PDF documents
     alerts_fired: int = 0
     alerts_delivered: int = 0
     alerts_failed: int = 0
@@ -84,6 +85,7 @@ class RunSummary:
         out.update(
             already_indexed=self.already_indexed,
             not_articles=self.not_articles,
+            pdf_documents=self.pdf_documents,
             alerts_delivered=self.alerts_delivered,
             alerts_failed=self.alerts_failed,
             feeds_deferred=self.feeds_deferred,
@@ -101,7 +103,12 @@ class RunSummary:
             f"  entries    {self.entries_seen} seen, {self.already_indexed} already indexed"
             + (f", {self.past_retention} older than the retention" if self.past_retention else ""),
             f"  articles   {self.articles_new} new, {self.articles_updated} updated, "
-            f"{self.not_articles} not articles, {self.indexed} indexed",
+            f"{self.not_articles} not articles, {self.indexed} indexed"
+            + (
+                f" ({self.pdf_documents} PDF document{'' if self.pdf_documents == 1 else 's'})"
+                if self.pdf_documents
+                else ""
+            ),
             f"  stories    {self.tagged} tagged with a topic, {self.duplicates} "
             f"cop{'y' if self.duplicates == 1 else 'ies'} of stories seen before",
             f"  alerts     {self.alerts_fired} fired, {self.alerts_delivered} delivered, "

@@ -116,6 +116,19 @@ def test_extract_and_tag_json(tmp_path):
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["files"][0]["file"] == str(page)
+    # A PDF document by its signature; an encrypted one is named and makes the exit code 1.
+    from devsite.pdfs import encrypted, sample_document
+
+    (tmp_path / "report.pdf").write_bytes(sample_document())
+    (tmp_path / "locked.pdf").write_bytes(encrypted(sample_document()))
+    proc = subprocess.run(
+        [sys.executable, "-m", "newsmon.cli", "extract", str(tmp_path / "report.pdf"), str(tmp_path / "locked.pdf"),
+         "--json"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 1 and "locked.pdf: encrypted PDF" in proc.stderr
+    [pdf] = json.loads(proc.stdout)["files"]
+    assert pdf["content_type"] == "pdf" and pdf["page_count"] == 2 and pdf["title"].startswith("GOV/2021/41")
     proc = subprocess.run(
         [sys.executable, "-m", "newsmon.cli", "tag", "--json"],
         input="New START talks\nRussia and the US discussed the New START treaty and strategic stability.",

@@ -70,15 +70,24 @@ def test_news_monitor_dag_indexes_the_site_and_search_finds_the_seed_story(
         capture_output=True, text=True, env=os.environ.copy(), timeout=120,
     )  # fmt: skip
     assert weapon.returncode == 0, weapon.stderr
-    assert [h["id"] for h in json.loads(weapon.stdout)["hits"]] == [outlet["id"]], weapon.stdout
+    # (The agency's PDF report speaks of arms control too: it is a document of its own, not a copy.)
+    articles = [h["id"] for h in json.loads(weapon.stdout)["hits"] if h["content_type"] == "html"]
+    assert articles == [outlet["id"]], weapon.stdout
 
     everything = subprocess.run(
         [sys.executable, "-m", "newsmon.cli", "-q", "search", "*", "--include-duplicates", "--size", "50", "--json"],
         capture_output=True, text=True, env=os.environ.copy(), timeout=120,
     )  # fmt: skip
     hits = json.loads(everything.stdout)["hits"]
-    assert len(hits) == 6
-    unrelated = [h for h in hits if h["title"] and "Geneva" not in h["title"] and h["cluster_size"] == 1]
+    assert len(hits) == 7
+    # The agency's document feed links to a PDF: indexed as a document, with its page count.
+    pdfs = [h for h in hits if h["content_type"] == "pdf"]
+    assert [(h["source"], h["page_count"]) for h in pdfs] == [("agency-documents", 2)]
+    assert pdfs[0]["title"].startswith("GOV/2021/41") and "arms_control" in pdfs[0]["topics"]
+    unrelated = [
+        h for h in hits
+        if h["title"] and "Geneva" not in h["title"] and h["cluster_size"] == 1 and h["content_type"] == "html"
+    ]  # fmt: skip
     assert unrelated and all(not h["topics"] for h in unrelated)
 
     runs = subprocess.run(
@@ -86,7 +95,8 @@ def test_news_monitor_dag_indexes_the_site_and_search_finds_the_seed_story(
         capture_output=True, text=True, env=os.environ.copy(), timeout=120,
     )  # fmt: skip
     last = json.loads(runs.stdout)["runs"][0]
-    assert last["mode"] == "airflow" and last["articles_new"] == 6 and last["feeds_ok"] == 2
+    assert last["mode"] == "airflow" and last["articles_new"] == 7 and last["feeds_ok"] == 3
+    assert last["pdf_documents"] == 1
     assert last["alerts_fired"] == 1
 
     # The DAG runs again: nothing new, and the seed story does not notify a second time.

@@ -7,6 +7,8 @@ import json
 
 from newsmon.cli.common import EXIT_OK, Subcommands, settings_of
 
+CONTENT_TYPES = ("html", "pdf")  # newsmon.search.CONTENT_TYPES, without importing it at start-up
+
 
 def add_search_parser(sub: Subcommands) -> None:
     p = sub.add_parser(
@@ -19,6 +21,11 @@ def add_search_parser(sub: Subcommands) -> None:
     p.add_argument("--topic", help="only articles with this topic id, e.g. arms_control")
     p.add_argument("--since", help="only articles published within this duration, e.g. 30d, 12h")
     p.add_argument("--size", type=int, default=10, help="how many hits to show (default: 10)")
+    p.add_argument(
+        "--content-type",
+        choices=CONTENT_TYPES,
+        help="only HTML articles or only PDF documents (documents stored before PDFs were read count as html)",
+    )
     p.add_argument("--include-duplicates", action="store_true", help="also show copies of the same story")
     p.add_argument("--json", action="store_true", help='print {"total", "hits": [...]}')
     p.set_defaults(func=cmd_search)
@@ -32,7 +39,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     with open_storage(settings, attempts=1) as storage:
         result = search(
             storage, args.query, topic=args.topic, since=args.since, size=args.size,
-            include_duplicates=args.include_duplicates,
+            include_duplicates=args.include_duplicates, content_type=args.content_type,
         )  # fmt: skip
     print(json.dumps(result, ensure_ascii=False) if args.json else render(result))
     return EXIT_OK

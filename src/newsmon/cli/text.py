@@ -55,11 +55,16 @@ def add_similar_parser(sub: Subcommands) -> None:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    """Each file's extraction; a file that cannot be read is reported and makes the exit code 1."""
+    """Each file's extraction (an HTML page, or a PDF document by its signature); a file that cannot
+    be read, or a PDF that cannot (encrypted, broken, scanned), is reported and makes the exit code 1."""
+    from newsmon import clock
     from newsmon.extraction import extract_page
+    from newsmon.extraction.pdf import PdfRefused, extract_pdf, is_pdf
+    from newsmon.settings import load_settings
 
     status = EXIT_OK
     records: list[dict[str, Any]] = []
+    pdf_pages: int | None = None
     for name in args.files:
         path = Path(name)
         try:
@@ -68,7 +73,16 @@ def cmd_extract(args: argparse.Namespace) -> int:
             print(f"newsmon extract: {path}: {exc.strerror}", file=sys.stderr)
             status = EXIT_ERROR
             continue
-        ext = extract_page(html, args.url)
+        if is_pdf("", html):
+            try:
+                pdf_pages = pdf_pages or load_settings().pdf_max_pages
+                ext = extract_pdf(html, now=clock.now(), max_pages=pdf_pages)
+            except PdfRefused as exc:
+                print(f"newsmon extract: {path}: {exc.reason}", file=sys.stderr)
+                status = EXIT_ERROR
+                continue
+        else:
+            ext = extract_page(html, args.url)
         record = {
             "file": str(path),
             "title": ext.title,
@@ -82,6 +96,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
             "is_article": ext.is_article,
             "teaser": ext.teaser,
             "notes": ext.notes,
+            "content_type": ext.content_type,
+            "page_count": ext.page_count,
         }
         if args.jsonl:
             print(json.dumps(record, ensure_ascii=False))

@@ -52,6 +52,8 @@ class Extraction:
     cleanup: dict[str, int] = field(default_factory=dict)  # cleanup rule -> lines removed
     declared_language: str | None = None  # <html lang> / meta, as the page gives it
     language_score: float = 0.0  # detection's probability; under LANGUAGE_SURE it is unsure
+    content_type: str = "html"  # html, or pdf (newsmon.extraction.pdf)
+    page_count: int | None = None  # a PDF's pages (all of them, not only those read)
 
 
 def _not_article(note: str) -> Extraction:

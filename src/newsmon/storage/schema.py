@@ -14,6 +14,9 @@ from newsmon.errors import StoreUnavailable
 from newsmon.redaction import strip_credentials
 from newsmon.storage.backend import Backend, resource_json
 
+# Plain fields added to the articles template after indices were made from it: `setup` adds them to
+# those indices' mappings (a missing content_type reads as html, in searches and filters alike).
+ADDED_FIELDS = ("content_type", "page_count")
 _ES_TIME_UNITS = {"d": 86_400_000, "h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
 
 
@@ -88,6 +91,7 @@ class Schema(Backend):
                     raise
                 self.es.indices.put_alias(index=first, name=alias, is_write_index=True)
                 done["alias"] = f"{alias} -> {first} (alias added)"
+        self.add_new_fields(body)
         self.ensure_index(names.runs, "runs-mapping.json")
         done["runs"] = names.runs
         self.ensure_index(names.feeds, "feeds-mapping.json")
@@ -111,6 +115,20 @@ class Schema(Backend):
             self.ensure_index(name, mapping)
         done["search page"] = f"{names.saved_searches}, {names.visits}, {names.audit}"
         return done
+
+    def add_new_fields(self, template: dict[str, Any]) -> None:
+        """Give the articles indices made from an older template the plain fields added since
+        (ADDED_FIELDS), so that documents written there from now on are found by them: adding a
+        field to a mapping needs no reindex, unlike changing one."""
+        if not self.es.indices.exists_alias(name=self.names.articles):
+            return
+        wanted = template["template"]["mappings"]["properties"]
+        mappings = self.es.indices.get_mapping(index=self.names.articles)
+        for index, mapping in mappings.items():
+            have = mapping["mappings"].get("properties", {})
+            missing = {f: wanted[f] for f in ADDED_FIELDS if f in wanted and f not in have}
+            if missing:
+                self.es.indices.put_mapping(index=index, properties=missing)
 
     def schema_version(self) -> int:
         """The articles template's `_meta.schema_version` as packaged."""

@@ -9,7 +9,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -32,6 +32,9 @@ class SearchFiltersIn(FacetsIn):
     date_from: str | None = Field(None, description="YYYY-MM-DD")
     date_to: str | None = Field(None, description="YYYY-MM-DD")
     include_duplicates: bool = False
+    content_types: list[Literal["html", "pdf"]] = Field(
+        default_factory=list, description="html (HTML articles), pdf (PDF documents): any of them"
+    )
 
     @field_validator("date_from", "date_to")
     @classmethod

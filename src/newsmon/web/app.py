@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Query, Request
@@ -192,6 +192,7 @@ def create_app(
             alerts=alerts,
             feeds=feeds,
             names=names,
+            content_type_labels=page.CONTENT_TYPE_LABELS,
             page_sizes=page.PAGE_SIZES,
             export_max=backend.settings.export_max if backend.settings else None,
             state=page.client_state(filters, request.scope.get("root_path", "").rstrip("/"), names),
@@ -205,15 +206,26 @@ def create_app(
         since: str | None = Query(None, description="only articles published within, e.g. 30d"),
         size: int = Query(10, ge=0, le=MAX_API_SIZE, description=f"at most {MAX_API_SIZE}"),
         include_duplicates: bool = Query(False, description="also return copies of a story"),
+        content_type: Literal["html", "pdf"] | None = Query(
+            None,
+            description="only HTML articles (html; documents stored before PDFs were read count as html) "
+            "or only PDF documents (pdf)",
+        ),  # fmt: skip
     ) -> Response:
         """What `newsmon search QUERY --json` prints, for the same arguments."""
-        return _api_search(backend, q, topic, since, size, include_duplicates)
+        return _api_search(backend, q, topic, since, size, include_duplicates, content_type)
 
     return app
 
 
 def _api_search(
-    backend: _AppStorage, q: str, topic: str | None, since: str | None, size: int, include_duplicates: bool
+    backend: _AppStorage,
+    q: str,
+    topic: str | None,
+    since: str | None,
+    size: int,
+    include_duplicates: bool,
+    content_type: str | None = None,
 ) -> Response:
     try:
         storage = backend.storage()
@@ -225,6 +237,7 @@ def _api_search(
             size=size,
             include_duplicates=include_duplicates,
             budget=backend.budget(),
+            content_type=content_type,
         )
     except QueryTooCostly as exc:
         return JSONResponse({"error": str(exc)}, status_code=504 if exc.timed_out else 400)

@@ -16,12 +16,21 @@ from urllib.parse import urlencode
 from newsmon.clock import publication_bounds
 from newsmon.query_budget import QueryBudget, for_visitors
 from newsmon.redaction import redact_text, redact_url
-from newsmon.search import finished, hit_record, merged_highlights, search_request, since_to_es
+from newsmon.search import (
+    CONTENT_TYPES,
+    content_type_filter,
+    finished,
+    hit_record,
+    merged_highlights,
+    search_request,
+    since_to_es,
+)
 from newsmon.storage import Storage
 
 PAGE_SIZES = (10, 20, 50)
 MAX_WINDOW = 10_000  # Elasticsearch's index.max_result_window
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+CONTENT_TYPE_LABELS = {"html": "HTML articles", "pdf": "PDF documents"}
 SUBTOPIC = r"[^.]+\..+"  # topic ids with a dot: arms_control.<subtopic>
 _SHOWN_FIELDS_EXCLUDED = [
     "body", "extraction", "para_hashes", "lsh_bands", "shingle_sketch", "url_ids", "topic_scores", "title_*", "body_*",
@@ -38,6 +47,7 @@ class Filters:
     entities: tuple[str, ...] = ()
     outlets: tuple[str, ...] = ()  # source_domain
     languages: tuple[str, ...] = ()
+    content_types: tuple[str, ...] = ()  # html, pdf (a document without content_type is html)
     since: str | None = None
     date_from: str | None = None
     date_to: str | None = None
@@ -55,6 +65,7 @@ class Filters:
         pairs += [("entity", v) for v in view.entities]
         pairs += [("outlet", v) for v in view.outlets]
         pairs += [("language", v) for v in view.languages]
+        pairs += [("content_type", v) for v in view.content_types]
         for name in ("since", "date_from", "date_to"):
             if getattr(view, name):
                 pairs.append((name, getattr(view, name)))
@@ -67,7 +78,8 @@ class Filters:
         return "?" + urlencode(pairs)
 
     def toggle(self, facet: str, value: str) -> str:
-        """Link that adds `value` to facet `facet` (topics, entities, outlets, languages) or removes it."""
+        """Link that adds `value` to facet `facet` (topics, entities, outlets, languages,
+        content_types) or removes it."""
         current: tuple[str, ...] = getattr(self, facet)
         new = tuple(v for v in current if v != value) if value in current else (*current, value)
         return self.params(**{facet: new})
@@ -96,6 +108,8 @@ class Filters:
             "outlets": list(self.outlets),
             "languages": list(self.languages),
         }
+        if self.content_types:
+            out["content_types"] = list(self.content_types)
         for name in ("since", "date_from", "date_to"):
             if getattr(self, name):
                 out[name] = getattr(self, name)
@@ -110,6 +124,7 @@ class Filters:
             or self.entities
             or self.outlets
             or self.languages
+            or self.content_types
             or self.since
             or self.date_from
             or self.date_to
@@ -160,6 +175,7 @@ def parse_filters(params: Any) -> tuple[Filters, list[str]]:
         entities=many("entity"),
         outlets=many("outlet"),
         languages=many("language"),
+        content_types=tuple(t for t in many("content_type") if t in CONTENT_TYPES),
         since=since,
         date_from=day("date_from", "'Published from'"),
         date_to=day("date_to", "'Published until'"),
@@ -205,6 +221,8 @@ def build_request(f: Filters, budget: QueryBudget | None = None) -> dict[str, An
         filters.append({"terms": {"source_domain": list(f.outlets)}})
     if f.languages:
         filters.append({"terms": {"language": list(f.languages)}})
+    if f.content_types:
+        filters.append(content_type_filter(f.content_types))
     if f.date_from or f.date_to:
         bounds = {}
         if f.date_from:
@@ -222,6 +240,8 @@ def build_request(f: Filters, budget: QueryBudget | None = None) -> dict[str, An
         "entities": {"terms": {"field": "entities.name", "size": 15}},
         "outlets": {"terms": {"field": "source_domain", "size": 15}},
         "languages": {"terms": {"field": "language", "size": 15}},
+        # Documents stored before PDFs were read have no content_type: they count as html.
+        "content_types": {"terms": {"field": "content_type", "size": 5, "missing": "html"}},
         # Days with stories only (a corpus can span years); chart.regroup fills gaps and widens bars.
         # Bounded to the publication range (clock.publication_bounds): one stored outlier such as
         # 0001-01-01 would otherwise stretch the chart over two thousand years of empty periods.
@@ -280,7 +300,12 @@ def search_page(
             if v not in seen and (only is None or only(v))
         ]
         for b in out:
-            b.label = names.get(b.value, b.value) if facet == "topics" else b.value
+            if facet == "topics":
+                b.label = names.get(b.value, b.value)
+            elif facet == "content_types":
+                b.label = CONTENT_TYPE_LABELS.get(b.value, b.value)
+            else:
+                b.label = b.value
         return out
 
     facets = {
@@ -289,6 +314,7 @@ def search_page(
         "entities": buckets("entities", "entities"),
         "outlets": buckets("outlets", "outlets"),
         "languages": buckets("languages", "languages"),
+        "content_types": buckets("content_types", "content_types"),
     }
     per_day = [
         (b["key_as_string"], b["doc_count"], {s["key"]: s["doc_count"] for s in b["subtopics"]["buckets"]})
@@ -311,6 +337,8 @@ def client_state(f: Filters, root: str, names: dict[str, str]) -> dict[str, Any]
         not_taken.append("the dates: a rule watches the stories that come in from now on")
     if f.include_duplicates:
         not_taken.append("the copies of a story: a rule sends one alert per story")
+    if f.content_types:
+        not_taken.append("the source type: a rule watches HTML articles and PDF documents alike")
     return {
         "root": root,
         "query": f.q,

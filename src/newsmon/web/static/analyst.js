@@ -463,7 +463,7 @@
     const f = search.filters || {};
     const params = new URLSearchParams();
     if (search.query) params.append("q", search.query);
-    for (const [key, name] of [["topics", "topic"], ["entities", "entity"], ["outlets", "outlet"], ["languages", "language"]]) {
+    for (const [key, name] of [["topics", "topic"], ["entities", "entity"], ["outlets", "outlet"], ["languages", "language"], ["content_types", "content_type"]]) {
       for (const value of f[key] || []) params.append(name, value);
     }
     for (const key of ["since", "date_from", "date_to"]) if (f[key]) params.append(key, f[key]);
@@ -477,6 +477,8 @@
     const lines = filterLines({ all_topics: filters.topics, all_entities: filters.entities, outlets: filters.outlets, languages: filters.languages });
     if (filters.since) lines.push(`within ${filters.since}`);
     if (filters.date_from || filters.date_to) lines.push(`published ${filters.date_from || "…"} to ${filters.date_to || "…"}`);
+    const kinds = { html: "HTML articles", pdf: "PDF documents" };
+    if ((filters.content_types || []).length) lines.push(`only ${filters.content_types.map((t) => kinds[t] || t).join(" or ")}`);
     return parts.concat(lines).join("; ");
   }
 
