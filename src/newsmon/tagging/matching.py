@@ -29,9 +29,11 @@ from newsmon.tagging.scripts import (
     Boundaries,
     arabic_prefix_ok,
     arabic_tail_ok,
+    is_chinese,
     korean_tail_ok,
     script_of,
     segmenter,
+    traditional_to_simplified,
 )
 
 # Characters replaced one for one before matching; the text keeps its length.
@@ -80,7 +82,17 @@ class Normalized:
         return self.origin(start), self.origin(end - 1) + 1
 
 
-def normalize(text: str) -> Normalized:
+def normalize(text: str, chinese: bool | None = None) -> Normalized:
+    """The text to match; `chinese` (default: Han without kana) maps traditional characters to
+    simplified ones."""
+    norm = _normalize(text)
+    if text.isascii() or not (is_chinese(norm.cased) if chinese is None else chinese):
+        return norm
+    cased = traditional_to_simplified(norm.cased)
+    return Normalized(cased.lower(), cased, norm.index)
+
+
+def _normalize(text: str) -> Normalized:
     if text.isascii():
         cased = text.translate(_ASCII)
     else:
@@ -140,8 +152,12 @@ def _normalize_slowly(text: str) -> Normalized:
 def term_forms(term: str, lang: str | None, cased: bool) -> set[str]:
     """The spellings a term is indexed under: as written (composed and decomposed accents),
     without accents, and for German with ae/oe/ue/ss."""
-    base = normalize(term).cased if cased else normalize(term).lower
+    base = normalize(term, chinese=False).cased if cased else normalize(term, chinese=False).lower
     forms = {base, unicodedata.normalize("NFD", base), _strip_accents(base)}
+    if script_of(base[:1]) == "cjk" or script_of(base[-1:]) == "cjk":
+        # Chinese text is matched in simplified characters; Japanese text as written.
+        simplified = normalize(term, chinese=True)
+        forms.add(simplified.cased if cased else simplified.lower)
     if lang == "de" and not cased:
         forms.add(base.translate(_GERMAN))
     if script_of(base[:1]) == "arabic":

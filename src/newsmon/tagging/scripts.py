@@ -52,6 +52,34 @@ def script_of(ch: str) -> str | None:
     return "arabic"
 
 
+_HAN_CHAR = re.compile(f"[{HAN}]")
+_T2S: dict[int, str] | None = None
+
+
+def traditional_to_simplified(text: str) -> str:
+    """Traditional Chinese characters as simplified ones, one for one (OpenCC's character table,
+    shipped by opencc-purepy): Hong Kong and Taiwan news match the simplified terms, and the
+    Chinese segmenter, whose dictionary is simplified, cuts them as it cuts mainland news."""
+    global _T2S
+    if _T2S is None:
+        from importlib.resources import files
+
+        table: dict[int, str] = {}
+        data = files("opencc_purepy").joinpath("dicts/TSCharacters.txt").read_text(encoding="utf-8")
+        for line in data.splitlines():
+            source, _, targets = line.partition("\t")
+            target = targets.split(" ")[0] if targets else ""
+            if len(source) == 1 and len(target) == 1 and source != target:
+                table[ord(source)] = target
+        _T2S = table
+    return text.translate(_T2S)
+
+
+def is_chinese(text: str) -> bool:
+    """Han characters and no kana: Chinese (Japanese writes kana in every sentence)."""
+    return bool(_HAN_CHAR.search(text)) and not KANA_CHAR.search(text)
+
+
 # -- Korean ----------------------------------------------------------------------------------------
 
 # Particles (josa), the copula and the commonest endings of a noun used as a verb (비핵화하다),
