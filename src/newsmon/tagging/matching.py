@@ -51,7 +51,9 @@ _RARE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 _GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 # Arabic script and full-width forms: one translation table, dropped characters with an offset map.
-_ARABIC_DROPPED = "\u0640\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0653\u0654\u0655\u0656\u0657\u0658\u0670"
+_ARABIC_DROPPED = (
+    "\u0640\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0653\u0654\u0655\u0656\u0657\u0658\u0670"
+)
 _EXTENDED_TABLE: dict[int, str | None] = {
     **{k: v for k, v in _ASCII.items()},
     **{ord(k): v for k, v in _SAME_LENGTH.items()},
@@ -254,16 +256,12 @@ class Matcher:
             return []
         hits: list[Hit] = []
         lower, cased = norm.lower, norm.cased
-        cjk: Boundaries | None = None
+        cjk: list[Boundaries] = []  # the text's word boundaries, segmented on first need
         for index, start, last in self._automaton.find_matches_as_indexes(lower, overlapping=True):
             script = script_of(lower[start])
             joined = start > 0 and lower[start - 1].isalnum()
-            if joined:
-                if script == "arabic":
-                    if not arabic_prefix_ok(lower[_word_start(lower, start) : start]):
-                        continue  # letters before the term that are no proclitic
-                elif script != "cjk" and not (script is None and script_of(lower[start - 1]) == "cjk"):
-                    continue  # not the start of a word (Latin after Chinese or Japanese is)
+            if joined and not _may_start_inside(lower, start, script):
+                continue
             for p in self._by_index[index]:
                 text = lower if p.cased is None else cased
                 if p.regex is not None:
@@ -275,25 +273,15 @@ class Matcher:
                     end = last
                     if p.cased is not None and cased[start:end] != p.cased:
                         continue  # "start" is not "START"
-                if script is None:
-                    if p.regex is None and end < len(text) and text[end].isalnum():
-                        after = script_of(text[end])
-                        if after == "hangul":
-                            if not korean_tail_ok(text[end : _WORD_END.match(text, end).end()]):  # type: ignore[union-attr]
-                                continue  # IAEA는, not IAEAX
-                        elif after != "cjk":
-                            continue
-                elif script == "cjk":
+                if script == "cjk":
                     if joined or (end < len(text) and text[end].isalnum()):
-                        if cjk is None:
+                        if not cjk:
                             self._register_han_words()
-                            cjk = Boundaries(cased)
-                        if not cjk.at_boundaries(start, end):
+                            cjk.append(Boundaries(cased))
+                        if not cjk[0].at_boundaries(start, end):
                             continue  # a run of characters across two words
-                else:
-                    tail = text[end : _WORD_END.match(text, end).end()]  # type: ignore[union-attr]
-                    if tail and not (korean_tail_ok(tail) if script == "hangul" else arabic_tail_ok(tail)):
-                        continue
+                elif not _may_end_there(text, end, script, p.regex is not None):
+                    continue
                 hits.append(Hit(p, start, end))
         return hits
 
@@ -305,6 +293,31 @@ class Matcher:
 
 _ALL_HAN = re.compile(f"[{HAN}]+")
 _WORD_END = re.compile(r"[^\W_]*")
+
+
+def _may_start_inside(text: str, start: int, script: str | None) -> bool:
+    """May a hit start at `start`, after a letter or digit? In Arabic script after a proclitic; in
+    Chinese and Japanese if the segmenter says so (checked later); Latin after Chinese or Japanese."""
+    if script == "arabic":
+        return arabic_prefix_ok(text[_word_start(text, start) : start])
+    return script == "cjk" or (script is None and script_of(text[start - 1]) == "cjk")
+
+
+def _may_end_there(text: str, end: int, script: str | None, wildcard: bool) -> bool:
+    """May a hit (not Chinese or Japanese) end at `end`? Korean and Arabic-script words may go on
+    with particles or suffixes; a Latin word may be followed by Chinese, Japanese or a Korean
+    particle (IAEA는) but not by another letter (a wildcard's regex has checked that already)."""
+    if end >= len(text) or not text[end].isalnum():
+        return True
+    tail = text[end : _WORD_END.match(text, end).end()]  # type: ignore[union-attr]
+    if script == "hangul":
+        return korean_tail_ok(tail)
+    if script == "arabic":
+        return arabic_tail_ok(tail)
+    if wildcard:
+        return True
+    after = script_of(text[end])
+    return after == "cjk" or (after == "hangul" and korean_tail_ok(tail))
 
 
 def _word_start(text: str, pos: int) -> int:

@@ -111,13 +111,14 @@ AR_PROCLITICS = frozenset(
     و ف ب ل ك س ال وال فال بال كال وب ول فب فل وك فك ولل فلل وس لل
     """.split()
 )
-# Suffixes after a term: Arabic pronouns, dual and plural endings and their combinations with a
-# pronoun; Persian plural ها / ان, ezafe ی / ای / یی, pronoun suffixes (م ت ش مان تان شان).
+# Suffixes after a term, one of this list (combinations are listed, so ي + ه, the nisba ending ية,
+# is no suffix): Arabic pronouns, dual and plural endings and plural + pronoun; Persian plural
+# ها / ان, ezafe ی / ای / یی, pronoun suffixes (م ت ش مان تان شان) and plural + pronoun.
 # ZWNJ is removed before matching, so سلاح‌ها is سلاحها.
 AR_SUFFIXES = frozenset(
     """
-    ه ها هم هما هن ك كم كما كن ي ني نا ات ان ين ون تين تان اتها اتهم
-    ي اي يي هاي هايي هايش هايشان هايمان هايتان ام ات اش مان تان شان يش يم يت
+    ه ها هم هما هن ك كم كما كن ي ني نا ات ان ين ون تين تان اته اتها اتهم اتنا اتك
+    اي يي هاي هايي هايم هايت هايش هايمان هايتان هايشان ام اش مان تان شان يش يم يت
     """.split()
 )
 
@@ -127,7 +128,7 @@ def arabic_prefix_ok(prefix: str) -> bool:
 
 
 def arabic_tail_ok(tail: str) -> bool:
-    return _split_ok(tail, AR_SUFFIXES, 2)
+    return tail in AR_SUFFIXES or not tail
 
 
 def _split_ok(text: str, parts: frozenset[str], most: int) -> bool:
