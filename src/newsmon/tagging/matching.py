@@ -41,6 +41,7 @@ _SAME_LENGTH = {
     **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d", " "),
     **dict.fromkeys("\u00a0\u2007\u2009\u200a\u202f\u3000", " "),
     **dict.fromkeys("\u2018\u2019\u02bc\u00b4\u2032", "'"),
+    "\u318d": "\u00b7",  # Korean typists' interpunct (a jamo, so a letter) as the middle dot
 }
 # ASCII text (str.translate is fast on it) needs only these: "New-START" is "New START", and the
 # terms are normalized the same way.
@@ -67,7 +68,8 @@ _EXTENDED_TABLE: dict[int, str | None] = {
     **{0x06F0 + d: str(d) for d in range(10)},
     **dict.fromkeys(map(ord, _ARABIC_DROPPED + _RARE), None),
 }
-_EXTENDED = re.compile("[\u0600-\u06ff\uff01-\uff5e]")
+# Arabic script, full-width forms and Han: the texts that take the extended path (one scan decides).
+_SPECIAL_SCRIPTS = re.compile(f"[\\u0600-\\u06ff\\uff01-\\uff5e{HAN}]")
 _KEPT = re.compile(f"[^{_ARABIC_DROPPED}{_RARE}]+")
 
 
@@ -87,20 +89,25 @@ class Normalized:
 def normalize(text: str, chinese: bool | None = None) -> Normalized:
     """The text to match; `chinese` (default: Han without kana) maps traditional characters to
     simplified ones."""
-    norm = _normalize(text)
-    if text.isascii() or not (is_chinese(norm.cased) if chinese is None else chinese):
+    if text.isascii():
+        return _normalize(text)
+    special = _SPECIAL_SCRIPTS.search(text) is not None
+    norm = _normalize(text, special)
+    if chinese is None:
+        chinese = special and is_chinese(norm.cased)
+    if not chinese:
         return norm
     cased = traditional_to_simplified(norm.cased)
     return Normalized(cased.lower(), cased, norm.index)
 
 
-def _normalize(text: str) -> Normalized:
+def _normalize(text: str, special: bool = False) -> Normalized:
     if text.isascii():
         cased = text.translate(_ASCII)
     else:
         # str.translate is slow on other text; each `in` is a fast scan, and most of these
         # characters are absent from most stories.
-        if _EXTENDED.search(text):
+        if special:
             return _normalize_extended(text)
         cased = text
         for old, new in _REPLACED:
@@ -209,12 +216,19 @@ def context_regex(context: Context | None) -> re.Pattern[str] | None:
     particles and proclitics) anywhere in the text."""
     if context is None:
         return None
-    alternatives = set()
+    words: set[str] = set()
+    special: set[str] = set()
     for near in context.near:
         for form in term_forms(near, None, cased=False):
-            pattern = wildcard_regex(form).pattern
-            alternatives.add(pattern if script_of(form[:1]) else r"(?<!\w)" + pattern)
-    return re.compile("(?:" + "|".join(sorted(alternatives)) + ")")
+            (special if script_of(form[:1]) else words).add(wildcard_regex(form).pattern)
+    # Most positions of a text are inside a word or not of those scripts: each branch fails there
+    # on its first test.
+    branches = []
+    if words:
+        branches.append(r"(?<!\w)(?:" + "|".join(sorted(words)) + ")")
+    if special:
+        branches.append(r"(?=[^\x00-\u05ff])(?:" + "|".join(sorted(special)) + ")")
+    return re.compile("|".join(branches))
 
 
 class Matcher:
@@ -264,15 +278,9 @@ class Matcher:
                 continue
             for p in self._by_index[index]:
                 text = lower if p.cased is None else cased
-                if p.regex is not None:
-                    m = p.regex.match(text, start)
-                    if m is None:
-                        continue
-                    end = m.end()
-                else:
-                    end = last
-                    if p.cased is not None and cased[start:end] != p.cased:
-                        continue  # "start" is not "START"
+                end = _end_of(p, text, start, last)
+                if end is None:
+                    continue
                 if script == "cjk":
                     if joined or (end < len(text) and text[end].isalnum()):
                         if not cjk:
@@ -293,6 +301,16 @@ class Matcher:
 
 _ALL_HAN = re.compile(f"[{HAN}]+")
 _WORD_END = re.compile(r"[^\W_]*")
+
+
+def _end_of(p: Pattern, text: str, start: int, last: int) -> int | None:
+    """Where the pattern's match ends (a wildcard's regex decides), or None: no match."""
+    if p.regex is not None:
+        m = p.regex.match(text, start)
+        return None if m is None else m.end()
+    if p.cased is not None and text[start:last] != p.cased:
+        return None  # "start" is not "START"
+    return last
 
 
 def _may_start_inside(text: str, start: int, script: str | None) -> bool:
