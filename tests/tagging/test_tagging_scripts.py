@@ -182,3 +182,13 @@ def test_rules() -> None:
     assert script_of("a") is None and script_of("я") is None
     assert script_of("核") == "cjk" and script_of("カ") == "cjk"
     assert script_of("핵") == "hangul" and script_of("ن") == "arabic"
+
+
+def test_warm_up_loads_both_segmenters(tagger: Tagger) -> None:
+    """So that forked workers share them instead of each loading them on its first story."""
+    from newsmon.tagging import scripts
+
+    tagger.warm_up()
+    assert scripts.segmenter("zh")._impl is not None
+    assert scripts.segmenter("ja")._impl is not None
+    assert "核裁军" in scripts.segmenter("zh")._words  # the taxonomy's words are in the dictionary
