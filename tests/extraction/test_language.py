@@ -82,8 +82,10 @@ def test_odd_texts(library: langid.LanguageIdentifier, text: str) -> None:
 SHORT = [
     ("zh", "朝鲜试射洲际弹道导弹"),
     ("zh", "美朝峰會無協議"),  # traditional characters
+    ("zh", "索尼（ソニー）公司宣布在中国建设新的工厂"),  # a Japanese name in katakana
     ("ja", "北朝鮮が弾道ミサイルを発射"),
     ("ja", "核兵器禁止条約に署名へ"),
+    ("ja", "北朝鮮ミサイル発射"),  # no hiragana
     ("ko", "북한, 탄도미사일 발사"),
     ("ko", "IAEA 사무총장 방북"),
     ("ar", "الوكالة الدولية للطاقة الذرية تنتقد إيران"),

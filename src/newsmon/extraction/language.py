@@ -24,6 +24,7 @@ AUTOMATON_DEPTH = 6
 _LETTER = re.compile(r"[^\W\d_]")
 _HANGUL = re.compile("[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 _KANA = re.compile("[\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+_HIRAGANA = re.compile("[\u3040-\u309f]")
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 _PERSIAN = re.compile("[پچژگکی]")  # letters Persian has and Arabic has not
@@ -38,7 +39,8 @@ _OTHER_CYRILLIC = re.compile("[ўЎјЈљЉњЊћЋџЏђЂәӘғҒқҚңҢөӨ�
 def script_language(text: str) -> str | None:
     """The language the letters of a text name on their own, or None when they do not.
 
-    Hangul is Korean; Han with kana is Japanese, Han without kana Chinese; the Arabic script is
+    Hangul is Korean; Han with hiragana (one in twenty) or katakana (one in four) is Japanese,
+    other Han Chinese; the Arabic script is
     Persian with پ چ ژ گ ک ی and no Arabic-only forms, Arabic with those forms and no Persian letter;
     Cyrillic is Ukrainian with і ї є ґ and no ы э ё, Russian the other way round. Each rule needs
     the script to hold at least half the letters; mixed or other evidence is left to the model.
@@ -52,7 +54,12 @@ def script_language(text: str) -> str | None:
         return "ko"
     han, kana = len(_HAN.findall(text)), len(_KANA.findall(text))
     if han + kana >= half:
-        return "ja" if kana else "zh"
+        # Japanese writes hiragana in every sentence (one in twenty at least), or is a headline
+        # of katakana loanwords; a Chinese story may quote a Japanese name in katakana.
+        hiragana = len(_HIRAGANA.findall(text))
+        katakana = kana - hiragana
+        japanese = hiragana * 20 >= han + kana or katakana * 4 >= han + kana
+        return "ja" if kana and japanese else "zh"
     if len(_ARABIC.findall(text)) >= half:
         if _URDU_AND_OTHERS.search(text):
             return None

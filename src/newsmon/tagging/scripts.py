@@ -7,7 +7,8 @@ fixed here for the hits whose first character is of that script:
 - Chinese and Japanese have no spaces: a run counts when its start and end fall on word boundaries
   of a segmenter that ships its dictionary in its package (rjieba, the Rust port of jieba, for
   Chinese; MeCab through fugashi with unidic-lite for Japanese). Only the sentence around a
-  candidate hit is segmented, and only for texts that have such hits; a text with kana is Japanese.
+  candidate hit is segmented, and only for texts that have such hits; `is_japanese` tells the two
+  apart.
 - Korean attaches particles and endings to a word (핵확산금지조약을): a run counts at the start of
   a space-separated word (eojeol) when the rest of that word is a sequence of particles and endings
   of a closed list.
@@ -53,6 +54,7 @@ def script_of(ch: str) -> str | None:
 
 
 _HAN_CHAR = re.compile(f"[{HAN}]")
+_HIRAGANA_CHAR = re.compile("[\u3040-\u309f]")
 _T2S: dict[int, str] | None = None
 
 
@@ -75,9 +77,19 @@ def traditional_to_simplified(text: str) -> str:
     return text.translate(_T2S)
 
 
+def is_japanese(text: str) -> bool:
+    """Japanese, not Chinese: hiragana (particles, endings) are at least one in twenty of the Han
+    and kana characters, or katakana one in four (a headline of loanwords). A Chinese story may
+    quote a Japanese name in katakana; it does not write hiragana."""
+    hiragana = len(_HIRAGANA_CHAR.findall(text))
+    katakana = len(KANA_CHAR.findall(text)) - hiragana
+    cjk = hiragana + katakana + len(_HAN_CHAR.findall(text))
+    return (hiragana > 0 and hiragana * 20 >= cjk) or (katakana > 0 and katakana * 4 >= cjk)
+
+
 def is_chinese(text: str) -> bool:
-    """Han characters and no kana: Chinese (Japanese writes kana in every sentence)."""
-    return bool(_HAN_CHAR.search(text)) and not KANA_CHAR.search(text)
+    """Han characters and (next to no) kana: Chinese."""
+    return bool(_HAN_CHAR.search(text)) and not is_japanese(text)
 
 
 # -- Korean ----------------------------------------------------------------------------------------
@@ -220,7 +232,7 @@ class Boundaries:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.language = "ja" if KANA_CHAR.search(text) else "zh"
+        self.language = "ja" if is_japanese(text) else "zh"
         self._cuts: list[tuple[int, int, list[int]]] = []  # (start, end, sorted absolute cuts)
 
     def _span_cuts(self, start: int, end: int) -> list[int]:
