@@ -80,7 +80,7 @@ class Tagger:
 
     def warm_up(self) -> None:
         """Load what tagging loads on its first Chinese and Japanese story (the segmenters, the
-        taxonomy's words in the Chinese dictionary): a tenth of a second and some 60 MB, paid once
+        taxonomy's words in the Chinese dictionary): some 0.2 s of CPU and 60 MB, paid once
         per process, before workers are forked, instead of out of a page's budget."""
         self.tag("朝鲜表示，核裁军的前提是信任。", "北朝鮮は朝鮮半島の非核化に向けた交渉を拒んだ。")
 
