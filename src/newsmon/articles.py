@@ -46,6 +46,8 @@ def _tagger(topics_path: Path) -> Tagger:
     global _TAGGER, _TAGGER_PATH
     if _TAGGER is None or _TAGGER_PATH != topics_path:
         _TAGGER = Tagger(load_taxonomy(topics_path))
+        # The Chinese and Japanese segmenters too, so forked workers share their dictionaries.
+        _TAGGER.warm_up()
         _TAGGER_PATH = topics_path
     return _TAGGER
 

@@ -23,7 +23,7 @@ from newsmon.extraction.body import (
     title_only,
 )
 from newsmon.extraction.cleanup import Cleaned, clean_text, strip_markers
-from newsmon.extraction.language import detect_language_scored
+from newsmon.extraction.language import LANGUAGE_SURE, detect_language_scored
 from newsmon.extraction.page_facts import (
     canonical_url,
     page_metadata,
@@ -114,7 +114,8 @@ def extract_page(
         body=body,
         authors=split_authors(meta.author),
         published_at=published,
-        language=detected or facts.lang,
+        # The page's declared language wins when detection is unsure (a short page, a mixed one).
+        language=detected if detected and (score >= LANGUAGE_SURE or not facts.lang) else facts.lang,
         canonical_url=canonical,
         site_name=meta.sitename or facts.site_name,
         description=strip_markers(description) if clean and description else description,
