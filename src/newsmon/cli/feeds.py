@@ -44,7 +44,8 @@ def feeds_status(args: argparse.Namespace) -> int:
 
 
 def feeds_check(args: argparse.Namespace) -> int:
-    print_check(operations.check(settings_of(args), args.url), args.json)
+    result = operations.check(settings_of(args), args.url, args.type, args.pattern)
+    print_check(result, args.json)
     return EXIT_OK
 
 
@@ -57,7 +58,15 @@ def feeds_import(args: argparse.Namespace) -> int:
 
 
 def feeds_export(args: argparse.Namespace) -> int:
-    sys.stdout.write(operations.export_opml(settings_of(args)))
+    from newsmon.config import load_feeds
+    from newsmon.reader.opml import not_exported
+
+    settings = settings_of(args)
+    sys.stdout.write(operations.export_opml(settings))
+    skipped = not_exported(load_feeds(settings.feeds_path).feeds)
+    if skipped:
+        named = ", ".join(f"{i} ({t})" for i, t in skipped)
+        print(f"note: {len(skipped)} source(s) not exported (not OPML feeds): {named}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -70,7 +79,13 @@ def feeds_discover(args: argparse.Namespace) -> int:
         print(f"no feed found on {args.url}")
         return EXIT_ERROR
     for f in found:
-        verified = "declared" if f["declared"] else "found at a usual path"
+        verified = (
+            f"named in {f['via']}"
+            if f.get("via")
+            else "declared"
+            if f["declared"]
+            else "found at a usual path"
+        )
         print(f"{f['url']}  {f['kind']}  {f['title'] or ''}  ({verified})")
     return EXIT_OK
 
@@ -83,8 +98,12 @@ def add_feeds_parser(sub: Subcommands) -> None:
     f = fsub.add_parser("status", help="health and schedule of every configured feed")
     f.add_argument("--json", action="store_true", help="one JSON list of rows on stdout")
     f.set_defaults(func=feeds_status)
-    f = fsub.add_parser("check", help="fetch and parse one feed now; writes nothing")
-    f.add_argument("url", help="the feed's URL")
+    f = fsub.add_parser("check", help="fetch and read one source now; writes nothing")
+    f.add_argument("url", help="the feed's (sitemap's, page's) URL")
+    f.add_argument(
+        "--type", choices=("feed", "sitemap", "page"), default="feed", help="the source type (default feed)"
+    )
+    f.add_argument("--pattern", help="type page: which links count (a glob, or re:<regex>)")
     f.add_argument("--json", action="store_true", help="one JSON object on stdout")
     f.set_defaults(func=feeds_check)
     f = fsub.add_parser("import", help="add an OPML file's feeds to config/feeds.d/imported.yaml")
@@ -92,7 +111,7 @@ def add_feeds_parser(sub: Subcommands) -> None:
     f.set_defaults(func=feeds_import)
     f = fsub.add_parser("export", help="all configured feeds as OPML 2.0 on stdout")
     f.set_defaults(func=feeds_export)
-    f = fsub.add_parser("discover", help="feed links of an HTML page")
+    f = fsub.add_parser("discover", help="feed links of an HTML page; sitemaps named in robots.txt")
     f.add_argument("url", help="the page's URL")
     f.add_argument("--json", action="store_true", help="one JSON list on stdout")
     f.set_defaults(func=feeds_discover)

@@ -25,7 +25,7 @@ from typing import Any
 from newsmon.clock import iso
 from newsmon.config import FeedConfig
 from newsmon.errors import FetchError
-from newsmon.fetching import Fetcher
+from newsmon.fetching import Fetched, Fetcher
 from newsmon.reader.budget import Rejected, parse_job, start_pool, too_slow
 from newsmon.reader.entries import entries_of
 from newsmon.reader.formats import ParsedFeed
@@ -79,10 +79,17 @@ class _Unparsed:
     final_url: str
 
 
-def fetch_feed(
-    fetcher: Fetcher, feed: FeedConfig, state: FeedState | None, now: datetime
-) -> Polled | _Unparsed:
-    """The request half of a poll: a finished Polled, or a body to parse (`finish_poll`)."""
+def conditional_get(
+    fetcher: Fetcher,
+    feed: FeedConfig,
+    state: FeedState | None,
+    now: datetime,
+    *,
+    max_bytes: int,
+    accept: str,
+) -> Polled | tuple[Poll, Fetched]:
+    """The request half of a poll of any source type: a finished Polled (deferred by Retry-After,
+    failed, `not_modified`, `unchanged`), or the poll so far and the changed body to read."""
     waiting = state.deferred_until(now) if state else None
     if waiting is not None:
         reason = f"Retry-After: not before {iso(waiting)}"
@@ -91,8 +98,8 @@ def fetch_feed(
     try:
         fetched = fetcher.get(
             feed.url,
-            max_bytes=fetcher.settings.max_feed_bytes,
-            accept=FEED_ACCEPT,
+            max_bytes=max_bytes,
+            accept=accept,
             headers=validators(feed, state),
             raise_for_status=False,
         )
@@ -126,6 +133,25 @@ def fetch_feed(
     if state is not None and state.body_hash == digest and state.url == feed.shown_url:
         base.outcome = "unchanged"
         return Polled(feed, base)
+    return base, fetched
+
+
+def fetch_feed(
+    fetcher: Fetcher, feed: FeedConfig, state: FeedState | None, now: datetime
+) -> Polled | _Unparsed:
+    """The request half of a poll: a finished Polled, or a body to parse (`finish_poll`).
+    Sitemap and page sources are read here whole (newsmon.reader.sources): their bodies are
+    parsed by lxml within the byte cap, not by feedparser."""
+    if feed.type != "feed":
+        from newsmon.reader.sources import poll_source
+
+        return poll_source(fetcher, feed, state, now)
+    got = conditional_get(
+        fetcher, feed, state, now, max_bytes=fetcher.settings.max_feed_bytes, accept=FEED_ACCEPT
+    )
+    if isinstance(got, Polled):
+        return got
+    base, fetched = got
     return _Unparsed(feed, base, fetched.content, fetched.headers, fetched.final_url)
 
 
