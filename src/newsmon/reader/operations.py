@@ -103,7 +103,7 @@ def _check_source(settings: Settings, url: str, source_type: str, pattern: str |
 
     data: dict[str, Any] = {"id": "check", "url": url, "type": source_type, "max_entries": 10_000}
     if pattern is not None:
-        data |= {"pattern": pattern, "first_poll_max": 10_000}
+        data |= {"pattern": pattern, "first_poll_max": 1000}
     else:
         data["max_age_days"] = 3650  # every dated entry, as the sitemap lists them
     try:
