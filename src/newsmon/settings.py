@@ -129,7 +129,7 @@ class Settings(BaseSettings):
     # Sitemap sources: child sitemaps of an index (and of its child indexes) read per poll, at most.
     sitemap_max_children: int = Field(20, ge=1, le=1000)
     # Page sources: links remembered as seen per source (the state document stays small).
-    page_seen_max: int = Field(2000, ge=10, le=100_000)
+    page_seen_max: int = Field(500, ge=10, le=100_000)
     # Article pages: per-host politeness.
     host_concurrency: int = Field(2, ge=1)
     host_min_gap: float = Field(0.1, ge=0)  # seconds between the starts of two requests to one host

@@ -7,6 +7,7 @@ status_rows, import_opml and export_opml read the feeds configuration.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -77,7 +78,10 @@ def check(
     except TimeoutError as exc:
         raise FeedRejected(url, "parse_timeout", str(exc)) from None
     if isinstance(parsed, Rejected):
-        raise FeedRejected(fetched.final_url, parsed.kind, parsed.reason)
+        reason = parsed.reason
+        if re.search(rb"<(?:\w+:)?(?:urlset|sitemapindex)\b", fetched.content[:4096]):
+            reason += " (it is a sitemap: check it with --type sitemap)"
+        raise FeedRejected(fetched.final_url, parsed.kind, reason)
     warnings = list(parsed.warnings)
     if fetched.permanent_target:
         warnings.append(f"moved permanently to {fetched.permanent_target}")
