@@ -21,7 +21,7 @@ from newsmon.settings import Settings
 from newsmon.summary import RunSummary
 
 if TYPE_CHECKING:
-    from newsmon.reader.poll import Polled
+    from newsmon.reader.request import Polled
 
 # The per-feed lines are part of the run's log, under the name they have always had.
 log = logging.getLogger("newsmon.run")

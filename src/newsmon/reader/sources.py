@@ -26,7 +26,7 @@ from newsmon.fetching import HTML_TYPES, Fetcher
 from newsmon.reader.entries import entries_of
 from newsmon.reader.formats import ParsedEntry, ParsedFeed
 from newsmon.reader.pages import baseline_key, page_links, take
-from newsmon.reader.poll import Polled, conditional_get
+from newsmon.reader.request import Polled, conditional_get
 from newsmon.reader.sitemaps import ParsedSitemap, SitemapRejected, parse_sitemap
 from newsmon.reader.state import FeedState
 
