@@ -291,3 +291,23 @@ def test_page_links_titles_from_link_text_and_pattern(server, settings_for, stor
         polled = poll_source(fetcher, source, None, clock.now())
     assert [(e.link, e.title) for e in polled.entries] == [(f"{b}/press/2026/7", "Statement 7 on talks")]
     assert polled.poll.seen_key and len(polled.poll.seen or []) == 1
+
+
+def test_a_listing_page_obeys_robots_txt_unless_switched_off(server, settings_for):
+    from newsmon.config import FeedConfig
+    from newsmon.fetching import Fetcher
+    from newsmon.reader.sources import poll_source
+
+    b = server.base
+    server.routes["/robots.txt"] = (200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow: /press\n")
+    server.routes["/press"] = listing(["/press/2026/7"])
+    settings = settings_for("feeds: []\n")
+    polite = FeedConfig(id="p", url=f"{b}/press", type="page", pattern="*/press/2026/*")
+    with Fetcher(settings) as fetcher:
+        refused = poll_source(fetcher, polite, None, clock.now())
+        assert refused.poll.outcome == "failed" and refused.poll.error_class == "robots"
+        assert refused.poll.error.startswith("disallowed by robots.txt")
+        assert server.hits("/press") == 0
+        told = polite.model_copy(update={"robots": False})
+        allowed = poll_source(fetcher, told, None, clock.now())
+    assert allowed.poll.outcome == "new_content" and len(allowed.entries) == 1

@@ -12,6 +12,7 @@ implausible dates), so dedupe, tagging and indexing after them are the same.
   Entries dated more than `max_age_days` ago are left out; the newest `max_entries` are kept.
 - `type: page`: the page's links matching `pattern` (newsmon.reader.pages): the first poll
   records the baseline and takes at most `first_poll_max`; later polls the links not seen before.
+  The page itself obeys robots.txt (unless `robots: false`), as article pages do.
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from datetime import datetime, timedelta
 from newsmon.config import FeedConfig
 from newsmon.errors import FetchError
 from newsmon.fetching import HTML_TYPES, Fetcher
+from newsmon.politeness import Robots
 from newsmon.reader.entries import entries_of
 from newsmon.reader.formats import ParsedEntry, ParsedFeed
 from newsmon.reader.pages import baseline_key, page_links, take
 from newsmon.reader.request import Polled, conditional_get
 from newsmon.reader.sitemaps import ParsedSitemap, SitemapRejected, parse_sitemap
-from newsmon.reader.state import FeedState
+from newsmon.reader.state import FeedState, Poll
 
 log = logging.getLogger("newsmon.feeds")
 
@@ -205,6 +207,12 @@ def _recent(entries: list[ParsedEntry], feed: FeedConfig, now: datetime) -> tupl
 
 def poll_page(fetcher: Fetcher, feed: FeedConfig, state: FeedState | None, now: datetime) -> Polled:
     settings = fetcher.settings
+    # A listing page is crawled like an article page: robots.txt first, unless `robots: false`.
+    # (A sitemap is written for crawlers; a feed is subscribed to: neither is checked.)
+    deferred = state is not None and state.deferred_until(now) is not None
+    if feed.robots and not deferred and not Robots(fetcher).allowed(feed.url):
+        reason = "disallowed by robots.txt (`robots: false` on the source skips the check)"
+        return Polled(feed, Poll("failed", error_class="robots", error=reason))
     got = conditional_get(fetcher, feed, state, now, max_bytes=settings.max_page_bytes, accept=PAGE_ACCEPT)
     if isinstance(got, Polled):
         return got
