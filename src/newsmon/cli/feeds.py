@@ -17,12 +17,14 @@ def print_status(rows: list[dict[str, Any]], as_json: bool) -> None:
     if as_json:
         print(json.dumps(rows, ensure_ascii=False))
         return
-    print(f"{'id':<28} {'health':<9} {'fails':>5} {'status':>6} {'next due':<21} last error / note")
+    print(
+        f"{'id':<28} {'type':<7} {'health':<9} {'fails':>5} {'status':>6} {'next due':<21} last error / note"
+    )
     for r in rows:
         note = r["last_error"] or (f"moved to {r['moved_to']}" if r["moved_to"] else "")
         note = note or "; ".join(r["warnings"]) or ("never polled" if not r["polled"] else "")
         print(
-            f"{r['id']:<28} {r['health']:<9} {r['consecutive_failures']:>5} "
+            f"{r['id']:<28} {r.get('type', 'feed'):<7} {r['health']:<9} {r['consecutive_failures']:>5} "
             f"{r['last_status'] or '-':>6} {r['next_due'] or '-':<21} {note}"
         )
 
