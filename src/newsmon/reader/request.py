@@ -28,6 +28,10 @@ class Polled:
         self.poll.error = self.feed.scrub(self.poll.error) if self.poll.error else self.poll.error
         self.poll.final_url = self.feed.scrub_url(self.poll.final_url)
         self.poll.moved_to = self.feed.scrub_url(self.poll.moved_to)
+        # A sitemap's children are named in its warnings and errors: under the same rule.
+        if self.poll.part_errors:
+            self.poll.part_errors = [self.feed.scrub(e) for e in self.poll.part_errors]
+            self.poll.warnings = [self.feed.scrub(w) for w in self.poll.warnings]
 
 
 def validators(feed: FeedConfig, state: FeedState | None) -> dict[str, str]:
