@@ -7,7 +7,9 @@ running server's base URL, plus a few generated routes:
 - ``/generated/big.html?bytes=N``: a valid HTML page of N bytes, streamed (size-cap tests);
 - ``/generated/article/<n>.html``: synthetic news article ``n`` (deterministic; see devsite.text);
 - ``/generated/feed.xml?count=N&start=S``: RSS listing articles S .. S+N-1;
-- ``/generated/img/<name>.svg``: a placeholder image, so pages have no broken images.
+- ``/generated/img/<name>.svg``: a placeholder image, so pages have no broken images;
+- ``<path>.gz`` where only ``<path>`` exists: that file (templated) gzip'd, served as
+  ``application/gzip`` without a Content-Encoding, as sites serve ``sitemap.xml.gz``.
 
 Run it by hand with ``python -m devsite examples/site --port 8765``.
 """
@@ -15,6 +17,7 @@ Run it by hand with ``python -m devsite examples/site --port 8765``.
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import mimetypes
 import re
@@ -139,6 +142,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _file(self, path: str, send_body: bool) -> None:
         target = self.server.site.resolve(path)
+        packed = False
+        if target is None and path.endswith(".gz"):
+            target, packed = self.server.site.resolve(path[: -len(".gz")]), True
         if target is None:
             self._status(404, send_body)
             return
@@ -148,6 +154,8 @@ class _Handler(BaseHTTPRequestHandler):
             body = body.replace(PLACEHOLDER, self.server.site.base_url.encode())
         ctype = CONTENT_TYPES.get(suffix) or mimetypes.guess_type(target.name)[0]
         ctype = ctype or "application/octet-stream"
+        if packed:  # mtime 0: the same bytes, and so the same ETag, on every request
+            body, ctype = gzip.compress(body, mtime=0), "application/gzip"
         # A strong ETag and Last-Modified let the pipeline's conditional GETs be tested against
         # real 304s. If-None-Match wins over If-Modified-Since when both are sent (RFC 9110 13.2.2).
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'

@@ -21,6 +21,7 @@ from lxml import html as lxml_html
 
 from devsite.server import DevSite
 from devsite.text import ARMS_CONTROL, TOPICS, generate_story, generated_topic
+from newsmon.reader.sitemaps import parse_sitemap
 
 REPO = Path(__file__).resolve().parents[1]
 SITE = REPO / "examples" / "site"
@@ -370,11 +371,31 @@ def test_report_pdf_is_a_well_formed_pdf() -> None:
 def test_demo_feeds_config_matches_the_site(site: DevSite) -> None:
     config = yaml.safe_load((REPO / "examples" / "demo-feeds.yaml").read_text(encoding="utf-8"))
     assert config["schedule"] == "*/15 * * * *"
-    assert [feed["id"] for feed in config["feeds"]] == ["meridian-wire", "scraper-blog", "agency-documents"]
+    assert [feed["id"] for feed in config["feeds"]] == [
+        "meridian-wire",
+        "scraper-blog",
+        "agency-documents",
+        "lakeside-dispatch",
+    ]
     for feed in config["feeds"]:
         url = feed["url"].replace("${NEWSMON_FEED_DEMO_SITE}", site.base_url)
-        parsed = feedparser.parse(httpx.get(url, timeout=10).content)
-        assert not parsed.bozo and parsed.entries
+        if feed.get("type", "feed") == "feed":
+            parsed = feedparser.parse(httpx.get(url, timeout=10).content)
+            assert not parsed.bozo and parsed.entries
+            continue
+        assert feed["type"] == "sitemap"
+        index = parse_sitemap(httpx.get(url, timeout=10).content, url, 1_000_000)
+        assert index.children == [f"{site.base_url}/dispatch/news-sitemap-1.xml.gz"]
+        child = httpx.get(index.children[0], timeout=10)
+        assert child.headers["content-type"] == "application/gzip" and child.content[:2] == b"\x1f\x8b"
+        news = parse_sitemap(child.content, index.children[0], 1_000_000)
+        assert news.format == "sitemap-news" and len(news.entries) == 2
+        for entry in news.entries:
+            assert entry.title and entry.published and entry.language == "en"
+            assert httpx.get(entry.link, timeout=10).status_code == 200
+        # The gzip'd copy is the same bytes every time: its ETag answers a conditional GET with 304.
+        again = httpx.get(index.children[0], headers={"If-None-Match": child.headers["etag"]}, timeout=10)
+        assert again.status_code == 304
 
 
 def test_command_line_serves_until_interrupted() -> None:

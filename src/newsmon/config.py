@@ -6,13 +6,22 @@ Every error names the file, the key path and what was expected, so a typo in fee
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from newsmon.errors import ConfigError
 from newsmon.redaction import MASK, redact_url, strip_credentials
@@ -118,11 +127,49 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return out
 
 
+SOURCE_TYPES = ("feed", "sitemap", "page")
+# The settings that only one source type reads, and which one.
+_ONLY_FOR = {"pattern": "page", "first_poll_max": "page", "max_age_days": "sitemap"}
+REGEX_PREFIX = "re:"
+
+
+def link_matcher(pattern: str) -> re.Pattern[str]:
+    """A page source's `pattern` as one compiled regular expression searched in an absolute URL:
+    `re:<regex>` as written, anything else a glob (`*`, `?`, `[...]`) that must match the whole URL.
+    Raises ValueError naming what is wrong."""
+    if pattern.startswith(REGEX_PREFIX):
+        body = pattern[len(REGEX_PREFIX) :]
+        if not body:
+            raise ValueError("pattern 're:' has no regular expression after the prefix")
+        try:
+            return re.compile(body)
+        except re.error as exc:
+            raise ValueError(f"pattern {pattern!r} is not a valid regular expression: {exc}") from None
+    if not pattern.strip():
+        raise ValueError("pattern is empty")
+    if not pattern.startswith(("http://", "https://", "*", "?", "[")):
+        raise ValueError(
+            f"pattern {pattern!r} is a glob on the absolute URL: start it with http(s):// or '*', "
+            "e.g. '*/press/*', or write a regular expression as 're:/press/\\d+'"
+        )
+    return re.compile(fnmatch.translate(pattern))
+
+
 class FeedConfig(BaseModel):
+    """One source: a feed (RSS, RDF, Atom, JSON Feed), a sitemap or a listing page."""
+
     model_config = ConfigDict(extra="forbid")
 
     id: str
     url: str
+    type: Literal["feed", "sitemap", "page"] = Field(
+        "feed", description="feed (default), sitemap (news/plain sitemaps, indexes, gzip) or page"
+    )
+    # type: page -- which links of the page count, and how many the first poll takes.
+    pattern: str | None = Field(None, description="glob on the absolute URL, or re:<regex>")
+    first_poll_max: int = Field(10, ge=0, le=1000)
+    # type: sitemap -- entries dated before this many days ago are left out (undated ones are kept).
+    max_age_days: float = Field(2.0, gt=0, le=3650)
     name: str | None = None
     language: str | None = Field(None, description="hint used when a page declares none")
     enabled: bool = True
@@ -156,6 +203,28 @@ class FeedConfig(BaseModel):
 
     def scrub_url(self, url: str | None) -> str | None:
         return None if url is None else redact_url(self.scrub(url))
+
+    @model_validator(mode="after")
+    def _type_settings(self) -> FeedConfig:
+        named = f"source {self.id!r} (type {self.type})"
+        for key, owner in _ONLY_FOR.items():
+            if key in self.model_fields_set and self.type != owner:
+                raise ValueError(f"{named}: `{key}` applies only to type: {owner}")
+        if self.type == "page":
+            if not self.pattern:
+                raise ValueError(
+                    f"{named}: a page source needs a `pattern` saying which links count, "
+                    "e.g. pattern: '*/press-releases/*'"
+                )
+            try:
+                link_matcher(self.pattern)
+            except ValueError as exc:
+                raise ValueError(f"{named}: {exc}") from None
+        return self
+
+    def matcher(self) -> re.Pattern[str] | None:
+        """The compiled `pattern` of a page source (validated when the file was read)."""
+        return link_matcher(self.pattern) if self.pattern else None
 
     @field_validator("id")
     @classmethod

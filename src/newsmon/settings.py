@@ -130,6 +130,10 @@ class Settings(BaseSettings):
     feed_max_interval: int = Field(86_400, ge=60)  # seconds
     feed_min_interval: int | None = Field(None, ge=60)  # seconds; default: the feeds.yaml schedule
     feed_gone_after_days: float = Field(7.0, gt=0)  # failing this long -> health `gone`
+    # Sitemap sources: child sitemaps of an index (and of its child indexes) read per poll, at most.
+    sitemap_max_children: int = Field(20, ge=1, le=1000)
+    # Page sources: links remembered as seen per source (the state document stays small).
+    page_seen_max: int = Field(500, ge=10, le=100_000)
     # Article pages: per-host politeness.
     host_concurrency: int = Field(2, ge=1)
     host_min_gap: float = Field(0.1, ge=0)  # seconds between the starts of two requests to one host

@@ -118,10 +118,12 @@ class RunSummary:
             lines.append("  per feed:")
             for feed_id, stats in sorted(self.per_feed.items()):
                 state = stats.get("outcome") or ("ok" if stats.get("ok") else "failed")
+                kind = stats.get("type") or "feed"
                 lines.append(
                     f"    {feed_id:<28} {state:<12} {stats.get('entries', 0):>4} entries, "
-                    f"{stats.get('new', 0):>4} new"
+                    f"{stats.get('new', 0):>4} new" + ("" if kind == "feed" else f"  ({kind})")
                 )
+                lines.extend(f"      {note}" for note in stats.get("notes") or [])
         problems = {
             feed_id: stats
             for feed_id, stats in sorted(self.per_feed.items())

@@ -79,24 +79,34 @@ def test_news_monitor_dag_indexes_the_site_and_search_finds_the_seed_story(
         capture_output=True, text=True, env=os.environ.copy(), timeout=120,
     )  # fmt: skip
     hits = json.loads(everything.stdout)["hits"]
-    assert len(hits) == 7
+    assert len(hits) == 9
     # The agency's document feed links to a PDF: indexed as a document, with its page count.
     pdfs = [h for h in hits if h["content_type"] == "pdf"]
     assert [(h["source"], h["page_count"]) for h in pdfs] == [("agency-documents", 2)]
     assert pdfs[0]["title"].startswith("GOV/2021/41") and "arms_control" in pdfs[0]["topics"]
+    feeds_only = [h for h in hits if h["source"] != "lakeside-dispatch" and h["content_type"] == "html"]
     unrelated = [
-        h for h in hits
-        if h["title"] and "Geneva" not in h["title"] and h["cluster_size"] == 1 and h["content_type"] == "html"
-    ]  # fmt: skip
+        h for h in feeds_only if h["title"] and "Geneva" not in h["title"] and h["cluster_size"] == 1
+    ]
     assert unrelated and all(not h["topics"] for h in unrelated)
+    # The news sitemap source (a sitemap index whose child is gzip'd): both its stories, tagged as
+    # the feeds' are.
+    dispatch = {h["title"]: h["topics"] for h in hits if h["source"] == "lakeside-dispatch"}
+    assert set(dispatch) == {
+        "Inspectors return to enrichment plant as verification talks resume",
+        "Ferry crews end three-day strike after pay deal",
+    }
+    assert "arms_control" in dispatch["Inspectors return to enrichment plant as verification talks resume"]
+    assert not dispatch["Ferry crews end three-day strike after pay deal"]
 
     runs = subprocess.run(
         [sys.executable, "-m", "newsmon.cli", "-q", "runs", "--json"],
         capture_output=True, text=True, env=os.environ.copy(), timeout=120,
     )  # fmt: skip
     last = json.loads(runs.stdout)["runs"][0]
-    assert last["mode"] == "airflow" and last["articles_new"] == 7 and last["feeds_ok"] == 3
+    assert last["mode"] == "airflow" and last["articles_new"] == 9 and last["feeds_ok"] == 4
     assert last["pdf_documents"] == 1
+    assert last["per_feed"]["lakeside-dispatch"]["type"] == "sitemap"
     assert last["alerts_fired"] == 1
 
     # The DAG runs again: nothing new, and the seed story does not notify a second time.

@@ -17,12 +17,14 @@ def print_status(rows: list[dict[str, Any]], as_json: bool) -> None:
     if as_json:
         print(json.dumps(rows, ensure_ascii=False))
         return
-    print(f"{'id':<28} {'health':<9} {'fails':>5} {'status':>6} {'next due':<21} last error / note")
+    print(
+        f"{'id':<28} {'type':<7} {'health':<9} {'fails':>5} {'status':>6} {'next due':<21} last error / note"
+    )
     for r in rows:
         note = r["last_error"] or (f"moved to {r['moved_to']}" if r["moved_to"] else "")
         note = note or "; ".join(r["warnings"]) or ("never polled" if not r["polled"] else "")
         print(
-            f"{r['id']:<28} {r['health']:<9} {r['consecutive_failures']:>5} "
+            f"{r['id']:<28} {r.get('type', 'feed'):<7} {r['health']:<9} {r['consecutive_failures']:>5} "
             f"{r['last_status'] or '-':>6} {r['next_due'] or '-':<21} {note}"
         )
 
@@ -44,7 +46,8 @@ def feeds_status(args: argparse.Namespace) -> int:
 
 
 def feeds_check(args: argparse.Namespace) -> int:
-    print_check(operations.check(settings_of(args), args.url), args.json)
+    result = operations.check(settings_of(args), args.url, args.type, args.pattern)
+    print_check(result, args.json)
     return EXIT_OK
 
 
@@ -57,7 +60,15 @@ def feeds_import(args: argparse.Namespace) -> int:
 
 
 def feeds_export(args: argparse.Namespace) -> int:
-    sys.stdout.write(operations.export_opml(settings_of(args)))
+    from newsmon.config import load_feeds
+    from newsmon.reader.opml import not_exported
+
+    settings = settings_of(args)
+    sys.stdout.write(operations.export_opml(settings))
+    skipped = not_exported(load_feeds(settings.feeds_path).feeds)
+    if skipped:
+        named = ", ".join(f"{i} ({t})" for i, t in skipped)
+        print(f"note: {len(skipped)} source(s) not exported (not OPML feeds): {named}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -70,7 +81,13 @@ def feeds_discover(args: argparse.Namespace) -> int:
         print(f"no feed found on {args.url}")
         return EXIT_ERROR
     for f in found:
-        verified = "declared" if f["declared"] else "found at a usual path"
+        verified = (
+            f"named in {f['via']}"
+            if f.get("via")
+            else "declared"
+            if f["declared"]
+            else "found at a usual path"
+        )
         print(f"{f['url']}  {f['kind']}  {f['title'] or ''}  ({verified})")
     return EXIT_OK
 
@@ -83,8 +100,12 @@ def add_feeds_parser(sub: Subcommands) -> None:
     f = fsub.add_parser("status", help="health and schedule of every configured feed")
     f.add_argument("--json", action="store_true", help="one JSON list of rows on stdout")
     f.set_defaults(func=feeds_status)
-    f = fsub.add_parser("check", help="fetch and parse one feed now; writes nothing")
-    f.add_argument("url", help="the feed's URL")
+    f = fsub.add_parser("check", help="fetch and read one source now; writes nothing")
+    f.add_argument("url", help="the feed's (sitemap's, page's) URL")
+    f.add_argument(
+        "--type", choices=("feed", "sitemap", "page"), default="feed", help="the source type (default feed)"
+    )
+    f.add_argument("--pattern", help="type page: which links count (a glob, or re:<regex>)")
     f.add_argument("--json", action="store_true", help="one JSON object on stdout")
     f.set_defaults(func=feeds_check)
     f = fsub.add_parser("import", help="add an OPML file's feeds to config/feeds.d/imported.yaml")
@@ -92,7 +113,7 @@ def add_feeds_parser(sub: Subcommands) -> None:
     f.set_defaults(func=feeds_import)
     f = fsub.add_parser("export", help="all configured feeds as OPML 2.0 on stdout")
     f.set_defaults(func=feeds_export)
-    f = fsub.add_parser("discover", help="feed links of an HTML page")
+    f = fsub.add_parser("discover", help="feed links of an HTML page; sitemaps named in robots.txt")
     f.add_argument("url", help="the page's URL")
     f.add_argument("--json", action="store_true", help="one JSON list on stdout")
     f.set_defaults(func=feeds_discover)

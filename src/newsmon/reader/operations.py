@@ -7,6 +7,7 @@ status_rows, import_opml and export_opml read the feeds configuration.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,7 @@ def status_rows(settings: Settings) -> list[dict[str, Any]]:
         state = states.get(feed.id)
         row: dict[str, Any] = {
             "id": feed.id,
+            "type": feed.type,
             "url": feed.shown_url,
             "health": "disabled" if not feed.enabled else (state.health if state else "ok"),
             "consecutive_failures": state.consecutive_failures if state else 0,
@@ -56,8 +58,13 @@ def status_rows(settings: Settings) -> list[dict[str, Any]]:
     return rows
 
 
-def check(settings: Settings, url: str) -> dict[str, Any]:
-    """Fetch and parse one feed now; writes nothing."""
+def check(
+    settings: Settings, url: str, source_type: str = "feed", pattern: str | None = None
+) -> dict[str, Any]:
+    """Fetch and read one source now (a feed unless `source_type` says sitemap or page); writes
+    nothing. A sitemap or page is read as a first poll would read it, without a stored state."""
+    if source_type != "feed" or pattern is not None:
+        return _check_source(settings, url, "page" if pattern is not None else source_type, pattern)
     from newsmon.fetching import Fetcher
     from newsmon.reader.budget import Rejected, parse_job, run_once
     from newsmon.reader.formats import MAX_ENTRIES, FeedRejected
@@ -71,7 +78,10 @@ def check(settings: Settings, url: str) -> dict[str, Any]:
     except TimeoutError as exc:
         raise FeedRejected(url, "parse_timeout", str(exc)) from None
     if isinstance(parsed, Rejected):
-        raise FeedRejected(fetched.final_url, parsed.kind, parsed.reason)
+        reason = parsed.reason
+        if re.search(rb"<(?:\w+:)?(?:urlset|sitemapindex)\b", fetched.content[:4096]):
+            reason += " (it is a sitemap: check it with --type sitemap)"
+        raise FeedRejected(fetched.final_url, parsed.kind, reason)
     warnings = list(parsed.warnings)
     if fetched.permanent_target:
         warnings.append(f"moved permanently to {fetched.permanent_target}")
@@ -83,6 +93,48 @@ def check(settings: Settings, url: str) -> dict[str, Any]:
         "entries": [
             {"link": e.link, "title": e.title, "published_at": iso(e.published or e.updated)}
             for e in parsed.entries
+        ],
+        "warnings": warnings,
+    }
+
+
+def _check_source(settings: Settings, url: str, source_type: str, pattern: str | None) -> dict[str, Any]:
+    from pydantic import ValidationError
+
+    from newsmon.errors import ConfigError
+    from newsmon.fetching import Fetcher
+    from newsmon.reader.sources import poll_source
+
+    data: dict[str, Any] = {"id": "check", "url": url, "type": source_type, "max_entries": 10_000}
+    if pattern is not None:
+        data |= {"pattern": pattern, "first_poll_max": 1000}
+    else:
+        data["max_age_days"] = 3650  # every dated entry, as the sitemap lists them
+    try:
+        source = FeedConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from None
+    with Fetcher(settings) as fetcher:
+        polled = poll_source(fetcher, source, None, clock.now())
+    poll = polled.poll
+    if poll.outcome == "failed":
+        raise FetchError(poll.final_url or url, poll.error or "failed")
+    warnings = list(poll.warnings)
+    if poll.moved_to:
+        warnings.append(f"moved permanently to {poll.moved_to}")
+    return {
+        "url": url,
+        "final_url": poll.final_url or url,
+        "format": poll.format,
+        "title": None,
+        "entries": [
+            {
+                "link": e.link,
+                "title": e.title,
+                "published_at": iso(e.published_at),
+                "language": e.language_hint,
+            }
+            for e in polled.entries
         ],
         "warnings": warnings,
     }
@@ -118,7 +170,33 @@ def export_opml(settings: Settings) -> str:
 
 
 def discover(settings: Settings, url: str) -> list[dict[str, Any]]:
-    """Feed links an HTML page declares, then the usual paths that answer with a feed."""
+    """Feed links an HTML page declares (else the usual paths that answer with a feed), then the
+    sitemaps the site's robots.txt names in `Sitemap:` lines (kind `sitemap`, `via: robots.txt`)."""
+    found = _discover_feeds(settings, url)
+    return found + [s for s in _robots_sitemaps(settings, url) if s["url"] not in {f["url"] for f in found}]
+
+
+def _robots_sitemaps(settings: Settings, url: str) -> list[dict[str, Any]]:
+    from urllib.parse import urlsplit, urlunsplit
+
+    from newsmon.fetching import Fetcher
+    from newsmon.reader.sitemaps import robots_sitemaps
+
+    parts = urlsplit(url)
+    robots = urlunsplit((parts.scheme, parts.netloc, "/robots.txt", "", ""))
+    try:
+        with Fetcher(settings) as fetcher:
+            got = fetcher.get(robots, max_bytes=500_000, accept="text/plain")
+    except FetchError:
+        return []  # no robots.txt (or none readable): no sitemap named there
+    text = got.content.decode("utf-8", "replace")
+    return [
+        {"url": s, "kind": "sitemap", "title": None, "declared": True, "via": "robots.txt"}
+        for s in robots_sitemaps(text)
+    ]
+
+
+def _discover_feeds(settings: Settings, url: str) -> list[dict[str, Any]]:
     from newsmon.fetching import HTML_TYPES, Fetcher
     from newsmon.reader.discover import candidates
     from newsmon.reader.discover import discover as declared

@@ -176,7 +176,13 @@ def _get(feed: Any, key: str) -> Any:
 
 
 def export_opml(feeds: Iterable[Any], title: str = "newsmon feeds", now: datetime | None = None) -> str:
-    """OPML 2.0 of feeds (dicts or FeedConfig objects); feeds with a `category` go in folders."""
+    """OPML 2.0 of feeds (dicts or FeedConfig objects); feeds with a `category` go in folders.
+
+    Sitemap and page sources are not feeds a reader could subscribe to: they are left out, and a
+    comment at the end of the body names them (see `not_exported`)."""
+    feeds = list(feeds)
+    skipped = not_exported(feeds)
+    feeds = [f for f in feeds if (_get(f, "type") or "feed") == "feed"]
     opml = ET.Element("opml", version="2.0")
     head = ET.SubElement(opml, "head")
     ET.SubElement(head, "title").text = title
@@ -199,8 +205,18 @@ def export_opml(feeds: Iterable[Any], title: str = "newsmon feeds", now: datetim
             if _get(feed, key):
                 attrs[attr] = _get(feed, key)
         ET.SubElement(parent, "outline", attrs)
+    if skipped:
+        named = ", ".join(f"{i} ({t})" for i, t in skipped).replace("--", "- -")
+        body.append(ET.Comment(f" not exported: sitemap and page sources are not OPML feeds: {named} "))
     ET.indent(opml)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(opml, encoding="unicode") + "\n"
+
+
+def not_exported(feeds: Iterable[Any]) -> list[tuple[str, str]]:
+    """(id, type) of the sources an OPML export leaves out: sitemaps and pages."""
+    return [
+        (str(_get(f, "id")), str(_get(f, "type"))) for f in feeds if (_get(f, "type") or "feed") != "feed"
+    ]
 
 
 @dataclass

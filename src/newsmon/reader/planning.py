@@ -21,7 +21,7 @@ from newsmon.settings import Settings
 from newsmon.summary import RunSummary
 
 if TYPE_CHECKING:
-    from newsmon.reader.poll import Polled
+    from newsmon.reader.request import Polled
 
 # The per-feed lines are part of the run's log, under the name they have always had.
 log = logging.getLogger("newsmon.run")
@@ -75,6 +75,9 @@ def record_polls(summary: RunSummary, polled: list[Polled], todo_ids: set[str]) 
             summary.feeds_ok += 1
             summary.entries_seen += len(p.entries)
             log.info("feed %s: %s, %d entries", feed_id, poll.outcome, len(p.entries))
+            for problem in poll.part_errors:  # a sitemap read in part: each child that failed is named
+                summary.errors.append({"feed": feed_id, "error": problem})
+                log.warning("feed %s: %s", feed_id, for_log(problem))
         summary.per_feed[feed_id] = {
             "ok": poll.outcome != "failed",
             "outcome": poll.outcome,
@@ -84,7 +87,10 @@ def record_polls(summary: RunSummary, polled: list[Polled], todo_ids: set[str]) 
             "error": poll.error,
             "warnings": list(poll.warnings),
             "moved_to": poll.moved_to,
+            "type": p.feed.type,
         }
+        if poll.notes:
+            summary.per_feed[feed_id]["notes"] = list(poll.notes)
 
 
 def new_states(

@@ -13,59 +13,33 @@ One poll of one feed ends in one outcome (schedule.OUTCOMES):
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import itertools
 import logging
 import queue
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from newsmon.clock import iso
 from newsmon.config import FeedConfig
-from newsmon.errors import FetchError
 from newsmon.fetching import Fetcher
 from newsmon.reader.budget import Rejected, parse_job, start_pool, too_slow
 from newsmon.reader.entries import entries_of
 from newsmon.reader.formats import ParsedFeed
-from newsmon.reader.hints import from_headers
-from newsmon.reader.state import FeedState, Poll, error_class
-from newsmon.records import FeedEntry
+from newsmon.reader.request import Polled, conditional_get, validators
+from newsmon.reader.sources import poll_source
+from newsmon.reader.state import FeedState, Poll
 from newsmon.workers import Doorbell, Failed, WorkerPool
 
 # The name feed lines have always been logged under: log filters select on it.
 log = logging.getLogger("newsmon.feeds")
 
+__all__ = ["FEED_ACCEPT", "Polled", "fetch_feed", "finish_poll", "poll_feed", "poll_feeds", "validators"]
+
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, "
     "text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
 )
-
-
-@dataclass
-class Polled:
-    feed: FeedConfig
-    poll: Poll
-    entries: list[FeedEntry] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        # What the poll says goes to the summary, the log and the stored state: no secret of the URL.
-        self.poll.error = self.feed.scrub(self.poll.error) if self.poll.error else self.poll.error
-        self.poll.final_url = self.feed.scrub_url(self.poll.final_url)
-        self.poll.moved_to = self.feed.scrub_url(self.poll.moved_to)
-
-
-def validators(feed: FeedConfig, state: FeedState | None) -> dict[str, str]:
-    """If-None-Match / If-Modified-Since from the last answer, unless switched off or the URL changed."""
-    if not feed.conditional or state is None or not state.conditional or state.url != feed.shown_url:
-        return {}
-    headers = {}
-    if state.etag:
-        headers["If-None-Match"] = state.etag
-    if state.last_modified:
-        headers["If-Modified-Since"] = state.last_modified
-    return headers
 
 
 @dataclass
@@ -82,50 +56,17 @@ class _Unparsed:
 def fetch_feed(
     fetcher: Fetcher, feed: FeedConfig, state: FeedState | None, now: datetime
 ) -> Polled | _Unparsed:
-    """The request half of a poll: a finished Polled, or a body to parse (`finish_poll`)."""
-    waiting = state.deferred_until(now) if state else None
-    if waiting is not None:
-        reason = f"Retry-After: not before {iso(waiting)}"
-        left = max(1, int((waiting - now).total_seconds()))
-        return Polled(feed, Poll("deferred", error_class="retry_after", error=reason, retry_after=left))
-    try:
-        fetched = fetcher.get(
-            feed.url,
-            max_bytes=fetcher.settings.max_feed_bytes,
-            accept=FEED_ACCEPT,
-            headers=validators(feed, state),
-            raise_for_status=False,
-        )
-    except FetchError as exc:
-        return Polled(feed, Poll("failed", error_class=error_class(exc.reason), error=exc.reason))
-    http = from_headers(fetched.headers, now)  # bounded values; what was not is in http.warnings
-    noted = "".join(f"; {w}" for w in http.warnings)
-    base = Poll(
-        "failed",
-        status=fetched.status,
-        final_url=fetched.final_url,
-        moved_to=fetched.permanent_target,
-        http_hints=http,
-        warnings=list(http.warnings),
+    """The request half of a poll: a finished Polled, or a body to parse (`finish_poll`).
+    Sitemap and page sources are read here whole (newsmon.reader.sources): their bodies are
+    parsed by lxml within the byte cap, not by feedparser."""
+    if feed.type != "feed":
+        return poll_source(fetcher, feed, state, now)
+    got = conditional_get(
+        fetcher, feed, state, now, max_bytes=fetcher.settings.max_feed_bytes, accept=FEED_ACCEPT
     )
-    if fetched.status in (429, 503) and http.retry_after is not None:
-        base.outcome, base.retry_after = "deferred", http.retry_after
-        base.error_class = f"http_{fetched.status}"
-        base.error = f"HTTP {fetched.status}, Retry-After {http.retry_after} s{noted}"
-        return Polled(feed, base)
-    if fetched.status >= 400:
-        base.error_class, base.error = f"http_{fetched.status}", f"HTTP {fetched.status}{noted}"
-        return Polled(feed, base)
-    base.etag = fetched.headers.get("etag") if feed.conditional else None
-    base.last_modified = fetched.headers.get("last-modified") if feed.conditional else None
-    if fetched.status == 304:
-        base.outcome = "not_modified"
-        return Polled(feed, base)
-    digest = hashlib.sha256(fetched.content).hexdigest()
-    base.body_hash = digest
-    if state is not None and state.body_hash == digest and state.url == feed.shown_url:
-        base.outcome = "unchanged"
-        return Polled(feed, base)
+    if isinstance(got, Polled):
+        return got
+    base, fetched = got
     return _Unparsed(feed, base, fetched.content, fetched.headers, fetched.final_url)
 
 

@@ -58,6 +58,14 @@ class FeedState:
     hints: dict[str, Any] = field(default_factory=dict)
     health: str = "ok"
     warnings: list[str] = field(default_factory=list)
+    # type: page -- the canonical URLs of the links already seen (the baseline and every link taken
+    # since), newest first and bounded (NEWSMON_PAGE_SEEN_MAX); None before the first poll. `seen_key`
+    # names the URL and pattern they were seen under: a new one takes a new baseline.
+    seen: list[str] | None = None
+    seen_key: str | None = None
+    # type: sitemap -- validators of each child sitemap of an index: {url: {etag, last_modified,
+    # body_hash}}, so that an index that changed asks only its changed children for a body.
+    parts: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def to_doc(self) -> dict[str, Any]:
         # A shallow copy, field by field: dataclasses.asdict deep-copies every value, which cost
@@ -132,6 +140,13 @@ class Poll:
     warnings: list[str] = field(default_factory=list)
     feed_hints: FeedHints | None = None
     http_hints: HttpHints | None = None
+    # Sitemap and page sources: what their state keeps besides the validators (see FeedState), and
+    # the child sitemaps that failed while the source as a whole was read ("<url>: <reason>").
+    seen: list[str] | None = None
+    seen_key: str | None = None
+    parts: dict[str, dict[str, str]] | None = None
+    part_errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # for the run summary only (a page's baseline)
 
 
 def error_class(reason: str) -> str:
@@ -210,6 +225,10 @@ def apply_poll(
         s.last_modified = poll.last_modified or (s.last_modified if poll.outcome == "not_modified" else None)
         s.body_hash = poll.body_hash or s.body_hash
         s.format = poll.format or s.format
+        if poll.seen is not None:
+            s.seen, s.seen_key = list(poll.seen), poll.seen_key
+        if poll.parts is not None:
+            s.parts = dict(poll.parts)
         if poll.outcome == "new_content":
             s.warnings = list(poll.warnings)
             s.last_entries = poll.entries
