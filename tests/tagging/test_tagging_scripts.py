@@ -71,6 +71,31 @@ def test_term_found(tagger: Tagger, text: str, term: str) -> None:
     assert term in labels(tagger, text)
 
 
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        ("北朝鮮はミサイル開発を続けている", "ミサイル開発"),
+        ("潜水艦発射ミサイルの発射を確認した", "潜水艦発射ミサイル"),
+        ("朝鲜的导弹计划和核能力", "导弹计划"),
+        ("北, 잠수함발사 탄도미사일 시험발사", "잠수함발사 탄도미사일"),
+        ("أنهت اختبارات الصواريخ", "اختبارات الصواريخ"),  # missile tests
+        ("صواريخ باليستية عابرة للقارات", "صواريخ باليستية عابرة للقارات"),
+        ("موشک با قابلیت حمل کلاهک هسته‌ای", "قابلیت حمل کلاهک هسته‌ای"),  # nuclear-capable
+        ("اورانیوم با درجه تسلیحاتی", "درجه تسلیحاتی"),  # weapons-grade
+        ("بقایای کیک زرد در سوریه", "کیک زرد"),  # yellowcake
+        ("برنامه اتمی ایران", "برنامه اتمی"),
+        ("Росія нарощує ядерний арсенал", "ядерн* арсенал*"),
+        ("Pyongyang e i suoi test missilistici", "test missilistici"),
+        ("联合国大会第一委员会通过裁军决议", "第一委员会"),  # context: 联合国大会, 裁军
+    ],
+)
+def test_equivalents_of_english_terms_found(tagger: Tagger, text: str, term: str) -> None:
+    """General terms English has (missile tests, nuclear-capable, weapons-grade, yellowcake...) in
+    the languages added later, in their usual news spellings."""
+    result = tagger.tag(None, text)
+    assert term in {ev["term"] for ev in result.evidence}
+
+
 def test_offsets_point_at_the_text_as_written(tagger: Tagger) -> None:
     """Dropped harakat, tatweel and non-joiners do not shift evidence: it quotes the original."""
     text = "أكد المسؤول أن الأَسْلِحَة النَّوَوِيَّة ليست خيارا"
@@ -138,6 +163,14 @@ def test_not_found_across_words(tagger: Tagger, text: str, term: str) -> None:
             "Vendita di armi all'Arabia Saudita",
             "Il governo ha autorizzato la vendita di armi verso Riad. "
             + "Il contratto vale tre miliardi. " * 5,
+        ),
+        (
+            "Il controllo delle armi negli Stati Uniti",
+            "Dopo la sparatoria il Congresso discute il controllo delle armi e i fucili d'assalto." * 3,
+        ),  # gun control: the arms-control sense only near nuclear, treaty, missile words
+        (
+            "Il poligono di tiro riapre",
+            "Il poligono di tiro comunale riapre dopo i lavori; i soci tornano ad allenarsi." * 3,
         ),
         (
             "La centrale nucleare di Caorso",
