@@ -30,6 +30,8 @@ from luqum.parser import parser as lucene
 from luqum.tree import Fuzzy, Phrase, Range, SearchField, Word
 from luqum.visitor import TreeTransformer
 
+from newsmon.text import HAN, HANGUL, KANA
+
 # Detected language (py3langid's ISO 639-1 code) -> analyzer in articles-template.json.
 LANGUAGES = {
     "en": "newsmon_english",  # "arms" kept from stemming; synonyms at search time
@@ -84,12 +86,8 @@ def search_fields(fields: list[str]) -> list[str]:
     return out
 
 
-# Han ideographs (with extension A and the compatibility block), hiragana and katakana (with the
-# half-width forms), and Hangul syllables and jamo.
-_HAN_KANA = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
-_HANGUL = "\u1100-\u11ff\u3130-\u318f\uac00-\ud7af"
-_CJK = re.compile(f"[{_HAN_KANA}]")
-_SEGMENTED_WORD = re.compile(f"[{_HAN_KANA}{_HANGUL}]")
+_CJK = re.compile(f"[{HAN}{KANA}]")
+_SEGMENTED_WORD = re.compile(f"[{HAN}{KANA}{HANGUL}]")
 _KEYWORD_FIELDS = {"topics", "source", "source_domain", "language", "outlets", "url", "canonical_url"}
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from newsmon.text import words
+from newsmon.text import ARABIC, HAN, HANGUL, HIRAGANA, KANA, words
 
 # Below this normalised probability detection is "unsure": a feed's `language:` hint may win then.
 LANGUAGE_SURE = 0.5
@@ -22,15 +22,16 @@ AUTOMATON_DEPTH = 6
 
 # Letters that name a language within its script, for titles and summaries too short for n-grams.
 _LETTER = re.compile(r"[^\W\d_]")
-_HANGUL = re.compile("[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
-_KANA = re.compile("[\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
-_HIRAGANA = re.compile("[\u3040-\u309f]")
-_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+_HANGUL = re.compile(f"[{HANGUL}]")
+_KANA = re.compile(f"[{KANA}]")
+_HIRAGANA = re.compile(f"[{HIRAGANA}]")
+_HAN = re.compile(f"[{HAN}]")
+_ARABIC = re.compile(f"[{ARABIC}]")
 _PERSIAN = re.compile("[پچژگکی]")  # letters Persian has and Arabic has not
 _ARABIC_ONLY = re.compile("[ةىيك]")  # Arabic's forms of teh marbuta, yeh and kaf (Persian writes ی ک)
 _URDU_AND_OTHERS = re.compile("[ٹڈڑںےھۓڭڤ]")  # Urdu, Pashto, Uyghur, Maghrebi letters: let the model decide
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
+_RULED_SCRIPTS = re.compile(f"[\u0400-\u04ff{ARABIC}{HAN}{KANA}{HANGUL}]")
 _UKRAINIAN = re.compile("[іїєґІЇЄҐ]")
 _RUSSIAN = re.compile("[ыэёЫЭЁ]")  # not ъ: Bulgarian writes it too
 _OTHER_CYRILLIC = re.compile("[ўЎјЈљЉњЊћЋџЏђЂәӘғҒқҚңҢөӨұҰүҮһҺѓЃќЌѕЅ]")
@@ -45,6 +46,8 @@ def script_language(text: str) -> str | None:
     Cyrillic is Ukrainian with і ї є ґ and no ы э ё, Russian the other way round. Each rule needs
     the script to hold at least half the letters; mixed or other evidence is left to the model.
     """
+    if not _RULED_SCRIPTS.search(text):
+        return None  # most stories: no letter of a script these rules decide on
     letters = len(_LETTER.findall(text))
     if letters < 2:
         return None

@@ -25,7 +25,6 @@ import ahocorasick_rs
 
 from newsmon.tagging.schema import Context
 from newsmon.tagging.scripts import (
-    HAN,
     Boundaries,
     arabic_prefix_ok,
     arabic_tail_ok,
@@ -35,6 +34,7 @@ from newsmon.tagging.scripts import (
     segmenter,
     traditional_to_simplified,
 )
+from newsmon.text import HAN
 
 # Characters replaced one for one before matching; the text keeps its length.
 _SAME_LENGTH = {

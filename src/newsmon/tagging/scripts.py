@@ -27,12 +27,10 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
+from newsmon.text import ARABIC, HAN, HANGUL, HIRAGANA, KANA
+
 # -- scripts ---------------------------------------------------------------------------------------
 
-HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-KANA = "\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f"
-HANGUL = "\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f"
-ARABIC = "\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff"
 
 CJK_CHAR = re.compile(f"[{HAN}{KANA}]")
 KANA_CHAR = re.compile(f"[{KANA}]")
@@ -54,7 +52,7 @@ def script_of(ch: str) -> str | None:
 
 
 _HAN_CHAR = re.compile(f"[{HAN}]")
-_HIRAGANA_CHAR = re.compile("[\u3040-\u309f]")
+_HIRAGANA_CHAR = re.compile(f"[{HIRAGANA}]")
 _T2S: dict[int, str] | None = None
 
 
