@@ -7,7 +7,8 @@ analysis-common: the same requests must work on both.
 from __future__ import annotations
 
 import pytest
-from elasticsearch import Elasticsearch
+
+from tests.helpers.analysis import tokens
 
 pytestmark = pytest.mark.integration
 
@@ -23,17 +24,6 @@ CASES = {
     # Italian's light stemmer leaves words of four letters alone ("armi"), so a longer word here.
     "it": ("italian", "i missili nucleari", ["missil", "nuclear"], "missile", "missili"),
 }
-
-
-@pytest.fixture
-def es(es_url: str):
-    client = Elasticsearch(es_url, request_timeout=30)
-    yield client
-    client.close()
-
-
-def tokens(es: Elasticsearch, index: str | None = None, **body) -> list[str]:
-    return [t["token"] for t in es.indices.analyze(index=index, **body)["tokens"]]
 
 
 @pytest.mark.parametrize("lang", sorted(CASES))

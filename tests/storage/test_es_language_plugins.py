@@ -9,7 +9,9 @@ tokens are the examples of Elastic's documentation of those plugins where it giv
 from __future__ import annotations
 
 import pytest
-from elasticsearch import BadRequestError, Elasticsearch
+from elasticsearch import BadRequestError
+
+from tests.helpers.analysis import tokens
 
 pytestmark = pytest.mark.integration
 
@@ -29,17 +31,6 @@ CASES = {
     "fa": ("persian", "موشک\u200cها", ["موشك"], "موشک", "موشک\u200cها"),
     "uk": ("ukrainian", "договору і договором", ["договір", "договір"], "договір", "за договором"),
 }
-
-
-@pytest.fixture
-def es(es_url: str):
-    client = Elasticsearch(es_url, request_timeout=30)
-    yield client
-    client.close()
-
-
-def tokens(es: Elasticsearch, index: str | None = None, **body) -> list[str]:
-    return [t["token"] for t in es.indices.analyze(index=index, **body)["tokens"]]
 
 
 @pytest.mark.parametrize("lang", sorted(CASES))
