@@ -39,14 +39,24 @@ class FeedLink:
     declared: bool = True  # False: a usual path, to be verified by fetching it
 
 
-def _declared(html: str, base_url: str) -> list[FeedLink]:
+def html_document(content: str | bytes, base_url: str) -> tuple[lxml.html.HtmlElement, str] | None:
+    """The page's tree and the URL its links are relative to (its `<base href>`, else `base_url`);
+    None for a body lxml cannot read as HTML."""
     try:
-        tree = lxml.html.document_fromstring(html)
+        tree = lxml.html.document_fromstring(content)
     except (lxml.etree.ParserError, ValueError):
-        return []
+        return None
     base = base_url
     for href in tree.xpath("//base/@href")[:1]:
-        base = urljoin(base_url, href.strip())
+        base = urljoin(base_url, str(href).strip())
+    return tree, base
+
+
+def _declared(html: str, base_url: str) -> list[FeedLink]:
+    document = html_document(html, base_url)
+    if document is None:
+        return []
+    tree, base = document
     links: list[FeedLink] = []
     for element in tree.xpath("//link[@href]|//a[@href][@type]"):
         rel = (element.get("rel") or "").lower().split()

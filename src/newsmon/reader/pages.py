@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-import lxml.etree
 import lxml.html
 
+from newsmon.reader.discover import html_document
 from newsmon.urls import canonicalize
 
 MAX_TITLE = 300
@@ -41,13 +41,10 @@ def _title(element: lxml.html.HtmlElement) -> str | None:
 def page_links(content: bytes, base_url: str, matcher: re.Pattern[str]) -> list[PageLink]:
     """Links of the page (document order, each once) whose absolute URL matches; the page itself
     is never one of them. An empty list for a body lxml cannot read as HTML."""
-    try:
-        tree = lxml.html.document_fromstring(content)
-    except (lxml.etree.ParserError, ValueError):
+    document = html_document(content, base_url)
+    if document is None:
         return []
-    base = base_url
-    for href in tree.xpath("//base/@href")[:1]:
-        base = urljoin(base_url, str(href).strip())
+    tree, base = document
     page = urldefrag(base_url)[0]
     out: list[PageLink] = []
     seen: set[str] = set()
